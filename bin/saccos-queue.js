@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// Thin launcher of the built CLI (`npm ci` builds dist/ through the prepare script).
+import {main} from '../dist/cli.js';
+
+// `saccos-queue status | head -3`: a reader that goes away is not an error.
+process.stdout.on('error', error => {
+	if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+	throw error;
+});
+
+const code = await main(process.argv.slice(2));
+// Exit once stdout has taken everything: a cron job must never hang on a
+// leftover timer, and a piped --json document must arrive whole.
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,166 @@
+/**
+ * argv → command. Parses flags with node:util's parseArgs (strict: an unknown
+ * flag is exit 2), loads the configuration, runs the command and turns every
+ * failure into the contract's exit code. Heavy modules load lazily: a cold
+ * `status --json` imports ioredis and this file's few helpers, nothing else.
+ */
+import {parseArgs} from 'node:util';
+import type {CommandModule, CommandSpec, Context, Flags, OptionSpec} from './command.js';
+import {commands, findCommand} from './commands/index.js';
+import {loadConfig} from './config.js';
+import type {Connection, Purpose} from './data/connection.js';
+import {redact} from './data/redact.js';
+import {ExitCode, UserError, isUserError} from './errors.js';
+import {initColor} from './output/color.js';
+
+const VERSION = '0.1.0';
+
+/** Flags every command accepts. */
+export const globalOptions: Record<string, OptionSpec> = {
+	redis: {type: 'string', value: 'URL', description: 'Redis URL (redis://, rediss://; user:password@ allowed); else REDIS_URL'},
+	prefix: {type: 'string', value: 'PREFIX', description: 'BullMQ key prefix (default "bull")'},
+	config: {type: 'string', value: 'PATH', description: 'config file (else SACCOS_QUEUE_CONFIG, ./saccos-queue.config.json|yaml, /etc/saccos-queue/config.json|yaml)'},
+	json: {type: 'boolean', description: 'print exactly one JSON document (NDJSON for streams)'},
+	'read-only': {type: 'boolean', description: 'refuse every write (exit 6)'},
+	'no-color': {type: 'boolean', description: 'no colour (also NO_COLOR=1; piped output never has colour)'},
+	verbose: {type: 'boolean', short: 'v', description: 'show stack traces of internal errors'},
+	help: {type: 'boolean', short: 'h', description: 'show help'},
+};
+
+function helpText(spec?: CommandSpec): string {
+	const lines: string[] = [];
+	const describe = (options: Record<string, OptionSpec>) => {
+		const entries = Object.entries(options).map(([name, option]) => {
+			const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.value ? ` ${option.value}` : ''}`;
+			return [flag, option.description] as const;
+		});
+		const width = Math.max(...entries.map(([flag]) => flag.length));
+		return entries.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`);
+	};
+	if (!spec) {
+		lines.push(`saccos-queue ${VERSION} — operate the SACCOS BullMQ queues`, '', 'Usage: saccos-queue <command> [options]', '', 'Commands:');
+		const width = Math.max(...commands.map(command => command.name.length));
+		for (const command of commands) lines.push(`  ${command.name.padEnd(width)}  ${command.summary}`);
+		lines.push('', 'Options for every command:', ...describe(globalOptions), '', 'Run `saccos-queue <command> --help` for a command\'s own options.');
+		lines.push('Exit codes: 0 ok, 1 check said no, 2 usage, 3 Redis unreachable, 4 auth denied, 5 Redis misconfigured, 6 refused, 70 internal error.');
+		return lines.join('\n');
+	}
+	lines.push(`${spec.summary}`, '', 'Usage:', ...spec.usage.map(usage => `  saccos-queue ${usage}`));
+	if (spec.replaces) lines.push('', `Replaces: ${spec.replaces}`);
+	if (spec.options && Object.keys(spec.options).length > 0) lines.push('', 'Options:', ...describe(spec.options));
+	lines.push('', 'Common options:', ...describe(globalOptions));
+	return lines.join('\n');
+}
+
+function parse(argv: string[], spec: CommandSpec | undefined): {args: string[]; flags: Flags} {
+	const options: Record<string, {type: 'string' | 'boolean'; short?: string; multiple?: boolean}> = {};
+	for (const [name, option] of Object.entries({...globalOptions, ...spec?.options})) {
+		options[name] = {type: option.type, ...(option.short ? {short: option.short} : {}), ...(option.multiple ? {multiple: true} : {})};
+	}
+	try {
+		const {values, positionals} = parseArgs({args: argv, options, allowPositionals: true, strict: true});
+		return {args: positionals, flags: values as Flags};
+	} catch (error) {
+		const message = (error as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
+		const where = spec ? `saccos-queue ${spec.name} --help` : 'saccos-queue --help';
+		throw new UserError('usage', message, `see \`${where}\``);
+	}
+}
+
+/** Whether --json was asked for, read before full parsing so even usage errors come out as JSON. */
+const wantsJson = (argv: string[]): boolean => argv.includes('--json');
+
+function printError(error: unknown, json: boolean, verbose: boolean): number {
+	if (isUserError(error)) {
+		const message = redact(error.message);
+		const hint = redact(error.hint);
+		if (json) {
+			process.stdout.write(`${JSON.stringify({error: {code: error.code, message, hint}})}\n`);
+		} else {
+			process.stderr.write(`saccos-queue: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`);
+		}
+		return error.exitCode;
+	}
+	const message = redact(error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+	if (json) {
+		process.stdout.write(`${JSON.stringify({error: {code: 'internal', message, hint: 'this is a bug; run with --verbose and report it'}})}\n`);
+	} else {
+		process.stderr.write(`saccos-queue: internal error: ${message}\n  hint: this is a bug; run with --verbose for the stack trace and report it\n`);
+	}
+	if (verbose && error instanceof Error && error.stack) process.stderr.write(`${redact(error.stack)}\n`);
+	return ExitCode.internal;
+}
+
+async function runCommand(argv: string[]): Promise<number> {
+	const [name, ...rest] = argv;
+	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+		const topic = name === 'help' ? rest[0] : undefined;
+		const entry = topic ? findCommand(topic) : undefined;
+		process.stdout.write(`${helpText(entry ? (await entry.load()).spec : undefined)}\n`);
+		// No argument and not a terminal: nothing to open, so it is a usage error.
+		return name === undefined && !process.stdout.isTTY ? ExitCode.usage : ExitCode.ok;
+	}
+	if (name === '--version' || name === 'version') {
+		process.stdout.write(`${VERSION}\n`);
+		return ExitCode.ok;
+	}
+	const entry = findCommand(name);
+	if (!entry) {
+		if (name.startsWith('-')) parse([name], undefined);
+		throw new UserError('usage', `unknown command "${name}"`, `commands: ${commands.map(command => command.name).join(', ')}`);
+	}
+	const module: CommandModule = await entry.load();
+	const {args, flags} = parse(rest, module.spec);
+	if (flags['help']) {
+		process.stdout.write(`${helpText(module.spec)}\n`);
+		return ExitCode.ok;
+	}
+	const json = flags['json'] === true;
+	initColor(process.stdout, flags['no-color'] === true);
+	const config = await loadConfig({
+		...(typeof flags['redis'] === 'string' ? {redis: flags['redis']} : {}),
+		...(typeof flags['prefix'] === 'string' ? {prefix: flags['prefix']} : {}),
+		...(typeof flags['config'] === 'string' ? {config: flags['config']} : {}),
+		readOnly: flags['read-only'] === true,
+	});
+	const connections: Connection[] = [];
+	let shared: Promise<Connection> | undefined;
+	const context: Context = {
+		args,
+		flags,
+		json,
+		verbose: flags['verbose'] === true,
+		config,
+		interactive: process.stdout.isTTY === true && !json,
+		connect: async (purpose: Purpose = 'command') => {
+			const {connect} = await import('./data/connection.js');
+			if (purpose !== 'command') {
+				const connection = await connect(config, purpose);
+				connections.push(connection);
+				return connection;
+			}
+			shared ??= connect(config, purpose).then(connection => {
+				connections.push(connection);
+				return connection;
+			});
+			return shared;
+		},
+		out: text => process.stdout.write(`${text}\n`),
+		note: text => process.stderr.write(`${text}\n`),
+	};
+	try {
+		return await module.run(context);
+	} finally {
+		await Promise.all(connections.map(async connection => connection.close()));
+	}
+}
+
+/** Runs the CLI and returns the exit code (never throws). */
+export async function main(argv: string[]): Promise<number> {
+	const json = wantsJson(argv);
+	try {
+		return await runCommand(argv);
+	} catch (error) {
+		return printError(error, json, argv.includes('--verbose') || argv.includes('-v'));
+	}
+}

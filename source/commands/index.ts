@@ -1,0 +1,24 @@
+/**
+ * The command table: names and one-line summaries are here so that --help
+ * costs no imports; each command's module is loaded only when it runs.
+ */
+import type {CommandModule} from '../command.js';
+
+export type CommandEntry = {
+	name: string;
+	summary: string;
+	load: () => Promise<CommandModule>;
+};
+
+export const commands: CommandEntry[] = [
+	{name: 'status', summary: 'queues, counts per state, workers, schedules, Redis health', load: async () => import('./status.js')},
+	{name: 'monitor', summary: 'size per queue vs threshold; exit 1 when any is over (queue:monitor)', load: async () => import('./monitor.js')},
+	{name: 'queues', summary: 'the known queues; `queues discover` finds BullMQ queues in Redis', load: async () => import('./queues.js')},
+	{name: 'jobs', summary: 'a page of jobs in one state', load: async () => import('./jobs.js')},
+	{name: 'job', summary: 'one job: data, options, error, stack trace, attempts, logs', load: async () => import('./job.js')},
+	{name: 'failed', summary: 'failed jobs across queues, newest first (queue:failed)', load: async () => import('./failed.js')},
+	{name: 'events', summary: 'live queue events (added, completed, failed, stalled, …)', load: async () => import('./events.js')},
+	{name: 'doctor', summary: 'check Redis version, eviction policy, memory headroom, persistence, config', load: async () => import('./doctor.js')},
+];
+
+export const findCommand = (name: string): CommandEntry | undefined => commands.find(command => command.name === name);

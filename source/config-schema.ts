@@ -1,0 +1,152 @@
+/**
+ * The config file's schema (CONTRACT.md, "Configuration"). Loaded only when a
+ * file exists. Objects are strict: a misspelt key is an error naming it, not a
+ * setting silently ignored at 3 a.m.
+ */
+import path from 'node:path';
+import * as v from 'valibot';
+import {UserError} from './errors.js';
+import type {Config, QueueConfig} from './config.js';
+
+const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const seconds = v.pipe(v.number(), v.minValue(0.001));
+const name = v.pipe(v.string(), v.minLength(1), v.regex(/^[^\s:]+$/, 'a name without spaces or ":"'));
+
+const backoffSchema = v.strictObject({
+	type: v.picklist(['fixed', 'exponential']),
+	delay: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+
+const queueSchema = v.strictObject({
+	timeout: v.optional(seconds),
+	tries: v.optional(positiveInt),
+	backoff: v.optional(backoffSchema),
+	isolation: v.optional(v.picklist(['none', 'thread', 'process'])),
+	concurrency: v.optional(positiveInt),
+	limiter: v.optional(v.strictObject({max: positiveInt, duration: positiveInt})),
+});
+
+const redisSchema = v.union([
+	v.pipe(v.string(), v.regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')),
+	v.strictObject({cluster: v.pipe(v.array(v.string()), v.minLength(1))}),
+	v.strictObject({
+		sentinels: v.pipe(v.array(v.string()), v.minLength(1)),
+		name: v.pipe(v.string(), v.minLength(1)),
+		url: v.optional(v.string()),
+	}),
+]);
+
+const scheduleSchema = v.strictObject({
+	id: v.pipe(v.string(), v.minLength(1)),
+	cron: v.pipe(v.string(), v.regex(/^\S+(\s+\S+){4,5}$/, 'a cron expression with 5 or 6 fields')),
+	queue: v.optional(name),
+	name: v.optional(v.string()),
+	data: v.optional(v.unknown()),
+	timezone: v.optional(v.string()),
+});
+
+const fileSchema = v.strictObject({
+	redis: v.optional(redisSchema),
+	prefix: v.optional(v.pipe(v.string(), v.minLength(1))),
+	timezone: v.optional(v.string()),
+	readOnly: v.optional(v.boolean()),
+	queues: v.optional(v.record(name, queueSchema)),
+	processors: v.optional(v.record(v.string(), v.pipe(v.string(), v.minLength(1)))),
+	schedules: v.optional(v.array(scheduleSchema)),
+	monitor: v.optional(v.record(name, v.pipe(v.number(), v.integer(), v.minValue(0)))),
+	worker: v.optional(
+		v.strictObject({
+			sleep: v.optional(v.pipe(v.number(), v.minValue(0))),
+			maxTime: v.optional(v.pipe(v.number(), v.minValue(0))),
+			memory: v.optional(v.pipe(v.number(), v.minValue(1))),
+		}),
+	),
+});
+
+type FileConfig = v.InferOutput<typeof fileSchema>;
+
+function describe(issue: v.BaseIssue<unknown>): string {
+	const where = v.getDotPath(issue) ?? '(top level)';
+	if (issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected === 'never') {
+		return `field "${where}" is not a known setting`;
+	}
+	const expected = issue.expected ? `expected ${issue.expected}` : issue.message;
+	return `field "${where}": ${expected}, got ${issue.received}`;
+}
+
+function isValidTimezone(zone: string): boolean {
+	try {
+		new Intl.DateTimeFormat('en', {timeZone: zone});
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** Validates `raw` (the parsed file) and merges it into `config` in place. */
+export function applyFile(config: Config, raw: unknown, file: string): void {
+	const result = v.safeParse(fileSchema, raw);
+	if (!result.success) {
+		const first = result.issues[0]!;
+		const more = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more)` : '';
+		throw new UserError('config', `${file}: ${describe(first)}${more}`, 'see the README section "Configuration" for the file format');
+	}
+	merge(config, result.output, file);
+}
+
+function merge(config: Config, input: FileConfig, file: string): void {
+	const folder = path.dirname(file);
+	if (input.redis !== undefined) {
+		if (typeof input.redis === 'string') config.redis = {kind: 'url', url: input.redis};
+		else if ('cluster' in input.redis) config.redis = {kind: 'cluster', nodes: input.redis.cluster};
+		else config.redis = {kind: 'sentinel', sentinels: input.redis.sentinels, name: input.redis.name, url: input.redis.url};
+	}
+	if (input.prefix !== undefined) config.prefix = input.prefix;
+	if (input.timezone !== undefined) {
+		if (!isValidTimezone(input.timezone)) {
+			throw new UserError('config', `${file}: field "timezone": unknown time zone "${input.timezone}"`, 'use an IANA name such as "Africa/Dar_es_Salaam"');
+		}
+		config.timezone = input.timezone;
+	}
+	if (input.readOnly !== undefined) config.readOnly = input.readOnly;
+	if (input.queues !== undefined) {
+		const defaults = config.queues;
+		config.queues = {};
+		config.queueOrder = Object.keys(input.queues);
+		for (const [queue, settings] of Object.entries(input.queues)) {
+			const base: QueueConfig = defaults[queue] ?? {timeout: 90, tries: 3, isolation: 'none', concurrency: 1};
+			config.queues[queue] = {
+				timeout: settings.timeout ?? base.timeout,
+				tries: settings.tries ?? base.tries,
+				isolation: settings.isolation ?? base.isolation,
+				concurrency: settings.concurrency ?? base.concurrency,
+				...(settings.backoff ? {backoff: settings.backoff} : {}),
+				...(settings.limiter ? {limiter: settings.limiter} : {}),
+			};
+		}
+	}
+	if (input.processors !== undefined) {
+		config.processors = Object.fromEntries(
+			Object.entries(input.processors).map(([job, module]) => [job, path.isAbsolute(module) ? module : path.resolve(folder, module)]),
+		);
+	}
+	if (input.schedules !== undefined) {
+		config.schedules = input.schedules.map((schedule, index) => {
+			if (schedule.timezone !== undefined && !isValidTimezone(schedule.timezone)) {
+				throw new UserError('config', `${file}: field "schedules.${index}.timezone": unknown time zone "${schedule.timezone}"`, 'use an IANA name such as "Africa/Dar_es_Salaam"');
+			}
+			return {
+				id: schedule.id,
+				cron: schedule.cron,
+				queue: schedule.queue ?? 'default',
+				name: schedule.name ?? schedule.id,
+				...(schedule.data === undefined ? {} : {data: schedule.data}),
+				...(schedule.timezone === undefined ? {} : {timezone: schedule.timezone}),
+			};
+		});
+	}
+	if (input.monitor !== undefined) config.monitor = input.monitor;
+	if (input.worker !== undefined) {
+		config.worker = {...config.worker, ...input.worker};
+	}
+}

@@ -1,0 +1,186 @@
+/**
+ * Configuration: flags > environment > config file > the seed's defaults.
+ *
+ * The file is validated with valibot (a schema library whose import costs a
+ * few milliseconds, where zod costs ~60 ms: this code runs on every cron/Nagios
+ * invocation). It is only loaded when a file exists; the defaults need no check.
+ */
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {UserError} from './errors.js';
+
+/** How to reach Redis: one server by URL, a Cluster, or Sentinel. */
+export type RedisTarget =
+	| {kind: 'url'; url: string}
+	| {kind: 'cluster'; nodes: string[]}
+	| {kind: 'sentinel'; sentinels: string[]; name: string; url?: string};
+
+export type Backoff = {type: 'fixed' | 'exponential'; delay: number};
+export type Isolation = 'none' | 'thread' | 'process';
+
+export type QueueConfig = {
+	/** Seconds a job may run before it fails with a timeout. */
+	timeout: number;
+	tries: number;
+	backoff?: Backoff;
+	isolation: Isolation;
+	concurrency: number;
+	limiter?: {max: number; duration: number};
+};
+
+export type ScheduleConfig = {
+	id: string;
+	cron: string;
+	queue: string;
+	/** Job name; defaults to the schedule id, as Laravel runs the command of that name. */
+	name: string;
+	data?: unknown;
+	timezone?: string;
+};
+
+export type Config = {
+	redis: RedisTarget;
+	/** From REDIS_PASSWORD; applies to every node when the URL carries none. */
+	password?: string;
+	prefix: string;
+	timezone: string;
+	readOnly: boolean;
+	/** Queue names in priority order (the order of the file's `queues`). */
+	queueOrder: string[];
+	queues: Record<string, QueueConfig>;
+	/** Job name → absolute module path. */
+	processors: Record<string, string>;
+	schedules: ScheduleConfig[];
+	monitor: Record<string, number>;
+	worker: {sleep: number; maxTime: number; memory?: number};
+	/** The file the settings came from, when one did. */
+	file?: string;
+};
+
+/** The overrides a command line can carry. */
+export type ConfigFlags = {
+	redis?: string;
+	prefix?: string;
+	config?: string;
+	readOnly?: boolean;
+};
+
+const hostTimezone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+const seedQueue = (timeout: number): QueueConfig => ({timeout, tries: 3, isolation: 'none', concurrency: 1});
+
+/** The seed document's system, as built-in defaults. */
+export function defaultConfig(): Config {
+	return {
+		redis: {kind: 'url', url: 'redis://127.0.0.1:6379'},
+		prefix: 'bull',
+		timezone: hostTimezone(),
+		readOnly: false,
+		queueOrder: ['high', 'default', 'emails', 'notifications'],
+		queues: {
+			high: seedQueue(90),
+			default: seedQueue(90),
+			emails: seedQueue(60),
+			notifications: seedQueue(60),
+		},
+		processors: {},
+		schedules: [
+			{id: 'reports:generate-scheduled', cron: '* * * * *', queue: 'default', name: 'reports:generate-scheduled'},
+			{id: 'reports:generate-daily', cron: '0 2 * * *', queue: 'default', name: 'reports:generate-daily'},
+			{id: 'reports:generate-weekly', cron: '0 6 * * 0', queue: 'default', name: 'reports:generate-weekly'},
+			{id: 'reports:generate-monthly', cron: '0 7 1 * *', queue: 'default', name: 'reports:generate-monthly'},
+		],
+		monitor: {default: 100, high: 50, emails: 100, notifications: 100},
+		worker: {sleep: 3, maxTime: 3600},
+	};
+}
+
+/** Where a config file is looked for when neither --config nor SACCOS_QUEUE_CONFIG names one. */
+export const searchPaths = (cwd = process.cwd()): string[] => [
+	path.join(cwd, 'saccos-queue.config.json'),
+	path.join(cwd, 'saccos-queue.config.yaml'),
+	path.join(cwd, 'saccos-queue.config.yml'),
+	'/etc/saccos-queue/config.json',
+	'/etc/saccos-queue/config.yaml',
+	'/etc/saccos-queue/config.yml',
+];
+
+function findConfigFile(flags: ConfigFlags, env: NodeJS.ProcessEnv): string | undefined {
+	const named = flags.config ?? env['SACCOS_QUEUE_CONFIG'];
+	if (named) {
+		const file = path.resolve(named);
+		if (!existsSync(file)) {
+			throw new UserError('config', `config file ${file} does not exist`, 'check --config / SACCOS_QUEUE_CONFIG');
+		}
+		return file;
+	}
+	return searchPaths().find(candidate => existsSync(candidate));
+}
+
+async function readConfigFile(file: string): Promise<unknown> {
+	let text: string;
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch (error) {
+		throw new UserError('config', `cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, 'check the file permissions');
+	}
+	try {
+		if (/\.ya?ml$/i.test(file)) {
+			const {parse} = await import('yaml');
+			return parse(text) ?? {};
+		}
+		return JSON.parse(text);
+	} catch (error) {
+		const detail = (error as Error).message.split('\n')[0];
+		throw new UserError('config', `${file}: not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${detail}`, 'fix the syntax; `saccos-queue doctor` checks the whole file');
+	}
+}
+
+/**
+ * Loads the configuration. Throws a UserError (exit 2) naming the file, the
+ * field and what was expected when the file is invalid.
+ */
+export async function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+	const config = defaultConfig();
+	const file = findConfigFile(flags, env);
+	if (file) {
+		const raw = await readConfigFile(file);
+		const {applyFile} = await import('./config-schema.js');
+		applyFile(config, raw, file);
+		config.file = file;
+	}
+
+	// Environment over file.
+	if (env['REDIS_URL']) config.redis = {kind: 'url', url: env['REDIS_URL']};
+	if (env['REDIS_PASSWORD']) config.password = env['REDIS_PASSWORD'];
+	if (env['SACCOS_QUEUE_PREFIX']) config.prefix = env['SACCOS_QUEUE_PREFIX'];
+	if (env['SACCOS_QUEUE_READ_ONLY'] && !/^(0|false|no)$/i.test(env['SACCOS_QUEUE_READ_ONLY'])) config.readOnly = true;
+
+	// Flags over environment.
+	if (flags.redis) config.redis = {kind: 'url', url: flags.redis};
+	if (flags.prefix !== undefined) config.prefix = flags.prefix;
+	if (flags.readOnly) config.readOnly = true;
+
+	if (config.redis.kind === 'url') checkRedisUrl(config.redis.url);
+	if (!config.prefix || /\s/.test(config.prefix)) {
+		throw new UserError('usage', `invalid prefix ${JSON.stringify(config.prefix)}`, 'a prefix is a non-empty word such as "bull" or "{saccos}"');
+	}
+	return config;
+}
+
+/** Rejects what ioredis would silently misread (a typo'd scheme connects to localhost). */
+export function checkRedisUrl(url: string): void {
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		throw new UserError('usage', 'the Redis URL is not a valid URL', 'use redis://[user:password@]host:port[/db] or rediss:// for TLS');
+	}
+	if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+		throw new UserError('usage', `unsupported Redis URL scheme "${parsed.protocol}"`, 'use redis:// or rediss:// (TLS); Sentinel and Cluster go in the config file');
+	}
+	const db = parsed.pathname.replace(/^\//, '');
+	if (db !== '' && !/^\d+$/.test(db)) {
+		throw new UserError('usage', `the Redis URL's database "${db}" is not a number`, 'use redis://host:port/0');
+	}
+}

@@ -1,0 +1,83 @@
+/**
+ * Live queue events from every queue's BullMQ event stream on ONE blocking
+ * connection (XREAD over many streams), not one QueueEvents per queue.
+ */
+import {toUserError, type Connection} from './connection.js';
+import {queueKey} from './keys.js';
+
+export type QueueEvent = {
+	queue: string;
+	/** The stream entry id (`<ms>-<seq>`). */
+	id: string;
+	/** Epoch ms, from the entry id. */
+	time: number;
+	event: string;
+	jobId: string | null;
+	/** Every other field of the entry, as BullMQ wrote it (untrusted text). */
+	fields: Record<string, string>;
+};
+
+function toEvent(queue: string, id: string, flat: string[]): QueueEvent {
+	const fields: Record<string, string> = {};
+	for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+	const {event = 'unknown', jobId, ...rest} = fields;
+	return {queue, id, time: Number(id.split('-')[0]), event, jobId: jobId ?? null, fields: rest};
+}
+
+/**
+ * Follows the event streams of `queues` until `signal` aborts, calling
+ * `onEvent` in stream order per queue. Starts after each stream's current
+ * last entry, so nothing that happens once following has begun is missed
+ * (XREAD's `$` would re-read "now" on every call and drop events in between).
+ * `connection` must be a dedicated one: a blocking read holds it.
+ */
+export async function followEvents(
+	connection: Connection,
+	queues: readonly string[],
+	onEvent: (event: QueueEvent) => void,
+	options: {signal: AbortSignal; blockMs?: number; count?: number},
+): Promise<void> {
+	const keys = queues.map(queue => queueKey(connection.prefix, queue, 'events'));
+	const last = new Map<string, string>();
+	try {
+		const pipeline = connection.client.pipeline();
+		for (const key of keys) pipeline.xrevrange(key, '+', '-', 'COUNT', 1);
+		const replies = (await pipeline.exec()) ?? [];
+		keys.forEach((key, index) => {
+			const entries = (replies[index]?.[1] ?? []) as Array<[string, string[]]>;
+			last.set(key, entries[0]?.[0] ?? '0-0');
+		});
+	} catch (error) {
+		throw toUserError(error, connection.where);
+	}
+	const queueOf = new Map(keys.map((key, index) => [key, queues[index]!]));
+	const stop = () => connection.client.disconnect();
+	options.signal.addEventListener('abort', stop, {once: true});
+	try {
+		while (!options.signal.aborted) {
+			let result: Array<[string, Array<[string, string[]]>]> | null;
+			try {
+				result = (await connection.client.xread(
+					'COUNT',
+					options.count ?? 500,
+					'BLOCK',
+					options.blockMs ?? 5000,
+					'STREAMS',
+					...keys,
+					...keys.map(key => last.get(key)!),
+				)) as Array<[string, Array<[string, string[]]>]> | null;
+			} catch (error) {
+				if (options.signal.aborted) return;
+				throw toUserError(error, connection.where);
+			}
+			for (const [key, entries] of result ?? []) {
+				for (const [id, flat] of entries) {
+					last.set(key, id);
+					onEvent(toEvent(queueOf.get(key)!, id, flat));
+				}
+			}
+		}
+	} finally {
+		options.signal.removeEventListener('abort', stop);
+	}
+}

@@ -1,0 +1,26 @@
+/**
+ * BullMQ's key layout (`<prefix>:<queue>:<suffix>`) and the few keys of our
+ * own, kept under `<prefix>:saccos-queue:` so that they share a Cluster hash
+ * slot with the queues when the prefix carries a hash tag.
+ */
+import type {JobState} from './types.js';
+
+/** The Redis key holding the jobs of a state. */
+export const stateKey = (prefix: string, queue: string, state: JobState): string =>
+	`${prefix}:${queue}:${state === 'waiting' ? 'wait' : state}`;
+
+export const queueKey = (prefix: string, queue: string, suffix: string): string => `${prefix}:${queue}:${suffix}`;
+
+export const jobKey = (prefix: string, queue: string, id: string): string => `${prefix}:${queue}:${id}`;
+
+/** The set of queue names recorded by our workers, dispatch and `queues discover`. */
+export const registryKey = (prefix: string): string => `${prefix}:saccos-queue:queues`;
+
+/** Which states are lists (LLEN/LRANGE) rather than sorted sets. */
+export const isListState = (state: JobState): boolean => state === 'waiting' || state === 'active';
+
+/** Keys whose existence proves a BullMQ queue is there (any one is enough). */
+export const queueMarkerSuffixes = ['meta', 'id', 'events', 'wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed', 'repeat', 'paused'];
+
+/** BullMQ's client name for a queue's connections (Worker sets `<this>` or `<this>:w:<name>`). */
+export const clientNameFor = (prefix: string, queue: string): string => `${prefix}:${Buffer.from(queue).toString('base64')}`;

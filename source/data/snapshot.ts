@@ -1,0 +1,183 @@
+/**
+ * A snapshot of every queue in ONE pipelined round trip, whatever the number
+ * of queues (one per node on a Cluster): eight O(1) commands per queue, one
+ * ZSCORE per configured schedule, plus one INFO and one CLIENT LIST per node.
+ * Its cost does not depend on the number of jobs. It only reads.
+ */
+import type {Redis} from 'ioredis';
+import type {Config} from '../config.js';
+import type {Connection} from './connection.js';
+import {toUserError} from './connection.js';
+import {parseInfo, infoNumber, workersFromClientList} from './info.js';
+import {queueKey, registryKey, stateKey} from './keys.js';
+import {mergeQueueNames} from './queues.js';
+import {JOB_STATES, type QueueCounts, type QueueSnapshot, type RedisHealth, type ScheduleInfo, type Snapshot, type WorkerInfo} from './types.js';
+
+type Reply = [Error | null, unknown];
+
+/** Commands per queue, in the order `readQueue` consumes their replies. */
+const PER_QUEUE = JOB_STATES.length + 1;
+
+function queueCommands(pipeline: ReturnType<Redis['pipeline']>, prefix: string, queue: string): void {
+	for (const state of JOB_STATES) {
+		const key = stateKey(prefix, queue, state);
+		if (state === 'waiting' || state === 'active') pipeline.llen(key);
+		else pipeline.zcard(key);
+	}
+	// BullMQ's isPaused() is HEXISTS meta paused; `version` tells the meta hash exists.
+	pipeline.hmget(queueKey(prefix, queue, 'meta'), 'paused', 'version');
+}
+
+function value(reply: Reply | undefined): unknown {
+	if (!reply) throw new Error('missing pipeline reply');
+	if (reply[0]) throw reply[0];
+	return reply[1];
+}
+
+function readQueue(replies: Reply[], offset: number, name: string, threshold: number | null): QueueSnapshot {
+	const counts = {} as QueueCounts;
+	JOB_STATES.forEach((state, index) => {
+		counts[state] = Number(value(replies[offset + index]));
+	});
+	const [paused, version] = value(replies[offset + JOB_STATES.length]) as [string | null, string | null];
+	const size = counts.waiting + counts.prioritized + counts.delayed + counts.active;
+	const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+	return {
+		name,
+		paused: paused !== null,
+		counts,
+		workers: 0,
+		threshold,
+		size,
+		overThreshold: threshold !== null && size >= threshold,
+		exists: version !== null || paused !== null || total > 0,
+	};
+}
+
+type NodeReport = {info: Map<string, string> | null; clients: string | null; errors: string[]};
+
+function readNode(infoReply: Reply | undefined, clientReply: Reply | undefined): NodeReport {
+	const errors: string[] = [];
+	let info: Map<string, string> | null = null;
+	let clients: string | null = null;
+	if (infoReply?.[0]) errors.push(`INFO: ${infoReply[0].message}`);
+	else if (infoReply) info = parseInfo(String(infoReply[1]));
+	if (clientReply?.[0]) errors.push(`CLIENT LIST: ${clientReply[0].message}`);
+	else if (clientReply) clients = String(clientReply[1]);
+	return {info, clients, errors};
+}
+
+function health(connection: Connection, mode: RedisHealth['mode'], nodes: NodeReport[], latencyMs: number): RedisHealth {
+	const infos = nodes.map(node => node.info).filter((info): info is Map<string, string> => info !== null);
+	const first = infos[0] ?? new Map<string, string>();
+	return {
+		url: connection.where,
+		mode,
+		version: first.get('redis_version') ?? first.get('valkey_version') ?? 'unknown',
+		usedMemory: infos.reduce((sum, info) => sum + infoNumber(info, 'used_memory'), 0),
+		maxMemory: infos.reduce((sum, info) => sum + infoNumber(info, 'maxmemory'), 0),
+		evictionPolicy: first.get('maxmemory_policy') ?? 'unknown',
+		nodes: nodes.length,
+		uptimeSeconds: infoNumber(first, 'uptime_in_seconds'),
+		connectedClients: infos.reduce((sum, info) => sum + infoNumber(info, 'connected_clients'), 0),
+		persistence: {
+			aof: first.get('aof_enabled') === '1',
+			rdb: first.has('rdb_last_save_time') && first.get('rdb_changes_since_last_save') !== undefined && first.get('rdb_saves') !== '0',
+		},
+		latencyMs,
+	};
+}
+
+/**
+ * Reads the state of `queues` (names in display order) and, unless
+ * `onlyTheseQueues`, of every queue recorded in the registry too. One pipeline
+ * on a single server (a second, for the new names only, when the registry
+ * holds queues the caller did not know); on a Cluster the key pipeline goes to
+ * the node owning the prefix's hash slot and INFO/CLIENT LIST to every master,
+ * in parallel.
+ */
+export async function takeSnapshot(
+	connection: Connection,
+	config: Config,
+	queues: readonly string[],
+	options: {onlyTheseQueues?: boolean} = {},
+): Promise<Snapshot> {
+	const {prefix} = connection;
+	const started = performance.now();
+	const keyPipeline = connection.client.pipeline();
+	for (const queue of queues) queueCommands(keyPipeline, prefix, queue);
+	const schedules = config.schedules;
+	for (const schedule of schedules) keyPipeline.zscore(queueKey(prefix, schedule.queue, 'repeat'), schedule.id);
+	if (!options.onlyTheseQueues) keyPipeline.smembers(registryKey(prefix));
+
+	let keyReplies: Reply[];
+	let nodeReports: NodeReport[];
+	let names = [...queues];
+	try {
+		if (connection.isCluster) {
+			const masters = connection.nodes();
+			const [keys, ...perNode] = await Promise.all([
+				keyPipeline.exec(),
+				...masters.map(node => node.pipeline().info().client('LIST').exec()),
+			]);
+			keyReplies = (keys ?? []) as Reply[];
+			nodeReports = perNode.map(replies => readNode(replies?.[0] as Reply, replies?.[1] as Reply));
+		} else {
+			keyPipeline.info();
+			keyPipeline.client('LIST');
+			const replies = ((await keyPipeline.exec()) ?? []) as Reply[];
+			const count = replies.length;
+			keyReplies = replies.slice(0, count - 2);
+			nodeReports = [readNode(replies[count - 2], replies[count - 1])];
+		}
+		if (!options.onlyTheseQueues) {
+			const recorded = value(keyReplies[queues.length * PER_QUEUE + schedules.length]) as string[];
+			const extra = mergeQueueNames(queues, recorded).slice(queues.length);
+			if (extra.length > 0) {
+				const more = connection.client.pipeline();
+				for (const queue of extra) queueCommands(more, prefix, queue);
+				const moreReplies = ((await more.exec()) ?? []) as Reply[];
+				keyReplies = [...keyReplies.slice(0, queues.length * PER_QUEUE), ...moreReplies, ...keyReplies.slice(queues.length * PER_QUEUE)];
+				names = [...names, ...extra];
+			}
+		}
+	} catch (error) {
+		throw toUserError(error, connection.where);
+	}
+	const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+
+	let snapshotQueues: QueueSnapshot[];
+	let scheduleInfos: ScheduleInfo[];
+	try {
+		snapshotQueues = names.map((name, index) => readQueue(keyReplies, index * PER_QUEUE, name, config.monitor[name] ?? null));
+		scheduleInfos = schedules.map((schedule, index) => {
+			const score = value(keyReplies[names.length * PER_QUEUE + index]);
+			return {
+				id: schedule.id,
+				queue: schedule.queue,
+				cron: schedule.cron,
+				timezone: schedule.timezone ?? config.timezone,
+				configured: true,
+				inRedis: score !== null,
+				nextRun: score === null ? null : Number(score),
+			};
+		});
+	} catch (error) {
+		throw toUserError(error, connection.where);
+	}
+
+	const workers: WorkerInfo[] = [];
+	const warnings: string[] = [];
+	for (const report of nodeReports) {
+		if (report.clients !== null) workers.push(...workersFromClientList(report.clients, prefix, names));
+		for (const message of report.errors) warnings.push(`cannot read ${message}`);
+	}
+	for (const queue of snapshotQueues) queue.workers = workers.filter(worker => worker.queue === queue.name).length;
+
+	const mode: RedisHealth['mode'] = connection.isCluster ? 'cluster' : config.redis.kind === 'sentinel' ? 'sentinel' : 'standalone';
+	const redis = health(connection, mode, nodeReports, latencyMs);
+	if (redis.evictionPolicy !== 'noeviction' && redis.evictionPolicy !== 'unknown') {
+		warnings.push(`maxmemory-policy is ${redis.evictionPolicy}: Redis may evict queue keys and lose jobs; set it to noeviction`);
+	}
+	return {redis, queues: snapshotQueues, workers, schedules: scheduleInfos, warnings, generatedAt: new Date().toISOString()};
+}

@@ -1,0 +1,117 @@
+/**
+ * The plain, JSON-safe snapshots the data layer returns. The same objects
+ * feed --json, the tables and the console views (house style 2): what the
+ * README documents as JSON is exactly these types.
+ */
+
+/** BullMQ's own state names, no synonyms. */
+export const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export type QueueCounts = Record<JobState, number>;
+
+export type QueueSnapshot = {
+	name: string;
+	paused: boolean;
+	counts: QueueCounts;
+	/** Workers connected for this queue (BullMQ's client names in CLIENT LIST). */
+	workers: number;
+	/** The monitor threshold, null when none is configured. */
+	threshold: number | null;
+	/** waiting + prioritized + delayed + active, as Laravel counts a Redis queue. */
+	size: number;
+	overThreshold: boolean;
+	/** Whether any BullMQ key of this queue exists. */
+	exists: boolean;
+};
+
+export type RedisHealth = {
+	/** Where we are connected; never contains a password. */
+	url: string;
+	mode: 'standalone' | 'cluster' | 'sentinel';
+	version: string;
+	usedMemory: number;
+	/** 0 means no limit. */
+	maxMemory: number;
+	evictionPolicy: string;
+	nodes: number;
+	uptimeSeconds: number;
+	connectedClients: number;
+	persistence: {aof: boolean; rdb: boolean};
+	/** Round-trip time of the snapshot itself, in ms. */
+	latencyMs: number;
+};
+
+export type WorkerInfo = {
+	/** The connection's client name (BullMQ's `<prefix>:<base64 queue>[:w:<name>]`). */
+	name: string;
+	queue: string;
+	/** The worker's own name when it set one. */
+	workerName: string | null;
+	addr: string;
+	/** Seconds since the connection opened. */
+	age: number;
+	/** Seconds since its last command. */
+	idle: number;
+	source: 'bullmq';
+};
+
+export type ScheduleInfo = {
+	id: string;
+	queue: string;
+	/** From the config; null for a scheduler found in Redis but not configured here. */
+	cron: string | null;
+	timezone: string | null;
+	configured: boolean;
+	/** Whether Redis holds this Job Scheduler. */
+	inRedis: boolean;
+	/** Epoch ms of the next run, null when the scheduler is not in Redis. */
+	nextRun: number | null;
+};
+
+export type Snapshot = {
+	redis: RedisHealth;
+	queues: QueueSnapshot[];
+	workers: WorkerInfo[];
+	schedules: ScheduleInfo[];
+	/** Problems worth a look that do not stop the command (e.g. eviction policy). */
+	warnings: string[];
+	generatedAt: string;
+};
+
+export type JobSummary = {
+	id: string;
+	queue: string;
+	name: string;
+	state: JobState | 'unknown';
+	attemptsMade: number;
+	failedReason: string | null;
+	timestamp: number | null;
+	processedOn: number | null;
+	finishedOn: number | null;
+	delay: number;
+	priority: number;
+	/** Parsed job data; null when it cannot be parsed (see dataError). */
+	data: unknown;
+	dataError?: string;
+};
+
+export type JobDetail = JobSummary & {
+	opts: unknown;
+	optsError?: string;
+	stacktrace: string[];
+	returnvalue: unknown;
+	progress: unknown;
+	attemptsStarted: number;
+	parent: string | null;
+	logs: {total: number; lines: string[]};
+};
+
+export type JobPage = {
+	queue: string;
+	state: JobState;
+	total: number;
+	offset: number;
+	limit: number;
+	jobs: JobSummary[];
+};

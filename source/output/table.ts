@@ -1,0 +1,44 @@
+/**
+ * Human tables (cli-table3). Every cell passes the sanitizer: job names, data
+ * and errors are untrusted text. Borders are plain so tables survive piping,
+ * `less` and old SSH terminals.
+ */
+import Table from 'cli-table3';
+import {sanitizeLine} from '../data/sanitize.js';
+import {bold} from './color.js';
+
+export type Cell = string | number | null | undefined;
+
+/** Cuts a single-line string to `width` characters with an ellipsis. */
+export function truncate(text: string, width: number): string {
+	const chars = [...text];
+	return chars.length <= width ? text : `${chars.slice(0, Math.max(1, width - 1)).join('')}…`;
+}
+
+/**
+ * Renders rows under a header. Cells are sanitized (one line each) and cut
+ * to `maxWidth` characters; numbers are right-aligned.
+ */
+export function renderTable(head: string[], rows: Cell[][], options: {maxWidth?: number} = {}): string {
+	const maxWidth = options.maxWidth ?? 60;
+	const table = new Table({
+		head: head.map(title => bold(title)),
+		style: {head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2},
+		chars: {
+			top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+			bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+			left: '', 'left-mid': '', mid: '', 'mid-mid': '',
+			right: '', 'right-mid': '', middle: '',
+		},
+	});
+	for (const row of rows) {
+		table.push(row.map(cell => (typeof cell === 'number' ? {content: String(cell), hAlign: 'right' as const} : truncate(sanitizeLine(cell ?? '-'), maxWidth))));
+	}
+	return table.toString().split('\n').map(line => line.trimEnd()).join('\n');
+}
+
+/** Key/value lines for a detail view, keys padded to one column. */
+export function renderPairs(pairs: Array<[string, Cell]>): string {
+	const width = Math.max(...pairs.map(([key]) => key.length));
+	return pairs.map(([key, cell]) => `${bold(key.padEnd(width))}  ${sanitizeLine(cell ?? '-')}`).join('\n');
+}
