@@ -7,7 +7,18 @@ import Table from 'cli-table3';
 import {sanitizeLine} from '../data/sanitize.js';
 import {bold} from './color.js';
 
-export type Cell = string | number | null | undefined;
+/** Text our own code styled (colour); it skips the sanitizer. Never wrap job or log text in it. */
+export type TrustedCell = {trusted: string};
+export type Cell = string | number | null | undefined | TrustedCell;
+
+/** Marks a cell as produced by this program (e.g. a coloured status word). */
+export const trusted = (text: string): TrustedCell => ({trusted: text});
+
+function cellContent(cell: Cell, maxWidth: number): string | {content: string; hAlign: 'right'} {
+	if (typeof cell === 'number') return {content: String(cell), hAlign: 'right'};
+	if (cell !== null && typeof cell === 'object') return cell.trusted;
+	return truncate(sanitizeLine(cell ?? '-'), maxWidth);
+}
 
 /** Cuts a single-line string to `width` characters with an ellipsis. */
 export function truncate(text: string, width: number): string {
@@ -32,7 +43,7 @@ export function renderTable(head: string[], rows: Cell[][], options: {maxWidth?:
 		},
 	});
 	for (const row of rows) {
-		table.push(row.map(cell => (typeof cell === 'number' ? {content: String(cell), hAlign: 'right' as const} : truncate(sanitizeLine(cell ?? '-'), maxWidth))));
+		table.push(row.map(cell => cellContent(cell, maxWidth)));
 	}
 	return table.toString().split('\n').map(line => line.trimEnd()).join('\n');
 }
@@ -40,5 +51,6 @@ export function renderTable(head: string[], rows: Cell[][], options: {maxWidth?:
 /** Key/value lines for a detail view, keys padded to one column. */
 export function renderPairs(pairs: Array<[string, Cell]>): string {
 	const width = Math.max(...pairs.map(([key]) => key.length));
-	return pairs.map(([key, cell]) => `${bold(key.padEnd(width))}  ${sanitizeLine(cell ?? '-')}`).join('\n');
+	const text = (cell: Cell): string => (cell !== null && typeof cell === 'object' ? cell.trusted : sanitizeLine(cell ?? '-'));
+	return pairs.map(([key, cell]) => `${bold(key.padEnd(width))}  ${text(cell)}`).join('\n');
 }
