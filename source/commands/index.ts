@@ -18,6 +18,15 @@ export const commands: CommandEntry[] = [
 	{name: 'job', summary: 'one job: data, options, error, stack trace, attempts, logs', load: async () => import('./job.js')},
 	{name: 'failed', summary: 'failed jobs across queues, newest first (queue:failed)', load: async () => import('./failed.js')},
 	{name: 'events', summary: 'live queue events (added, completed, failed, stalled, …)', load: async () => import('./events.js')},
+	{name: 'retry', summary: 'failed → waiting, by id or --all, in bounded batches (queue:retry)', load: async () => import('./retry.js')},
+	{name: 'flush', summary: 'delete failed jobs, optionally --older-than D (queue:flush)', load: async () => import('./flush.js')},
+	{name: 'archive', summary: 'move old failed jobs to a JSON-lines file, then delete them', load: async () => import('./archive.js')},
+	{name: 'restore', summary: 're-enqueue the jobs of an archive file', load: async () => import('./restore.js')},
+	{name: 'clean', summary: 'delete jobs of one state older than D, in bounded batches', load: async () => import('./clean.js')},
+	{name: 'pause', summary: 'stop handing out jobs of a queue', load: async () => import('./pause.js')},
+	{name: 'resume', summary: 'resume a paused queue', load: async () => (await import('./pause.js')).resume},
+	{name: 'dispatch', summary: 'enqueue a job (e.g. approval.processed, loan.approved)', load: async () => import('./dispatch.js')},
+	{name: 'audit', summary: 'who did what: every mutating action, allowed or refused', load: async () => import('./audit.js')},
 	{name: 'doctor', summary: 'check Redis version, eviction policy, memory headroom, persistence, config', load: async () => import('./doctor.js')},
 ];
 

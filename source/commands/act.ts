@@ -1,0 +1,116 @@
+/**
+ * What every writing command shares: the read-only refusal, the typed
+ * confirmation for destructive actions (or --yes without a terminal), the
+ * audit record, progress on a terminal, and Ctrl-C that stops between
+ * batches. The data layer does the work; this only guards and reports.
+ */
+import {createInterface} from 'node:readline/promises';
+import type {Context} from '../command.js';
+import type {ActionResult, Progress} from '../data/actions.js';
+import {appendAudit, type AuditResult} from '../data/audit.js';
+import type {Connection} from '../data/connection.js';
+import {UserError} from '../errors.js';
+import {printJson} from '../output/json.js';
+
+export type Guard = {
+	action: string;
+	/** The queue(s) concerned; what the operator must type to confirm. */
+	queue: string | null;
+	/** Asks for confirmation (flush, clean, archive, retry of everything…). */
+	destructive: boolean;
+	/** What will happen, in one line, for the prompt. */
+	summary: string;
+};
+
+export const dryRunOf = (context: Context): boolean => context.flags['dry-run'] === true;
+
+async function refuse(context: Context, connection: Connection, guard: Guard, message: string, hint: string): Promise<never> {
+	await appendAudit(connection, {action: guard.action, queue: guard.queue, count: 0, result: 'refused', message});
+	throw new UserError('refused', message, hint);
+}
+
+async function ask(question: string): Promise<string> {
+	const reader = createInterface({input: process.stdin, output: process.stderr});
+	try {
+		return (await reader.question(question)).trim();
+	} finally {
+		reader.close();
+	}
+}
+
+/**
+ * Refuses (exit 6, audited) in read-only mode, and asks a destructive action
+ * to be confirmed: on a terminal by typing the queue name, otherwise by --yes.
+ * --dry-run needs no confirmation: it changes nothing.
+ */
+export async function guardWrite(context: Context, connection: Connection, guard: Guard): Promise<void> {
+	if (context.config.readOnly) {
+		await refuse(context, connection, guard, `read-only mode: ${guard.action} refused`, 'drop --read-only / readOnly to make changes');
+	}
+	if (!guard.destructive || dryRunOf(context) || context.flags['yes'] === true) return;
+	const expected = guard.queue ?? 'all';
+	if (process.stdin.isTTY && process.stderr.isTTY && !context.json) {
+		const answer = await ask(`${guard.summary}\nType "${expected}" to confirm: `);
+		if (answer === expected) return;
+		await refuse(context, connection, guard, `${guard.action} not confirmed`, `type "${expected}" exactly, or pass --yes`);
+	}
+	await refuse(context, connection, guard, `${guard.action} needs confirmation: ${guard.summary}`, 'pass --yes to confirm without a terminal, or --dry-run to see what would happen');
+}
+
+/** First Ctrl-C stops between batches; a second one exits at once. */
+export function interruptible(context: Context): {signal: AbortSignal; dispose(): void} {
+	const controller = new AbortController();
+	const onSignal = () => {
+		if (controller.signal.aborted) process.exit(130);
+		controller.abort();
+		context.note('\nstopping after the current batch… (Ctrl-C again to quit now)');
+	};
+	process.on('SIGINT', onSignal);
+	process.on('SIGTERM', onSignal);
+	return {
+		signal: controller.signal,
+		dispose: () => {
+			process.off('SIGINT', onSignal);
+			process.off('SIGTERM', onSignal);
+		},
+	};
+}
+
+/** A progress line on stderr when it is a terminal: done/total, percent and rate. */
+export function progressLine(context: Context, label: string): {onProgress?: (progress: Progress) => void; done(): void} {
+	if (!process.stderr.isTTY || context.json) return {done: () => {}};
+	const started = performance.now();
+	let shown = false;
+	return {
+		onProgress: ({done, total}) => {
+			const seconds = (performance.now() - started) / 1000;
+			const rate = seconds > 0 ? Math.round(done / seconds) : 0;
+			const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+			process.stderr.write(`\r${label}: ${done}/${total} (${percent}%) ${rate.toLocaleString('en')} jobs/s   `);
+			shown = true;
+		},
+		done: () => {
+			if (shown) process.stderr.write('\n');
+		},
+	};
+}
+
+/** Audits the outcome and prints it: `{"queue","action","count","dryRun"}` with --json. */
+export async function report(context: Context, connection: Connection, results: ActionResult[], human: (result: ActionResult) => string): Promise<number> {
+	for (const result of results) {
+		const outcome: AuditResult = result.dryRun ? 'dry-run' : result.interrupted ? 'interrupted' : 'ok';
+		await appendAudit(connection, {action: result.action, queue: result.queue, count: result.count, result: outcome, message: null});
+	}
+	if (context.json) {
+		printJson(results.length === 1 ? results[0] : {queue: null, action: results[0]?.action ?? null, count: results.reduce((sum, result) => sum + result.count, 0), dryRun: dryRunOf(context), queues: results});
+	} else {
+		for (const result of results) context.out(`${result.dryRun ? '[dry run] ' : ''}${human(result)}${result.interrupted ? ' (interrupted: the rest is untouched)' : ''}`);
+	}
+	return results.some(result => result.interrupted) ? 130 : 0;
+}
+
+/** Options every writing command accepts (CONTRACT.md: scripts pass them uniformly). */
+export const writeOptions = {
+	yes: {type: 'boolean', short: 'y', description: 'confirm a destructive action without a terminal'},
+	'dry-run': {type: 'boolean', description: 'show what would happen; change nothing'},
+} as const;
