@@ -197,10 +197,17 @@ export async function restoreArchive(connection: Connection, path: string, optio
 	return {queue: null, action: 'restore', count: done, dryRun: false, skipped, file: path, interrupted: options.signal?.aborted === true};
 }
 
+/**
+ * The id a job is restored under. BullMQ refuses numeric custom ids (they
+ * belong to its counter), so a numeric id comes back as `restored-<id>`:
+ * still deterministic, so restoring the same file twice adds nothing.
+ */
+export const restoredId = (id: string): string => (/^\d+$/.test(id) ? `restored-${id}` : id);
+
 async function restoreBatch(connection: Connection, records: ArchiveRecord[]): Promise<{added: number; skipped: number}> {
 	const {prefix, client} = connection;
 	const exists = client.pipeline();
-	for (const record of records) exists.exists(jobKey(prefix, record.queue, record.id));
+	for (const record of records) exists.exists(jobKey(prefix, record.queue, restoredId(record.id)));
 	const present = ((await exists.exec()) ?? []).map(([, value]) => Number(value) === 1);
 	const fresh = records.filter((_, index) => !present[index]);
 	const byQueue = new Map<string, ArchiveRecord[]>();
@@ -211,17 +218,18 @@ async function restoreBatch(connection: Connection, records: ArchiveRecord[]): P
 			await bull.addBulk(group.map(record => ({
 				name: record.name,
 				data: record.rawData === undefined ? record.data : null,
-				opts: {...Object.fromEntries(Object.entries(record.opts ?? {}).filter(([key]) => !dropOptions.has(key))), jobId: record.id},
+				opts: {...Object.fromEntries(Object.entries(record.opts ?? {}).filter(([key]) => !dropOptions.has(key))), jobId: restoredId(record.id)},
 			})));
 		} finally {
 			await bull.close();
 		}
 		const after = client.pipeline();
 		for (const record of group) {
-			const key = jobKey(prefix, queue, record.id);
+			const key = jobKey(prefix, queue, restoredId(record.id));
 			// Corrupt data goes back exactly as it was, and so do the job's logs.
 			if (record.rawData !== undefined) after.hset(key, 'data', record.rawData);
-			if (record.logs?.length) after.rpush(`${key}:logs`, ...record.logs);
+			const note = restoredId(record.id) === record.id ? [] : [`restored from archive (original id ${record.id})`];
+			if (record.logs?.length || note.length) after.rpush(`${key}:logs`, ...(record.logs ?? []), ...note);
 		}
 		after.sadd(registryKey(prefix), queue);
 		await after.exec();
