@@ -9,8 +9,6 @@ import {UserError} from '../errors.js';
 import {resolveQueues} from '../data/queues.js';
 import {takeSnapshot} from '../data/snapshot.js';
 import {printJson} from '../output/json.js';
-import {renderTable, trusted} from '../output/table.js';
-import {green, red} from '../output/color.js';
 
 export const spec: CommandSpec = {
 	name: 'monitor',
@@ -45,6 +43,7 @@ export async function run(context: Context): Promise<number> {
 	if (context.json) {
 		printJson({ok, queues});
 	} else {
+		const [{renderTable, trusted}, {green, red}] = await Promise.all([import('../output/table.js'), import('../output/color.js')]);
 		context.out(renderTable(['QUEUE', 'SIZE', 'THRESHOLD', 'STATUS'], queues.map(queue => [queue.name, queue.size, queue.threshold, trusted(queue.ok ? green('OK') : red('ALERT'))])));
 	}
 	return ok ? 0 : 1;

@@ -6,9 +6,6 @@ import {listFlag, type CommandSpec, type Context} from '../command.js';
 import {resolveQueues} from '../data/queues.js';
 import {takeSnapshot} from '../data/snapshot.js';
 import {printJson} from '../output/json.js';
-import {renderTable} from '../output/table.js';
-import {yellow} from '../output/color.js';
-import {queueHead, queueRow, redisLine, scheduleHead, scheduleRow, workerHead, workerRow} from '../present/queue-rows.js';
 
 export const spec: CommandSpec = {
 	name: 'status',
@@ -29,6 +26,9 @@ export async function run(context: Context): Promise<number> {
 		printJson(snapshot);
 		return 0;
 	}
+	// Tables load only for people: cron's --json never pays for cli-table3.
+	const [{renderTable}, {yellow}, rows] = await Promise.all([import('../output/table.js'), import('../output/color.js'), import('../present/queue-rows.js')]);
+	const {queueHead, queueRow, redisLine, scheduleHead, scheduleRow, workerHead, workerRow} = rows;
 	context.out(redisLine(snapshot));
 	context.out('');
 	context.out(renderTable(queueHead, snapshot.queues.map(queueRow)));
