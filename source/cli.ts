@@ -10,6 +10,7 @@ import {commands, findCommand} from './commands/index.js';
 import {loadConfig} from './config.js';
 import type {Connection, Purpose} from './data/connection.js';
 import {redact} from './data/redact.js';
+import {sanitizeLine, toSafeJson} from './data/sanitize.js';
 import {ExitCode, UserError, isUserError} from './errors.js';
 import {initColor} from './output/color.js';
 
@@ -72,16 +73,17 @@ const wantsJson = (argv: string[]): boolean => argv.includes('--json');
 
 function printError(error: unknown, json: boolean, verbose: boolean): number {
 	if (isUserError(error)) {
-		const message = redact(error.message);
-		const hint = redact(error.hint);
+		// Messages can quote names read from Redis (queues, ids): untrusted text.
+		const message = sanitizeLine(redact(error.message));
+		const hint = sanitizeLine(redact(error.hint));
 		if (json) {
-			process.stdout.write(`${JSON.stringify({error: {code: error.code, message, hint}})}\n`);
+			process.stdout.write(`${toSafeJson({error: {code: error.code, message, hint}})}\n`);
 		} else {
 			process.stderr.write(`saccos-queue: ${message}\n${hint ? `  hint: ${hint}\n` : ''}`);
 		}
 		return error.exitCode;
 	}
-	const message = redact(error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+	const message = sanitizeLine(redact(error instanceof Error ? error.message : String(error)).split('\n')[0]!);
 	if (json) {
 		process.stdout.write(`${JSON.stringify({error: {code: 'internal', message, hint: 'this is a bug; run with --verbose and report it'}})}\n`);
 	} else {

@@ -4,6 +4,7 @@
  * audit record, progress on a terminal, and Ctrl-C that stops between
  * batches. The data layer does the work; this only guards and reports.
  */
+import {sanitizeLine} from '../data/sanitize.js';
 import {createInterface} from 'node:readline/promises';
 import type {Context} from '../command.js';
 import type {ActionResult, Progress} from '../data/actions.js';
@@ -50,7 +51,7 @@ export async function guardWrite(context: Context, connection: Connection, guard
 	if (!guard.destructive || dryRunOf(context) || context.flags['yes'] === true) return;
 	const expected = guard.queue ?? 'all';
 	if (process.stdin.isTTY && process.stderr.isTTY && !context.json) {
-		const answer = await ask(`${guard.summary}\nType "${expected}" to confirm: `);
+		const answer = await ask(`${sanitizeLine(guard.summary)}\nType "${sanitizeLine(expected)}" to confirm: `);
 		if (answer === expected) return;
 		await refuse(context, connection, guard, `${guard.action} not confirmed`, `type "${expected}" exactly, or pass --yes`);
 	}
@@ -104,7 +105,8 @@ export async function report(context: Context, connection: Connection, results: 
 	if (context.json) {
 		printJson(results.length === 1 ? results[0] : {queue: null, action: results[0]?.action ?? null, count: results.reduce((sum, result) => sum + result.count, 0), dryRun: dryRunOf(context), queues: results});
 	} else {
-		for (const result of results) context.out(`${result.dryRun ? '[dry run] ' : ''}${human(result)}${result.interrupted ? ' (interrupted: the rest is untouched)' : ''}`);
+		// Queue names and ids come from Redis: untrusted text.
+		for (const result of results) context.out(sanitizeLine(`${result.dryRun ? '[dry run] ' : ''}${human(result)}${result.interrupted ? ' (interrupted: the rest is untouched)' : ''}`));
 	}
 	return results.some(result => result.interrupted) ? 130 : 0;
 }

@@ -44,7 +44,7 @@ export async function run(context: Context): Promise<number> {
 	const stop = () => abort.abort();
 	process.once('SIGINT', stop);
 	process.once('SIGTERM', stop);
-	if (!context.json) context.note(dim(`Following events of ${queues.join(', ')} — Ctrl-C to stop.`));
+	if (!context.json) context.note(dim(sanitizeLine(`Following events of ${queues.join(', ')} — Ctrl-C to stop.`)));
 	try {
 		await followEvents(connection, queues, event => {
 			if (context.json) printJsonLine(event);

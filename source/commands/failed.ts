@@ -1,4 +1,5 @@
 /** `failed [--queue Q]`: queue:failed — failed jobs across queues, newest first. */
+import {sanitizeLine} from '../data/sanitize.js';
 import {intFlag, listFlag, type CommandSpec, type Context} from '../command.js';
 import {getFailedAcross, MAX_PAGE} from '../data/jobs.js';
 import {knownQueues, resolveQueues} from '../data/queues.js';
@@ -30,7 +31,7 @@ export async function run(context: Context): Promise<number> {
 		return 0;
 	}
 	if (page.total === 0) {
-		context.out(`No failed jobs in ${queues.join(', ')}.`);
+		context.out(sanitizeLine(`No failed jobs in ${queues.join(', ')}.`));
 		return 0;
 	}
 	context.out(renderTable(

@@ -2,6 +2,7 @@
  * `queues`: the known queues (configured, recorded) with their state.
  * `queues discover`: scan the keyspace once for BullMQ queues and record them.
  */
+import {sanitizeLine} from '../data/sanitize.js';
 import {expectArgs, type CommandSpec, type Context} from '../command.js';
 import {UserError} from '../errors.js';
 import {discoverQueues, knownQueues, recordedQueues} from '../data/queues.js';
@@ -76,10 +77,10 @@ async function discover(context: Context): Promise<number> {
 		context.out(`No BullMQ queues under prefix "${connection.prefix}" (${result.scannedKeys} keys scanned). Another prefix? Try --prefix.`);
 		return 0;
 	}
-	context.out(`Found ${result.found.length} queue(s) under "${connection.prefix}": ${result.found.join(', ')}`);
+	context.out(sanitizeLine(`Found ${result.found.length} queue(s) under "${connection.prefix}": ${result.found.join(', ')}`));
 	if (result.added.length === 0) context.out('All of them were already known.');
-	else if (result.recorded) context.out(`Recorded ${result.added.length} new: ${result.added.join(', ')}`);
-	else context.out(`New, not recorded (${dryRun ? '--dry-run' : 'read-only'}): ${result.added.join(', ')}`);
+	else if (result.recorded) context.out(sanitizeLine(`Recorded ${result.added.length} new: ${result.added.join(', ')}`));
+	else context.out(sanitizeLine(`New, not recorded (${dryRun ? '--dry-run' : 'read-only'}): ${result.added.join(', ')}`));
 	return 0;
 }
 

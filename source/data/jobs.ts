@@ -101,8 +101,10 @@ async function readJobs(connection: Connection, queue: string, entries: Array<{i
 }
 
 /**
- * One page of a queue's jobs in one state, newest first (BullMQ's default
- * order): two round trips (ids with the total, then the hashes).
+ * One page of a queue's jobs in one state, in BullMQ's getters' order: next
+ * to run first for waiting, active, delayed, prioritized and
+ * waiting-children; newest first for completed and failed. Two round trips
+ * (ids with the total, then the hashes).
  */
 export async function getJobPage(connection: Connection, queue: string, stateName: string, limit = 50, offset = 0): Promise<JobPage> {
 	const state = checkState(stateName);
@@ -110,16 +112,20 @@ export async function getJobPage(connection: Connection, queue: string, stateNam
 	const key = stateKey(connection.prefix, queue, state);
 	const end = offset + limit - 1;
 	const pipeline = connection.client.pipeline();
-	if (state === 'waiting' || state === 'active') {
+	const isList = state === 'waiting' || state === 'active';
+	if (isList) {
+		// Next to run first: workers take from the right end of BullMQ's lists.
 		pipeline.llen(key);
-		pipeline.lrange(key, offset, end);
+		pipeline.lrange(key, -(end + 1), -(offset + 1));
 	} else {
 		pipeline.zcard(key);
-		pipeline.zrevrange(key, offset, end);
+		if (state === 'completed' || state === 'failed') pipeline.zrevrange(key, offset, end);
+		else pipeline.zrange(key, offset, end);
 	}
 	const replies = await exec(connection, pipeline);
 	const total = Number(ok(connection, replies[0]));
 	const ids = ok(connection, replies[1]) as string[];
+	if (isList) ids.reverse();
 	const jobs = await readJobs(connection, queue, ids.map(id => ({id, state})));
 	return {queue, state, total, offset, limit, jobs};
 }

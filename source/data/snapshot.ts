@@ -166,13 +166,19 @@ export async function takeSnapshot(
 		throw toUserError(error, connection.where);
 	}
 
-	const workers: WorkerInfo[] = [];
 	const warnings: string[] = [];
-	for (const report of nodeReports) {
-		if (report.clients !== null) workers.push(...workersFromClientList(report.clients, prefix, names));
-		for (const message of report.errors) warnings.push(`cannot read ${message}`);
+	for (const report of nodeReports) for (const message of report.errors) warnings.push(`cannot read ${message}`);
+	// A Cluster client names its connection alike on every node it talks to:
+	// like BullMQ's getWorkers, count each queue on the node that sees the most.
+	const perNode = nodeReports.map(report => (report.clients === null ? [] : workersFromClientList(report.clients, prefix, names)));
+	const workers: WorkerInfo[] = [];
+	for (const queue of snapshotQueues) {
+		const best = perNode
+			.map(list => list.filter(worker => worker.queue === queue.name))
+			.reduce<WorkerInfo[]>((most, list) => (list.length > most.length ? list : most), []);
+		queue.workers = best.length;
+		workers.push(...best);
 	}
-	for (const queue of snapshotQueues) queue.workers = workers.filter(worker => worker.queue === queue.name).length;
 
 	const mode: RedisHealth['mode'] = connection.isCluster ? 'cluster' : config.redis.kind === 'sentinel' ? 'sentinel' : 'standalone';
 	const redis = health(connection, mode, nodeReports, latencyMs);
