@@ -63,6 +63,18 @@ export function intFlag(flags: Flags, name: string, fallback: number, min: numbe
 	return Number(text);
 }
 
+/** A number flag (decimals allowed) within bounds, or a usage error naming the flag. */
+export function numberFlag(flags: Flags, name: string, fallback: number, min: number, max: number): number {
+	const raw = flags[name];
+	if (raw === undefined) return fallback;
+	const text = String(raw);
+	const value = Number(text);
+	if (!/^\d+(\.\d+)?$/.test(text) || value < min || value > max) {
+		throw new UserError('usage', `--${name} must be a number from ${min} to ${max}, got "${text}"`, `e.g. --${name} ${fallback}`);
+	}
+	return value;
+}
+
 /** A string flag, or undefined. */
 export const stringFlag = (flags: Flags, name: string): string | undefined => {
 	const raw = flags[name];

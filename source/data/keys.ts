@@ -24,3 +24,15 @@ export const queueMarkerSuffixes = ['meta', 'id', 'events', 'wait', 'active', 'd
 
 /** BullMQ's client name for a queue's connections (Worker sets `<this>` or `<this>:w:<name>`). */
 export const clientNameFor = (prefix: string, queue: string): string => `${prefix}:${Buffer.from(queue).toString('base64')}`;
+
+/** The index of live workers: a sorted set of worker id → last heartbeat (ms). */
+export const workersIndexKey = (prefix: string): string => `${prefix}:saccos-queue:workers`;
+
+/** One worker's heartbeat record (a hash that expires soon after the process dies). */
+export const workerKey = (prefix: string, id: string): string => `${prefix}:saccos-queue:worker:${id}`;
+
+/** The pub/sub channel workers and the scheduler listen on for remote control. */
+export const controlChannel = (prefix: string): string => `${prefix}:saccos-queue:control`;
+
+/** The set of Job Scheduler ids (`<queue>/<id>`) the scheduler owns. */
+export const ownedSchedulesKey = (prefix: string): string => `${prefix}:saccos-queue:schedules`;

@@ -1,0 +1,62 @@
+/**
+ * Guards the in-process ("none") isolation mode against a processor that
+ * blocks the event loop: a watchdog thread sees the main loop stop ticking
+ * and, once a running job is far past its deadline, logs the job ids and
+ * kills the process (non-zero), so systemd restarts it and BullMQ's stalled
+ * check hands the job to another worker. A zombie worker is worse than none.
+ */
+import {writeSync} from 'node:fs';
+import {Worker as Thread} from 'node:worker_threads';
+
+const ID_BYTES = 512;
+
+/** Shared with the thread: [0] last tick (ms), [1] kill-at (ms, 0 = no job in-process). */
+export type Watchdog = {
+	/** Records the in-process jobs running now and the latest moment they may still block. */
+	watch(jobs: string[], killAt: number): void;
+	stop(): void;
+};
+
+const threadSource = `
+const {workerData} = require('node:worker_threads');
+const {writeSync} = require('node:fs');
+const times = new Float64Array(workerData.times);
+const ids = new Uint8Array(workerData.ids);
+setInterval(() => {
+	const now = Date.now();
+	const blockedFor = now - times[0];
+	if (times[1] > 0 && now > times[1] && blockedFor > workerData.blockedMs) {
+		const text = Buffer.from(ids).toString('utf8').replace(/\\0+$/, '');
+		writeSync(1, JSON.stringify({level: 'fatal', PRIORITY: 2, time: new Date(now).toISOString(), process: 'worker', pid: process.pid, msg: 'event loop blocked past the job deadline; exiting so the unit restarts', jobIds: text.split(',').filter(Boolean), blockedMs: blockedFor}) + '\\n');
+		process.kill(process.pid, 'SIGKILL');
+	}
+}, workerData.checkMs);
+`;
+
+/** Starts the watchdog thread; `blockedMs` is how long the loop must be silent to count as blocked. */
+export function startWatchdog(options: {blockedMs?: number; checkMs?: number} = {}): Watchdog {
+	const times = new Float64Array(new SharedArrayBuffer(16));
+	const ids = new Uint8Array(new SharedArrayBuffer(ID_BYTES));
+	times[0] = Date.now();
+	const tick = setInterval(() => {
+		times[0] = Date.now();
+	}, 250);
+	tick.unref();
+	const thread = new Thread(threadSource, {
+		eval: true,
+		workerData: {times: times.buffer, ids: ids.buffer, blockedMs: options.blockedMs ?? 2000, checkMs: options.checkMs ?? 500},
+	});
+	thread.unref();
+	thread.on('error', error => writeSync(2, `watchdog thread failed: ${error.message}\n`));
+	return {
+		watch(jobs, killAt) {
+			ids.fill(0);
+			ids.set(Buffer.from(jobs.join(',')).subarray(0, ID_BYTES));
+			times[1] = jobs.length === 0 ? 0 : killAt;
+		},
+		stop() {
+			clearInterval(tick);
+			void thread.terminate();
+		},
+	};
+}

@@ -1,0 +1,315 @@
+/**
+ * `saccos-queue worker`: Laravel's `queue:work` semantics on BullMQ.
+ *
+ * One fetch loop serves all the worker's queues in priority order: a free
+ * slot always takes the first queue that has a job, so `--queue high,default`
+ * finishes the waiting `high` jobs before taking `default`'s — which BullMQ,
+ * with one Worker per queue, cannot promise. Jobs are fetched with BullMQ's
+ * own moveToActive (through Worker.getNextJob) and finished with its own
+ * moveToCompleted/moveToFailed, so locks, retries, backoff, rate limits,
+ * events and stalled-job recovery are BullMQ's, unchanged.
+ */
+import {UnrecoverableError, Worker as BullWorker, type Job} from 'bullmq';
+import os from 'node:os';
+import type {Config, QueueConfig} from '../config.js';
+import {connect, type Connection} from '../data/connection.js';
+import {queueKey, registryKey} from '../data/keys.js';
+import {isUserError} from '../errors.js';
+import {errorFields, type Logger} from './logger.js';
+import {loadProcessor, validateData, type JobInfo} from './processors.js';
+import {listenForControl, newProcessId, startHeartbeat, systemdUnit, VERSION} from './registry.js';
+import {runJob} from './run-job.js';
+import {JobTimeoutError} from './timeout.js';
+import {startWatchdog, type Watchdog} from './watchdog.js';
+import type {ProcessState} from '../data/workers.js';
+
+export type WorkerOptions = {
+	/** Queue names in priority order. */
+	queues: string[];
+	tries?: number;
+	/** Seconds; overrides every queue's configured timeout. */
+	timeout?: number;
+	/** Seconds to wait for a job when every queue is empty. */
+	sleep: number;
+	/** Seconds before the worker finishes its jobs and exits 0 (0 = never). */
+	maxTime: number;
+	/** MB of RSS above which the worker finishes its jobs and exits 0. */
+	memory?: number;
+	concurrency: number;
+	maxJobs?: number;
+	/** How long SIGTERM waits for active jobs before giving up on them (ms). */
+	stopTimeoutMs: number;
+	lockDurationMs: number;
+	stalledIntervalMs: number;
+};
+
+type Active = {job: Job; queue: string; token: string; started: number; inProcess: boolean; deadline: number};
+
+const pause = async (ms: number, signal?: AbortSignal): Promise<void> =>
+	new Promise(resolve => {
+		const timer = setTimeout(resolve, ms);
+		signal?.addEventListener('abort', () => {
+			clearTimeout(timer);
+			resolve();
+		}, {once: true});
+	});
+
+/** Connects, retrying while Redis is down (systemd starts us before Redis at boot). */
+async function connectPatiently(config: Config, logger: Logger, signal: AbortSignal): Promise<Connection | undefined> {
+	let delay = 500;
+	let warned = false;
+	while (!signal.aborted) {
+		try {
+			return await connect(config, 'worker');
+		} catch (error) {
+			if (!isUserError(error) || error.exitCode !== 3) throw error;
+			if (!warned) logger.warn(errorFields(error), 'Redis unreachable; retrying');
+			warned = true;
+			await pause(delay, signal);
+			delay = Math.min(delay * 2, 10_000);
+		}
+	}
+	return undefined;
+}
+
+/** Runs the worker until it is told to stop; resolves with the process exit code. */
+export async function runWorker(config: Config, options: WorkerOptions, logger: Logger): Promise<number> {
+	const id = newProcessId('worker');
+	const log = logger.child({workerId: id});
+	const stopping = new AbortController();
+	const shutdown = new AbortController();
+	let state: ProcessState = 'starting';
+	let stopReason = '';
+	let exitCode = 0;
+	let processed = 0;
+	let failed = 0;
+	const active = new Map<string, Active>();
+	const started = Date.now();
+	let wake: () => void = () => {};
+
+	const stop = (reason: string, code = 0) => {
+		if (stopping.signal.aborted) return;
+		stopReason = reason;
+		exitCode = code;
+		state = 'stopping';
+		log.info({reason}, 'stopping: finishing active jobs, taking no new ones');
+		stopping.abort();
+		wake();
+	};
+	const onSignal = (signal: NodeJS.Signals) => stop(signal);
+	process.on('SIGTERM', onSignal);
+	process.on('SIGINT', onSignal);
+
+	const connection = await connectPatiently(config, log, stopping.signal);
+	if (!connection) return 0;
+	const {client, prefix} = connection;
+	await client.sadd(registryKey(prefix), ...options.queues);
+
+	const settings = (queue: string): QueueConfig => config.queues[queue] ?? {timeout: 90, tries: 3, isolation: 'none', concurrency: 1};
+	const workers = new Map<string, BullWorker>();
+	for (const queue of options.queues) {
+		const limiter = settings(queue).limiter;
+		const worker = new BullWorker(queue, null, {
+			connection: client,
+			prefix,
+			autorun: false,
+			name: id,
+			lockDuration: options.lockDurationMs,
+			stalledInterval: options.stalledIntervalMs,
+			maxStalledCount: 1,
+			drainDelay: Math.max(1, Math.ceil(options.sleep)),
+			...(limiter ? {limiter} : {}),
+		});
+		worker.on('error', error => log.warn({queue, ...errorFields(error)}, 'BullMQ worker error'));
+		workers.set(queue, worker);
+		void worker.startStalledCheckTimer().catch(error => log.warn({queue, ...errorFields(error)}, 'stalled-job check failed'));
+	}
+
+	// Remote control and the registry.
+	const subscriber = client.duplicate();
+	subscriber.on('error', () => {});
+	let paused = false;
+	const describe = () => ({
+		id,
+		kind: 'worker' as const,
+		host: os.hostname(),
+		pid: process.pid,
+		queues: options.queues,
+		concurrency: options.concurrency,
+		started,
+		version: VERSION,
+		processed,
+		failed,
+		current: [...active.values()].map(entry => `${entry.queue}/${entry.job.id}`),
+		unit: systemdUnit(),
+		state,
+	});
+	const heartbeat = startHeartbeat(client, prefix, describe, log);
+	await listenForControl(subscriber, prefix, describe, command => {
+		log.info({command}, 'remote control');
+		if (command === 'stop') stop('remote stop');
+		else if (command === 'pause' && !stopping.signal.aborted) {
+			paused = true;
+			state = 'paused';
+		} else if (command === 'resume' && !stopping.signal.aborted) {
+			paused = false;
+			state = 'running';
+			wake();
+		}
+		void heartbeat.beat();
+	}, log).catch(error => log.warn(errorFields(error), 'control channel unavailable; remote control disabled'));
+	await emit(connection, options.queues, 'worker.started', id);
+
+	const watchdog: Watchdog | undefined = options.queues.some(queue => settings(queue).isolation === 'none') ? startWatchdog() : undefined;
+	const updateWatchdog = () => {
+		const inProcess = [...active.values()].filter(entry => entry.inProcess);
+		// "Far past" the deadline: as long again as the timeout, at least 5 s.
+		const killAt = Math.max(0, ...inProcess.map(entry => entry.deadline + Math.max(5000, entry.deadline - entry.started)));
+		watchdog?.watch(inProcess.map(entry => `${entry.queue}/${entry.job.id}`), killAt);
+	};
+
+	// Lock renewal for running jobs (the manual-fetch path does not renew them).
+	const renew = setInterval(() => {
+		for (const entry of active.values()) {
+			void entry.job.extendLock(entry.token, options.lockDurationMs).catch(error => log.warn({queue: entry.queue, jobId: entry.job.id, ...errorFields(error)}, 'lock renewal failed'));
+		}
+	}, Math.max(500, Math.floor(options.lockDurationMs / 2)));
+	renew.unref();
+
+	const maxTimer = options.maxTime > 0 ? setTimeout(() => stop(`max-time ${options.maxTime}s reached`), options.maxTime * 1000) : undefined;
+	maxTimer?.unref();
+	state = 'running';
+	void heartbeat.beat();
+	log.info({queues: options.queues, concurrency: options.concurrency, version: VERSION}, 'worker started');
+
+	let tokens = 0;
+	const processOne = async (entry: Active): Promise<void> => {
+		const {job, queue, token} = entry;
+		const queueSettings = settings(queue);
+		const timeoutSeconds = options.timeout ?? queueSettings.timeout;
+		// Laravel's --tries and the queue's backoff apply to jobs that set none.
+		job.opts.attempts ??= options.tries ?? queueSettings.tries;
+		if (job.opts.backoff === undefined && queueSettings.backoff) job.opts.backoff = queueSettings.backoff;
+		const attempt = job.attemptsMade + 1;
+		const fields = {queue, jobId: job.id, jobName: job.name, attempt};
+		try {
+			const module = config.processors[job.name];
+			if (!module) throw new UnrecoverableError(`no processor for job "${job.name}": add it to "processors" in the config`);
+			const processor = await loadProcessor(job.name, module);
+			const invalid = await validateData(processor, job.data);
+			if (invalid) throw new UnrecoverableError(invalid);
+			const info: JobInfo = {id: String(job.id), name: job.name, queue, data: job.data, attemptsMade: job.attemptsMade, timestamp: job.timestamp, opts: job.opts as Record<string, unknown>};
+			const result = await runJob(processor, queueSettings.isolation, info, timeoutSeconds, {
+				log: async line => void (await job.log(line)),
+				progress: async value => job.updateProgress(value),
+				shutdown: shutdown.signal,
+			});
+			await job.moveToCompleted(result ?? null, token, false);
+			processed++;
+			log.info({...fields, durationMs: Date.now() - entry.started}, 'job completed');
+		} catch (error) {
+			const err = error instanceof Error ? error : new Error(String(error));
+			try {
+				await job.moveToFailed(err, token, false);
+			} catch (moveError) {
+				log.warn({...fields, ...errorFields(moveError)}, 'could not record the failure; BullMQ will retry the job when its lock expires');
+			}
+			const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+			if (final) failed++;
+			log[err instanceof JobTimeoutError ? 'warn' : 'error']({...fields, durationMs: Date.now() - entry.started, ...errorFields(err), willRetry: !final}, err instanceof JobTimeoutError ? 'job timed out' : 'job failed');
+		} finally {
+			active.delete(token);
+			updateWatchdog();
+			if (options.maxJobs && processed + failed >= options.maxJobs) stop(`max-jobs ${options.maxJobs} reached`);
+			const rssMb = process.memoryUsage.rss() / 1024 / 1024;
+			if (options.memory && rssMb > options.memory) stop(`memory ${Math.round(rssMb)} MB over the ${options.memory} MB limit`);
+			wake();
+		}
+	};
+
+	const fetchNext = async (block: boolean): Promise<{job: Job; queue: string; token: string} | undefined> => {
+		for (const queue of options.queues) {
+			const token = `${id}:${++tokens}`;
+			const job = await workers.get(queue)!.getNextJob(token, {block: false});
+			if (job) return {job, queue, token};
+		}
+		if (!block) return undefined;
+		// Nothing anywhere: wait on the first queue (BullMQ's blocking fetch,
+		// at most --sleep), then look at all of them again.
+		const top = options.queues[0]!;
+		const token = `${id}:${++tokens}`;
+		const job = await workers.get(top)!.getNextJob(token, {block: true});
+		return job ? {job, queue: top, token} : undefined;
+	};
+
+	let errorDelay = 0;
+	while (!stopping.signal.aborted) {
+		if (paused || active.size >= options.concurrency) {
+			await new Promise<void>(resolve => {
+				wake = resolve;
+			});
+			continue;
+		}
+		try {
+			const next = await fetchNext(active.size === 0);
+			errorDelay = 0;
+			if (!next) {
+				if (active.size > 0) await pause(200, stopping.signal);
+				continue;
+			}
+			if (stopping.signal.aborted || paused) {
+				// Fetched just as we stopped: give it back at once rather than let it stall.
+				await next.job.moveToWait(next.token).catch(() => undefined);
+				continue;
+			}
+			const timeoutSeconds = options.timeout ?? settings(next.queue).timeout;
+			const entry: Active = {...next, started: Date.now(), inProcess: settings(next.queue).isolation === 'none', deadline: Date.now() + timeoutSeconds * 1000};
+			active.set(next.token, entry);
+			updateWatchdog();
+			void processOne(entry);
+		} catch (error) {
+			errorDelay = Math.min(Math.max(errorDelay * 2, 250), 5000);
+			log.warn({...errorFields(error), retryInMs: errorDelay}, 'fetching jobs failed');
+			await pause(errorDelay, stopping.signal);
+		}
+	}
+
+	// Shutdown: wait for active jobs up to the deadline, then give up on them
+	// (BullMQ's stalled check hands them to another worker).
+	const deadline = Date.now() + options.stopTimeoutMs;
+	while (active.size > 0 && Date.now() < deadline) {
+		await new Promise<void>(resolve => {
+			wake = resolve;
+			setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();
+		});
+	}
+	if (active.size > 0) {
+		shutdown.abort();
+		log.warn({jobIds: [...active.values()].map(entry => `${entry.queue}/${entry.job.id}`)}, 'stop deadline passed; leaving active jobs to the stalled-job check');
+	}
+	clearInterval(renew);
+	if (maxTimer) clearTimeout(maxTimer);
+	watchdog?.stop();
+	process.off('SIGTERM', onSignal);
+	process.off('SIGINT', onSignal);
+	// BullMQ's close() has no timeout of its own (taskforcesh/bullmq#2430).
+	await Promise.race([
+		(async () => {
+			await emit(connection, options.queues, 'worker.stopped', id).catch(() => undefined);
+			await heartbeat.stop();
+			await Promise.all([...workers.values()].map(async worker => worker.close(true).catch(() => undefined)));
+			subscriber.disconnect();
+			await connection.close();
+		})(),
+		pause(3000),
+	]);
+	log.info({reason: stopReason, processed, failed}, 'worker stopped');
+	return exitCode;
+}
+
+/** Worker lifecycle events go into each queue's BullMQ event stream, so `events` shows them. */
+async function emit(connection: Connection, queues: string[], event: string, workerId: string): Promise<void> {
+	const pipeline = connection.client.pipeline();
+	for (const queue of queues) pipeline.xadd(queueKey(connection.prefix, queue, 'events'), 'MAXLEN', '~', 10_000, '*', 'event', event, 'workerId', workerId, 'host', os.hostname());
+	await Promise.race([pipeline.exec(), pause(1000)]);
+}
