@@ -28,6 +28,7 @@ export const commands: CommandEntry[] = [
 	{name: 'dispatch', summary: 'enqueue a job (e.g. approval.processed, loan.approved)', load: async () => import('./dispatch.js')},
 	{name: 'audit', summary: 'who did what: every mutating action, allowed or refused', load: async () => import('./audit.js')},
 	{name: 'worker', summary: 'run a worker over queues in priority order (queue:work)', load: async () => import('./worker.js')},
+	{name: 'workers', summary: 'every live worker on every host; pause/resume/stop them through Redis', load: async () => import('./workers.js')},
 	{name: 'doctor', summary: 'check Redis version, eviction policy, memory headroom, persistence, config', load: async () => import('./doctor.js')},
 ];
 
