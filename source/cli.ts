@@ -119,12 +119,13 @@ async function runCommand(argv: string[]): Promise<number> {
 	}
 	const json = flags['json'] === true;
 	initColor(process.stdout, flags['no-color'] === true);
-	const config = await loadConfig({
+	const configFlags = {
 		...(typeof flags['redis'] === 'string' ? {redis: flags['redis']} : {}),
 		...(typeof flags['prefix'] === 'string' ? {prefix: flags['prefix']} : {}),
 		...(typeof flags['config'] === 'string' ? {config: flags['config']} : {}),
 		readOnly: flags['read-only'] === true,
-	});
+	};
+	const config = await loadConfig(configFlags);
 	const connections: Connection[] = [];
 	let shared: Promise<Connection> | undefined;
 	const context: Context = {
@@ -133,6 +134,7 @@ async function runCommand(argv: string[]): Promise<number> {
 		json,
 		verbose: flags['verbose'] === true,
 		config,
+		reloadConfig: async () => loadConfig(configFlags),
 		interactive: process.stdout.isTTY === true && !json,
 		connect: async (purpose: Purpose = 'command') => {
 			const {connect} = await import('./data/connection.js');

@@ -37,6 +37,8 @@ export type Context = {
 	json: boolean;
 	verbose: boolean;
 	config: Config;
+	/** Loads the configuration again from the same flags, environment and file (SIGHUP). */
+	reloadConfig(): Promise<Config>;
 	/** Opens (once) and returns the connection for this command. */
 	connect(purpose?: Purpose): Promise<Connection>;
 	/** For human output; never called in --json mode by well-behaved commands. */

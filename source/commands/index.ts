@@ -29,6 +29,8 @@ export const commands: CommandEntry[] = [
 	{name: 'audit', summary: 'who did what: every mutating action, allowed or refused', load: async () => import('./audit.js')},
 	{name: 'worker', summary: 'run a worker over queues in priority order (queue:work)', load: async () => import('./worker.js')},
 	{name: 'workers', summary: 'every live worker on every host; pause/resume/stop them through Redis', load: async () => import('./workers.js')},
+	{name: 'scheduler', summary: 'keep the configured schedules in Redis, with a heartbeat (schedule:run loop)', load: async () => import('./scheduler.js')},
+	{name: 'schedule', summary: 'schedule list | run <id> | sync (schedule:list, schedule:test)', load: async () => import('./schedule.js')},
 	{name: 'doctor', summary: 'check Redis version, eviction policy, memory headroom, persistence, config', load: async () => import('./doctor.js')},
 ];
 

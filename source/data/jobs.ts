@@ -53,7 +53,7 @@ export function summarize(queue: string, id: string, state: JobSummary['state'],
 }
 
 const isJobHash = (hash: unknown): hash is Record<string, string> =>
-	typeof hash === 'object' && hash !== null && ('timestamp' in hash || 'name' in hash);
+	typeof hash === 'object' && hash !== null && 'timestamp' in hash;
 
 function checkState(state: string): JobState {
 	if (!(JOB_STATES as readonly string[]).includes(state)) {
@@ -182,7 +182,7 @@ export async function getJob(connection: Connection, queue: string, id: string):
 	pipeline.lrange(logsKey, -MAX_LOG_LINES, -1);
 	const replies = await exec(connection, pipeline);
 	const hash = replies[0]?.[0] ? undefined : replies[0]?.[1];
-	if (!isJobHash(hash) || id.includes(':')) {
+	if (!isJobHash(hash)) {
 		throw new UserError('not-found', `no job "${id}" in queue "${queue}"`, `list job ids with \`saccos-queue jobs ${queue} --state failed\``);
 	}
 	let state: JobSummary['state'] = 'unknown';

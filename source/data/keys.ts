@@ -34,5 +34,5 @@ export const workerKey = (prefix: string, id: string): string => `${prefix}:sacc
 /** The pub/sub channel workers and the scheduler listen on for remote control. */
 export const controlChannel = (prefix: string): string => `${prefix}:saccos-queue:control`;
 
-/** The set of Job Scheduler ids (`<queue>/<id>`) the scheduler owns. */
+/** The Job Schedulers the scheduler owns: a hash of `<queue>/<id>` → when it first created it (ms). */
 export const ownedSchedulesKey = (prefix: string): string => `${prefix}:saccos-queue:schedules`;
