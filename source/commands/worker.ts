@@ -12,6 +12,7 @@ export const spec: CommandSpec = {
 	replaces: 'php artisan queue:work --queue=high,default --tries=3 --timeout=90 --sleep=3 --max-time=3600',
 	options: {
 		queue: {type: 'string', multiple: true, value: 'Q,…', description: 'queues in priority order (default: every configured queue, in config order)'},
+		instance: {type: 'string', value: 'NAME', description: 'systemd template instance: the queue, with an optional -N suffix for extra workers (high-2)'},
 		tries: {type: 'string', value: 'N', description: 'attempts for jobs that set none (default: the queue\'s, 3)'},
 		timeout: {type: 'string', value: 'S', description: 'seconds a job may run (default: the queue\'s, 90/60)'},
 		sleep: {type: 'string', value: 'S', description: 'seconds to wait for work when every queue is empty (default 3)'},
@@ -26,10 +27,16 @@ export const spec: CommandSpec = {
 	},
 };
 
+/** `high-2` → `high` (a second worker on "high"), unless a queue is literally named `high-2`. */
+export const queueOfInstance = (instance: string, configured: readonly string[]): string =>
+	configured.includes(instance) ? instance : instance.replace(/-\d+$/, '');
+
 export async function run(context: Context): Promise<number> {
 	if (context.args.length > 0) throw new UserError('usage', `worker takes no arguments, got "${context.args[0]}"`, 'name queues with --queue high,default');
 	const {config, flags} = context;
-	const queues = listFlag(flags, 'queue') ?? config.queueOrder;
+	const instance = typeof flags['instance'] === 'string' ? flags['instance'] : undefined;
+	if (instance !== undefined && flags['queue'] !== undefined) throw new UserError('usage', '--instance and --queue are exclusive', 'the template unit passes --instance %i');
+	const queues = instance !== undefined ? [queueOfInstance(instance, config.queueOrder)] : (listFlag(flags, 'queue') ?? config.queueOrder);
 	for (const queue of queues) {
 		if (!/^[^\s:]+$/.test(queue)) throw new UserError('usage', `invalid queue name "${queue}"`, 'queue names have no spaces or ":"');
 	}
