@@ -54,6 +54,8 @@ const fileSchema = v.strictObject({
 	processors: v.optional(v.record(v.string(), v.pipe(v.string(), v.minLength(1)))),
 	schedules: v.optional(v.array(scheduleSchema)),
 	monitor: v.optional(v.record(name, v.pipe(v.number(), v.integer(), v.minValue(0)))),
+	processes: v.optional(v.picklist(['auto', 'systemd', 'local'])),
+	stateDir: v.optional(v.pipe(v.string(), v.minLength(1))),
 	worker: v.optional(
 		v.strictObject({
 			sleep: v.optional(v.pipe(v.number(), v.minValue(0))),
@@ -146,6 +148,8 @@ function merge(config: Config, input: FileConfig, file: string): void {
 		});
 	}
 	if (input.monitor !== undefined) config.monitor = input.monitor;
+	if (input.processes !== undefined) config.processes = input.processes;
+	if (input.stateDir !== undefined) config.stateDir = path.resolve(folder, input.stateDir);
 	if (input.worker !== undefined) {
 		config.worker = {...config.worker, ...input.worker};
 	}

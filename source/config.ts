@@ -53,6 +53,10 @@ export type Config = {
 	schedules: ScheduleConfig[];
 	monitor: Record<string, number>;
 	worker: {sleep: number; maxTime: number; memory?: number};
+	/** Which process backend manages the services: systemd, the local supervisor, or detect. */
+	processes: 'auto' | 'systemd' | 'local';
+	/** The local supervisor's folder (socket, state, logs/). */
+	stateDir: string;
 	/** The file the settings came from, when one did. */
 	file?: string;
 };
@@ -106,7 +110,16 @@ export function defaultConfig(): Config {
 		],
 		monitor: {default: 100, high: 50, emails: 100, notifications: 100},
 		worker: {sleep: 3, maxTime: 3600},
+		processes: 'auto',
+		stateDir: defaultStateDir(),
 	};
+}
+
+/** $SACCOS_QUEUE_STATE_DIR, else $XDG_STATE_HOME/saccos-queue, else ~/.local/state/saccos-queue. */
+function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+	if (env['SACCOS_QUEUE_STATE_DIR']) return path.resolve(env['SACCOS_QUEUE_STATE_DIR']);
+	const base = env['XDG_STATE_HOME'] || path.join(env['HOME'] || '/tmp', '.local', 'state');
+	return path.join(base, 'saccos-queue');
 }
 
 /** Where a config file is looked for when neither --config nor SACCOS_QUEUE_CONFIG names one. */
@@ -168,6 +181,7 @@ export async function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv
 	if (env['REDIS_URL']) config.redis = {kind: 'url', url: env['REDIS_URL']};
 	if (env['REDIS_PASSWORD']) config.password = env['REDIS_PASSWORD'];
 	if (env['SACCOS_QUEUE_PREFIX']) config.prefix = env['SACCOS_QUEUE_PREFIX'];
+	if (env['SACCOS_QUEUE_STATE_DIR']) config.stateDir = path.resolve(env['SACCOS_QUEUE_STATE_DIR']);
 	if (env['SACCOS_QUEUE_READ_ONLY'] && !/^(0|false|no)$/i.test(env['SACCOS_QUEUE_READ_ONLY'])) config.readOnly = true;
 
 	// Flags over environment.

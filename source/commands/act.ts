@@ -25,8 +25,8 @@ export type Guard = {
 
 export const dryRunOf = (context: Context): boolean => context.flags['dry-run'] === true;
 
-async function refuse(context: Context, connection: Connection, guard: Guard, message: string, hint: string): Promise<never> {
-	await appendAudit(connection, {action: guard.action, queue: guard.queue, count: 0, result: 'refused', message});
+async function refuse(context: Context, connection: Connection | undefined, guard: Guard, message: string, hint: string): Promise<never> {
+	if (connection) await appendAudit(connection, {action: guard.action, queue: guard.queue, count: 0, result: 'refused', message});
 	throw new UserError('refused', message, hint);
 }
 
@@ -44,7 +44,7 @@ async function ask(question: string): Promise<string> {
  * to be confirmed: on a terminal by typing the queue name, otherwise by --yes.
  * --dry-run needs no confirmation: it changes nothing.
  */
-export async function guardWrite(context: Context, connection: Connection, guard: Guard): Promise<void> {
+export async function guardWrite(context: Context, connection: Connection | undefined, guard: Guard): Promise<void> {
 	if (context.config.readOnly) {
 		await refuse(context, connection, guard, `read-only mode: ${guard.action} refused`, 'drop --read-only / readOnly to make changes');
 	}
@@ -97,10 +97,11 @@ export function progressLine(context: Context, label: string): {onProgress?: (pr
 }
 
 /** Audits the outcome and prints it: `{"queue","action","count","dryRun"}` with --json. */
-export async function report(context: Context, connection: Connection, results: ActionResult[], human: (result: ActionResult) => string): Promise<number> {
+export async function report(context: Context, connection: Connection | undefined, results: ActionResult[], human: (result: ActionResult) => string): Promise<number> {
 	for (const result of results) {
 		const outcome: AuditResult = result.dryRun ? 'dry-run' : result.interrupted ? 'interrupted' : 'ok';
-		await appendAudit(connection, {action: result.action, queue: result.queue, count: result.count, result: outcome, message: null});
+		// Without Redis (e.g. starting services while it is down) there is nowhere to audit to.
+		if (connection) await appendAudit(connection, {action: result.action, queue: result.queue, count: result.count, result: outcome, message: null});
 	}
 	if (context.json) {
 		printJson(results.length === 1 ? results[0] : {queue: null, action: results[0]?.action ?? null, count: results.reduce((sum, result) => sum + result.count, 0), dryRun: dryRunOf(context), queues: results});

@@ -31,6 +31,9 @@ export const commands: CommandEntry[] = [
 	{name: 'workers', summary: 'every live worker on every host; pause/resume/stop them through Redis', load: async () => import('./workers.js')},
 	{name: 'scheduler', summary: 'keep the configured schedules in Redis, with a heartbeat (schedule:run loop)', load: async () => import('./scheduler.js')},
 	{name: 'schedule', summary: 'schedule list | run <id> | sync (schedule:list, schedule:test)', load: async () => import('./schedule.js')},
+	{name: 'supervise', summary: 'run the workers and scheduler as supervised children (no systemd)', load: async () => import('./supervise.js')},
+	{name: 'services', summary: 'the worker and scheduler processes; start/stop/restart them (systemctl)', load: async () => import('./services.js')},
+	{name: 'logs', summary: 'process logs; -f to follow; --job q/id for the lines around a job (journalctl)', load: async () => import('./logs.js')},
 	{name: 'doctor', summary: 'check Redis version, eviction policy, memory headroom, persistence, config', load: async () => import('./doctor.js')},
 ];
 

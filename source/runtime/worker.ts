@@ -85,6 +85,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	let failed = 0;
 	const active = new Map<string, Active>();
 	const started = Date.now();
+	const workers = new Map<string, BullWorker>();
 	let wake: () => void = () => {};
 
 	const stop = (reason: string, code = 0) => {
@@ -94,6 +95,9 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		state = 'stopping';
 		log.info({reason}, 'stopping: finishing active jobs, taking no new ones');
 		stopping.abort();
+		// Idle, the loop may sit in BullMQ's blocking fetch for up to --sleep:
+		// closing the Workers interrupts it. With jobs running nothing blocks.
+		if (active.size === 0) for (const worker of workers.values()) void worker.close(true).catch(() => undefined);
 		wake();
 	};
 	const onSignal = (signal: NodeJS.Signals) => stop(signal);
@@ -106,7 +110,6 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	await client.sadd(registryKey(prefix), ...options.queues);
 
 	const settings = (queue: string): QueueConfig => config.queues[queue] ?? {timeout: 90, tries: 3, isolation: 'none', concurrency: 1};
-	const workers = new Map<string, BullWorker>();
 	for (const queue of options.queues) {
 		const limiter = settings(queue).limiter;
 		const worker = new BullWorker(queue, null, {
@@ -301,7 +304,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 			subscriber.disconnect();
 			await connection.close();
 		})(),
-		pause(3000),
+		pause(2000),
 	]);
 	log.info({reason: stopReason, processed, failed}, 'worker stopped');
 	return exitCode;

@@ -1,0 +1,87 @@
+/**
+ * `logs [<name>|all] [-f] [-n N] [--since T] [--job <queue>/<id>]`:
+ * journalctl -u … -f and tail -f scheduler.log, for every service.
+ * `--job` shows the lines of the worker that ran that job, around its run.
+ */
+import {intFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
+import {sanitizeLine} from '../data/sanitize.js';
+import {UserError} from '../errors.js';
+import {printJsonLine} from '../output/json.js';
+import {dim} from '../output/color.js';
+import {formatTime} from '../present/format.js';
+import type {LogLine} from '../process/logs.js';
+import {lineFacts} from '../process/logs.js';
+import {parseDuration} from '../util/duration.js';
+import {childArgsOf} from './supervise.js';
+
+export const spec: CommandSpec = {
+	name: 'logs',
+	summary: 'Process logs of the workers and the scheduler; follow them; or the lines around one job.',
+	usage: ['logs [<name>|all] [-f] [-n N] [--since 1h] [--json]', 'logs --job <queue>/<id>'],
+	replaces: 'journalctl -u saccos-queue-worker.service -f; tail -f storage/logs/scheduler.log',
+	options: {
+		follow: {type: 'boolean', short: 'f', description: 'keep printing new lines until Ctrl-C'},
+		lines: {type: 'string', short: 'n', value: 'N', description: 'the last N lines (default 50)'},
+		since: {type: 'string', value: 'T', description: 'lines from the last T (90s, 15m, 2h, 1d) or since an ISO time'},
+		job: {type: 'string', value: 'Q/ID', description: 'the worker lines around that job\'s run'},
+	},
+};
+
+function sinceOf(text: string | undefined): number | undefined {
+	if (text === undefined) return undefined;
+	const duration = parseDuration(text);
+	if (duration !== undefined) return Date.now() - duration;
+	const time = Date.parse(text);
+	if (Number.isFinite(time)) return time;
+	throw new UserError('usage', `--since "${text}" is neither a duration nor a time`, 'e.g. --since 15m or --since 2026-11-28T10:00:00Z');
+}
+
+export async function run(context: Context): Promise<number> {
+	if (context.args.length > 1) throw new UserError('usage', `logs takes one service name, got "${context.args[1]}"`, 'e.g. `saccos-queue logs worker@high -f`');
+	const {openController} = await import('../process/controller.js');
+	const controller = await openController(context.config, childArgsOf(context.flags));
+	let name = context.args[0] ?? 'all';
+	let lines = intFlag(context.flags, 'lines', 50, 1, 100_000);
+	let sinceMs = sinceOf(stringFlag(context.flags, 'since'));
+	let untilMs: number | undefined;
+	let filter: ((line: LogLine) => boolean) | undefined;
+	const jobRef = stringFlag(context.flags, 'job');
+	if (jobRef !== undefined) {
+		const slash = jobRef.indexOf('/');
+		if (slash <= 0 || slash === jobRef.length - 1) throw new UserError('usage', `--job "${jobRef}" is not <queue>/<id>`, 'e.g. --job emails/42');
+		const queueName = jobRef.slice(0, slash);
+		const id = jobRef.slice(slash + 1);
+		const [{resolveQueues}, {getJob}] = await Promise.all([import('../data/queues.js'), import('../data/jobs.js')]);
+		const connection = await context.connect();
+		const [queue] = await resolveQueues(connection, context.config, [queueName]);
+		const job = await getJob(connection, queue!, id);
+		const processedBy = await connection.client.hget(`${connection.prefix}:${queue}:${id}`, 'pb');
+		if (job.processedOn === null) throw new UserError('usage', `job ${jobRef} has not run yet (state ${job.state})`, 'its worker lines appear once a worker takes it');
+		sinceMs = job.processedOn - 5000;
+		untilMs = (job.finishedOn ?? Date.now()) + 5000;
+		lines = 100_000;
+		name = 'all';
+		// The worker that ran it (BullMQ records its name, our worker id), and any line naming the job.
+		filter = line => {
+			const fields = lineFacts(line.text).fields;
+			if (!fields) return false;
+			return (processedBy !== null && fields['workerId'] === processedBy) || (fields['queue'] === queue && String(fields['jobId']) === id);
+		};
+	}
+	const abort = new AbortController();
+	const stop = () => abort.abort();
+	process.once('SIGINT', stop);
+	process.once('SIGTERM', stop);
+	const zone = context.config.timezone;
+	try {
+		await controller.logs(name, {lines, ...(sinceMs === undefined ? {} : {sinceMs}), ...(untilMs === undefined ? {} : {untilMs}), follow: context.flags['follow'] === true, signal: abort.signal}, line => {
+			if (filter && !filter(line)) return;
+			if (context.json) printJsonLine(line);
+			else context.out(`${dim(`${formatTime(line.time, zone)} ${line.service}`)} ${sanitizeLine(line.text)}`);
+		});
+	} finally {
+		process.off('SIGINT', stop);
+		process.off('SIGTERM', stop);
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/**
+ * `supervise`: the local supervisor in the foreground — the configured
+ * workers (one per queue) and the scheduler as child processes, restarted
+ * with backoff, logs in rotated files. For hosts and demos without systemd.
+ */
+import path from 'node:path';
+import type {CommandSpec, Context, Flags} from '../command.js';
+import {UserError} from '../errors.js';
+
+export const spec: CommandSpec = {
+	name: 'supervise',
+	summary: 'Run the workers and the scheduler as supervised child processes (hosts without systemd).',
+	usage: ['supervise'],
+	replaces: 'systemctl start saccos-queue-worker… on a host without systemd',
+};
+
+/** The connection flags a child process needs to see what this one sees. */
+export function childArgsOf(flags: Flags): string[] {
+	const args: string[] = [];
+	if (typeof flags['config'] === 'string') args.push('--config', path.resolve(flags['config']));
+	if (typeof flags['redis'] === 'string') args.push('--redis', flags['redis']);
+	if (typeof flags['prefix'] === 'string') args.push('--prefix', flags['prefix']);
+	return args;
+}
+
+export async function run(context: Context): Promise<number> {
+	if (context.args.length > 0) throw new UserError('usage', `supervise takes no arguments, got "${context.args[0]}"`, 'services come from the config: a worker per queue and the scheduler');
+	const [{Supervisor}, {defaultServices}] = await Promise.all([import('../process/local-supervisor.js'), import('../process/services.js')]);
+	const supervisor = new Supervisor({
+		services: defaultServices(context.config),
+		dir: context.config.stateDir,
+		childArgs: childArgsOf(context.flags),
+		note: line => context.note(line),
+		onShutdown: () => process.emit('SIGTERM'),
+	});
+	try {
+		await supervisor.start();
+	} catch (error) {
+		throw new UserError('refused', (error as Error).message, 'use `saccos-queue services` to manage it, or set SACCOS_QUEUE_STATE_DIR for a second one');
+	}
+	context.note(`supervising ${supervisor.status().map(status => `${status.name} (pid ${status.pid})`).join(', ')}; logs in ${path.join(context.config.stateDir, 'logs')}`);
+	await new Promise<void>(resolve => {
+		process.once('SIGTERM', () => resolve());
+		process.once('SIGINT', () => resolve());
+	});
+	context.note('stopping every service…');
+	await supervisor.shutdown();
+	return 0;
+}

@@ -1,0 +1,148 @@
+/**
+ * One interface over the two ways services are run — systemd units or the
+ * local supervisor — auto-detected and overridable (`processes` in the config).
+ */
+import {spawn} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import type {Config} from '../config.js';
+import {UserError} from '../errors.js';
+import {askSupervisor, isListening, logPath, socketPath} from './local-supervisor.js';
+import {followFile, readLogLines, type LogLine, type LogQuery} from './logs.js';
+import {defaultServices, normalizeName, unitOf, type ServiceDefinition, type ServiceStatus} from './services.js';
+import {journalLines, systemdAction, systemdAvailable, systemdStatus} from './systemd.js';
+
+export type ProcessController = {
+	backend: 'systemd' | 'local';
+	/** Where the local supervisor lives (local backend). */
+	dir: string | null;
+	services: ServiceDefinition[];
+	list(): Promise<ServiceStatus[]>;
+	start(name: string): Promise<ServiceStatus[]>;
+	stop(name: string): Promise<ServiceStatus[]>;
+	restart(name: string): Promise<ServiceStatus[]>;
+	/** Calls onLine for each line (oldest first); with follow, until the signal aborts. */
+	logs(name: string, query: LogQuery, onLine: (line: LogLine) => void): Promise<void>;
+};
+
+function resolve(services: ServiceDefinition[], input: string): ServiceDefinition[] {
+	if (input === 'all') return services;
+	const name = normalizeName(input);
+	const found = services.filter(service => service.name === name);
+	if (found.length === 0) {
+		throw new UserError('usage', `unknown service "${input}"`, `services: ${services.map(service => service.name).join(', ')}, or all`);
+	}
+	return found;
+}
+
+/** systemd: the per-queue template instances, the all-queues worker and the scheduler that are installed. */
+function systemdController(config: Config): ProcessController {
+	const candidates: ServiceDefinition[] = [
+		...defaultServices(config),
+		{name: 'worker', unit: unitOf('worker'), kind: 'worker', args: ['worker']},
+	];
+	const installed = async () => (await systemdStatus(candidates)).filter(status => status.state !== 'not-installed');
+	const act = async (action: 'start' | 'stop' | 'restart', input: string) => {
+		const targets = input === 'all' ? (await installed()).map(status => candidates.find(service => service.name === status.name)!) : resolve(candidates, input);
+		await systemdAction(action, targets.map(target => target.unit));
+		return systemdStatus(targets);
+	};
+	return {
+		backend: 'systemd',
+		dir: null,
+		services: candidates,
+		list: installed,
+		start: async name => act('start', name),
+		stop: async name => act('stop', name),
+		restart: async name => act('restart', name),
+		logs: async (name, query, onLine) => {
+			const targets = name === 'all' ? (await installed()).map(status => candidates.find(service => service.name === status.name)!) : resolve(candidates, name);
+			await Promise.all(targets.map(async target => journalLines(target, query, onLine)));
+		},
+	};
+}
+
+const bin = fileURLToPath(new URL('../../bin/saccos-queue.js', import.meta.url));
+
+/** Starts `saccos-queue supervise` detached, and waits for its socket. */
+async function launchSupervisor(config: Config, childArgs: string[]): Promise<void> {
+	const child = spawn(process.execPath, [bin, 'supervise', ...childArgs], {detached: true, stdio: 'ignore', env: {...process.env, SACCOS_QUEUE_STATE_DIR: config.stateDir}});
+	child.unref();
+	const deadline = Date.now() + 10_000;
+	while (Date.now() < deadline) {
+		if (await isListening(socketPath(config.stateDir))) return;
+		await new Promise(resolve => setTimeout(resolve, 100));
+	}
+	throw new UserError('internal', 'the supervisor did not start within 10 s', `see ${config.stateDir}`);
+}
+
+function localController(config: Config, childArgs: string[]): ProcessController {
+	const services = defaultServices(config);
+	const dir = config.stateDir;
+	const running = async () => isListening(socketPath(dir));
+	const ask = async (cmd: 'status' | 'start' | 'stop' | 'restart' | 'shutdown', name?: string) => {
+		try {
+			return await askSupervisor(dir, {cmd, ...(name ? {name} : {})});
+		} catch (error) {
+			throw new UserError('usage', (error as Error).message, 'see `saccos-queue services`');
+		}
+	};
+	const stopped = (): ServiceStatus[] => services.map(service => ({name: service.name, unit: service.unit, kind: service.kind, state: 'stopped', pid: null, since: null, restarts: 0, memory: null, enabled: null, logFile: logPath(dir, service.name), backend: 'local'}));
+	return {
+		backend: 'local',
+		dir,
+		services,
+		list: async () => ((await running()) ? ask('status') : stopped()),
+		start: async name => {
+			const targets = resolve(services, name);
+			if (!(await running())) {
+				await launchSupervisor(config, childArgs);
+				if (name === 'all') return ask('status');
+				// A fresh supervisor starts everything: keep only what was asked for.
+				await Promise.all(services.filter(service => !targets.includes(service)).map(async service => ask('stop', service.name)));
+				return ask('status');
+			}
+			return ask('start', name === 'all' ? 'all' : targets[0]!.name);
+		},
+		stop: async name => {
+			const targets = resolve(services, name);
+			if (!(await running())) return stopped().filter(status => targets.some(target => target.name === status.name));
+			// Stopping everything ends the supervisor too: nothing is left behind.
+			return ask(name === 'all' ? 'shutdown' : 'stop', name === 'all' ? 'all' : targets[0]!.name);
+		},
+		restart: async name => {
+			const targets = resolve(services, name);
+			if (!(await running())) {
+				await launchSupervisor(config, childArgs);
+				return ask('status');
+			}
+			return ask('restart', name === 'all' ? 'all' : targets[0]!.name);
+		},
+		logs: async (name, query, onLine) => {
+			const targets = resolve(services, name);
+			const lines = targets.flatMap(target => readLogLines(target.name, logPath(dir, target.name), query));
+			lines.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+			for (const line of query.lines !== undefined && targets.length > 1 ? lines.slice(-query.lines) : lines) onLine(line);
+			if (query.follow && query.signal) {
+				await Promise.all(targets.map(async target => followFile(target.name, logPath(dir, target.name), onLine, query.signal!)));
+			}
+		},
+	};
+}
+
+/** The controller for this host: the configured backend, or systemd when it runs and has our units. */
+export async function openController(config: Config, childArgs: string[]): Promise<ProcessController> {
+	if (config.processes === 'local') return localController(config, childArgs);
+	if (config.processes === 'systemd') return systemdController(config);
+	if (await systemdAvailable()) {
+		const systemd = systemdController(config);
+		try {
+			if ((await systemd.list()).length > 0) return systemd;
+		} catch {
+			// systemctl present but unusable: fall back to the local supervisor
+		}
+	}
+	return localController(config, childArgs);
+}
+
+export const supervisorRunning = async (config: Config): Promise<boolean> => existsSync(socketPath(config.stateDir)) && isListening(socketPath(config.stateDir));

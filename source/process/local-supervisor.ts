@@ -1,0 +1,267 @@
+/**
+ * The local supervisor (`saccos-queue supervise`), for hosts and demos
+ * without systemd: runs each service as a child process, restarts it with
+ * backoff when it exits, writes its output to a rotated log file, stops it
+ * gracefully, and answers other saccos-queue processes on a Unix socket.
+ */
+import {spawn, type ChildProcess} from 'node:child_process';
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import {createInterface} from 'node:readline';
+import {fileURLToPath} from 'node:url';
+import {RotatingLog} from './rotating-log.js';
+import type {ServiceDefinition, ServiceState, ServiceStatus} from './services.js';
+
+const bin = fileURLToPath(new URL('../../bin/saccos-queue.js', import.meta.url));
+
+export type SupervisorOptions = {
+	services: ServiceDefinition[];
+	/** Holds the socket, the state file and logs/. */
+	dir: string;
+	/** Flags passed to every child (--config, --redis, --prefix). */
+	childArgs: string[];
+	env?: NodeJS.ProcessEnv;
+	logMaxBytes?: number;
+	logKeep?: number;
+	/** How long a child gets after SIGTERM before SIGKILL. */
+	stopTimeoutMs?: number;
+	/** Where the supervisor's own notes go. */
+	note?: (line: string) => void;
+	/** Called after a `shutdown` request from another process has stopped everything. */
+	onShutdown?: () => void;
+};
+
+export const socketPath = (dir: string): string => path.join(dir, 'supervisor.sock');
+export const logPath = (dir: string, name: string): string => path.join(dir, 'logs', `${name.replace(/[^\w@.-]/g, '_')}.log`);
+
+type Slot = {
+	definition: ServiceDefinition;
+	child: ChildProcess | null;
+	wanted: boolean;
+	state: ServiceState;
+	since: number | null;
+	restarts: number;
+	backoffMs: number;
+	timer: NodeJS.Timeout | null;
+	log: RotatingLog;
+	exited: Promise<void> | null;
+};
+
+function rssOf(pid: number | null): number | null {
+	if (!pid) return null;
+	try {
+		const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+		return match ? Number(match[1]) * 1024 : null;
+	} catch {
+		return null;
+	}
+}
+
+export class Supervisor {
+	private readonly slots = new Map<string, Slot>();
+	private server: net.Server | null = null;
+	private closing = false;
+
+	constructor(private readonly options: SupervisorOptions) {}
+
+	/** Starts every service and the control socket. Fails if another supervisor owns the folder. */
+	async start(): Promise<void> {
+		mkdirSync(this.options.dir, {recursive: true, mode: 0o700});
+		const socket = socketPath(this.options.dir);
+		if (existsSync(socket)) {
+			if (await isListening(socket)) throw new Error(`a supervisor is already running in ${this.options.dir}`);
+			rmSync(socket);
+		}
+		this.server = net.createServer(connection => this.serve(connection));
+		await new Promise<void>((resolve, reject) => {
+			this.server!.once('error', reject);
+			this.server!.listen(socket, () => resolve());
+		});
+		writeFileSync(path.join(this.options.dir, 'supervisor.json'), JSON.stringify({pid: process.pid, started: Date.now(), socket}), {mode: 0o600});
+		for (const definition of this.options.services) {
+			this.slots.set(definition.name, {
+				definition,
+				child: null,
+				wanted: true,
+				state: 'stopped',
+				since: null,
+				restarts: 0,
+				backoffMs: 1000,
+				timer: null,
+				log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep),
+				exited: null,
+			});
+		}
+		for (const slot of this.slots.values()) this.launch(slot);
+	}
+
+	private launch(slot: Slot): void {
+		slot.timer = null;
+		if (!slot.wanted || this.closing) return;
+		const child = spawn(process.execPath, [bin, ...slot.definition.args, ...this.options.childArgs], {
+			stdio: ['ignore', 'pipe', 'pipe'],
+			env: {...process.env, ...this.options.env, SACCOS_QUEUE_SERVICE: slot.definition.name},
+		});
+		slot.child = child;
+		slot.state = 'running';
+		slot.since = Date.now();
+		const started = Date.now();
+		for (const stream of [child.stdout!, child.stderr!]) {
+			createInterface({input: stream, crlfDelay: Infinity}).on('line', line => slot.log.write(`${line}\n`));
+		}
+		slot.exited = new Promise(resolve => {
+			child.once('exit', (code, signal) => {
+				slot.child = null;
+				slot.since = Date.now();
+				const how = signal ? `signal ${signal}` : `code ${code}`;
+				slot.log.write(`${JSON.stringify({time: new Date().toISOString(), level: slot.wanted ? 'warn' : 'info', process: 'supervisor', service: slot.definition.name, msg: `exited with ${how}`})}\n`);
+				if (slot.wanted && !this.closing) {
+					// Back off on crash loops (1 s, 2 s, 4 s … 30 s); a run of a minute resets it.
+					if (Date.now() - started > 60_000) slot.backoffMs = 1000;
+					const delay = code === 0 && !signal ? 1000 : slot.backoffMs;
+					slot.backoffMs = Math.min(slot.backoffMs * 2, 30_000);
+					slot.restarts++;
+					slot.state = 'backoff';
+					this.options.note?.(`${slot.definition.name} exited with ${how}; restarting in ${delay / 1000}s`);
+					slot.timer = setTimeout(() => this.launch(slot), delay);
+				} else {
+					slot.state = code === 0 || signal === 'SIGTERM' ? 'stopped' : 'failed';
+				}
+				resolve();
+			});
+		});
+	}
+
+	/** Current status of every service. */
+	status(): ServiceStatus[] {
+		return [...this.slots.values()].map(slot => ({
+			name: slot.definition.name,
+			unit: slot.definition.unit,
+			kind: slot.definition.kind,
+			state: slot.state,
+			pid: slot.child?.pid ?? null,
+			since: slot.since,
+			restarts: slot.restarts,
+			memory: rssOf(slot.child?.pid ?? null),
+			enabled: null,
+			logFile: slot.log.file,
+			backend: 'local',
+		}));
+	}
+
+	private pick(name: string): Slot[] {
+		if (name === 'all') return [...this.slots.values()];
+		const slot = this.slots.get(name);
+		if (!slot) throw new Error(`unknown service "${name}"; services: ${[...this.slots.keys()].join(', ')}`);
+		return [slot];
+	}
+
+	async stop(name: string): Promise<ServiceStatus[]> {
+		const slots = this.pick(name);
+		await Promise.all(slots.map(async slot => this.stopSlot(slot)));
+		return this.status().filter(status => slots.some(slot => slot.definition.name === status.name));
+	}
+
+	private async stopSlot(slot: Slot): Promise<void> {
+		slot.wanted = false;
+		if (slot.timer) clearTimeout(slot.timer);
+		slot.timer = null;
+		const child = slot.child;
+		if (!child) {
+			slot.state = 'stopped';
+			return;
+		}
+		slot.state = 'stopping';
+		child.kill('SIGTERM');
+		const kill = setTimeout(() => child.kill('SIGKILL'), this.options.stopTimeoutMs ?? 35_000);
+		await slot.exited;
+		clearTimeout(kill);
+	}
+
+	async startService(name: string): Promise<ServiceStatus[]> {
+		const slots = this.pick(name);
+		for (const slot of slots) {
+			slot.wanted = true;
+			if (!slot.child && !slot.timer) {
+				slot.backoffMs = 1000;
+				this.launch(slot);
+			}
+		}
+		return this.status().filter(status => slots.some(slot => slot.definition.name === status.name));
+	}
+
+	async restart(name: string): Promise<ServiceStatus[]> {
+		await this.stop(name);
+		return this.startService(name);
+	}
+
+	/** Stops every child and the socket. */
+	async shutdown(): Promise<void> {
+		this.closing = true;
+		await Promise.all([...this.slots.values()].map(async slot => this.stopSlot(slot)));
+		for (const slot of this.slots.values()) slot.log.close();
+		await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()));
+		rmSync(socketPath(this.options.dir), {force: true});
+		rmSync(path.join(this.options.dir, 'supervisor.json'), {force: true});
+	}
+
+	private serve(connection: net.Socket): void {
+		createInterface({input: connection}).once('line', line => {
+			void (async () => {
+				try {
+					const request = JSON.parse(line) as {cmd: string; name?: string};
+					const name = request.name ?? 'all';
+					const result =
+						request.cmd === 'status' ? this.status()
+						: request.cmd === 'start' ? await this.startService(name)
+						: request.cmd === 'stop' ? await this.stop(name)
+						: request.cmd === 'restart' ? await this.restart(name)
+						: request.cmd === 'shutdown' ? await this.stop('all')
+						: undefined;
+					if (result === undefined) throw new Error(`unknown command "${request.cmd}"`);
+					connection.end(`${JSON.stringify({ok: true, result})}\n`);
+					if (request.cmd === 'shutdown') this.options.onShutdown?.();
+				} catch (error) {
+					connection.end(`${JSON.stringify({ok: false, error: (error as Error).message})}\n`);
+				}
+			})();
+		});
+		connection.on('error', () => {});
+	}
+}
+
+/** Whether something answers on a Unix socket. */
+export async function isListening(socket: string): Promise<boolean> {
+	return new Promise(resolve => {
+		const probe = net.connect(socket);
+		probe.once('connect', () => {
+			probe.destroy();
+			resolve(true);
+		});
+		probe.once('error', () => resolve(false));
+	});
+}
+
+/** Sends one request to a running supervisor and returns its answer. */
+export async function askSupervisor(dir: string, request: {cmd: 'status' | 'start' | 'stop' | 'restart' | 'shutdown'; name?: string}, timeoutMs = 60_000): Promise<ServiceStatus[]> {
+	return new Promise((resolve, reject) => {
+		const socket = net.connect(socketPath(dir));
+		const timer = setTimeout(() => {
+			socket.destroy();
+			reject(new Error('the supervisor did not answer in time'));
+		}, timeoutMs);
+		socket.once('error', error => {
+			clearTimeout(timer);
+			reject(error);
+		});
+		socket.once('connect', () => socket.write(`${JSON.stringify(request)}\n`));
+		createInterface({input: socket}).once('line', line => {
+			clearTimeout(timer);
+			socket.destroy();
+			const answer = JSON.parse(line) as {ok: boolean; result?: ServiceStatus[]; error?: string};
+			if (answer.ok) resolve(answer.result ?? []);
+			else reject(new Error(answer.error ?? 'supervisor error'));
+		});
+	});
+}

@@ -1,0 +1,109 @@
+/**
+ * Process logs from the local supervisor's files: the last N lines, a time
+ * window, and following (through rotation). Lines are untrusted text; the
+ * caller sanitizes them before they reach a terminal.
+ */
+import {closeSync, existsSync, openSync, readSync, statSync} from 'node:fs';
+
+export type LogLine = {
+	service: string;
+	/** Epoch ms, from the line's JSON `time` (local files) or the journal. */
+	time: number | null;
+	pid: number | null;
+	text: string;
+};
+
+export type LogQuery = {
+	lines?: number;
+	sinceMs?: number;
+	untilMs?: number;
+	follow?: boolean;
+	signal?: AbortSignal;
+};
+
+/** The time and pid a JSON log line carries, if any. */
+export function lineFacts(text: string): {time: number | null; pid: number | null; fields: Record<string, unknown> | null} {
+	if (!text.startsWith('{')) return {time: null, pid: null, fields: null};
+	try {
+		const fields = JSON.parse(text) as Record<string, unknown>;
+		const time = typeof fields['time'] === 'string' ? Date.parse(fields['time']) : typeof fields['time'] === 'number' ? fields['time'] : NaN;
+		return {time: Number.isFinite(time) ? time : null, pid: typeof fields['pid'] === 'number' ? fields['pid'] : null, fields};
+	} catch {
+		return {time: null, pid: null, fields: null};
+	}
+}
+
+/** The last `count` lines of a file, reading backwards in blocks (bounded memory). */
+export function tailFile(file: string, count: number): string[] {
+	if (!existsSync(file) || count <= 0) return [];
+	const fd = openSync(file, 'r');
+	try {
+		const size = statSync(file).size;
+		const block = 64 * 1024;
+		let position = size;
+		let text = '';
+		while (position > 0 && text.split('\n').length <= count + 1) {
+			const length = Math.min(block, position);
+			position -= length;
+			const buffer = Buffer.alloc(length);
+			readSync(fd, buffer, 0, length, position);
+			text = buffer.toString('utf8') + text;
+		}
+		const lines = text.split('\n');
+		if (lines[lines.length - 1] === '') lines.pop();
+		return lines.slice(-count);
+	} finally {
+		closeSync(fd);
+	}
+}
+
+/** Lines of a service's log matching the query (a window reads older rotated files too). */
+export function readLogLines(service: string, file: string, query: LogQuery): LogLine[] {
+	const windowed = query.sinceMs !== undefined || query.untilMs !== undefined;
+	const files = windowed ? [5, 4, 3, 2, 1].map(index => `${file}.${index}`).filter(existsSync).concat(file) : [file];
+	const lines: LogLine[] = [];
+	for (const path of files) {
+		for (const text of tailFile(path, windowed ? 1_000_000 : (query.lines ?? 100))) {
+			const facts = lineFacts(text);
+			if (query.sinceMs !== undefined && (facts.time === null || facts.time < query.sinceMs)) continue;
+			if (query.untilMs !== undefined && (facts.time === null || facts.time > query.untilMs)) continue;
+			lines.push({service, time: facts.time, pid: facts.pid, text});
+		}
+	}
+	return query.lines !== undefined ? lines.slice(-query.lines) : lines;
+}
+
+/**
+ * Calls `onLine` for each line appended to `file` from now on, until the
+ * signal aborts; survives rotation (the file shrinking or being replaced).
+ */
+export async function followFile(service: string, file: string, onLine: (line: LogLine) => void, signal: AbortSignal, pollMs = 250): Promise<void> {
+	let position = existsSync(file) ? statSync(file).size : 0;
+	let inode = existsSync(file) ? statSync(file).ino : 0;
+	let partial = '';
+	while (!signal.aborted) {
+		await new Promise(resolve => setTimeout(resolve, pollMs));
+		if (!existsSync(file)) continue;
+		const stat = statSync(file);
+		if (stat.ino !== inode || stat.size < position) {
+			inode = stat.ino;
+			position = 0;
+		}
+		if (stat.size === position) continue;
+		const fd = openSync(file, 'r');
+		try {
+			const buffer = Buffer.alloc(stat.size - position);
+			readSync(fd, buffer, 0, buffer.length, position);
+			position = stat.size;
+			const text = partial + buffer.toString('utf8');
+			const lines = text.split('\n');
+			partial = lines.pop() ?? '';
+			for (const line of lines) {
+				const facts = lineFacts(line);
+				onLine({service, time: facts.time, pid: facts.pid, text: line});
+			}
+		} finally {
+			closeSync(fd);
+		}
+	}
+}

@@ -1,0 +1,60 @@
+/**
+ * The services an installation runs — one worker per configured queue and
+ * the scheduler — and their names. Names follow the units (`worker@high` is
+ * `saccos-queue-worker@high.service`), so one name works on both backends.
+ */
+import type {Config} from '../config.js';
+
+export type ServiceKind = 'worker' | 'scheduler';
+
+export type ServiceDefinition = {
+	/** Short name: `worker@high`, `worker` (all queues), `scheduler`. */
+	name: string;
+	unit: string;
+	kind: ServiceKind;
+	/** The `saccos-queue` arguments that run it. */
+	args: string[];
+};
+
+export type ServiceState = 'running' | 'starting' | 'stopping' | 'stopped' | 'failed' | 'backoff' | 'not-installed';
+
+/** One service's status, the same shape from systemd and from the local supervisor. */
+export type ServiceStatus = {
+	name: string;
+	unit: string;
+	kind: ServiceKind;
+	state: ServiceState;
+	pid: number | null;
+	/** Epoch ms when it entered its current state (started, for a running one). */
+	since: number | null;
+	restarts: number;
+	memory: number | null;
+	/** systemd: whether it starts at boot; local: always null. */
+	enabled: boolean | null;
+	/** Local supervisor: its log file. */
+	logFile: string | null;
+	backend: 'systemd' | 'local';
+};
+
+export const unitOf = (name: string): string =>
+	name === 'scheduler' ? 'saccos-scheduler.service' : name === 'worker' ? 'saccos-queue-worker.service' : `saccos-queue-${name}.service`;
+
+/** The default services: a worker per configured queue (template style) and the scheduler. */
+export function defaultServices(config: Config): ServiceDefinition[] {
+	return [
+		...config.queueOrder.map(queue => ({name: `worker@${queue}`, unit: unitOf(`worker@${queue}`), kind: 'worker' as const, args: ['worker', '--instance', queue]})),
+		{name: 'scheduler', unit: unitOf('scheduler'), kind: 'scheduler', args: ['scheduler']},
+	];
+}
+
+/**
+ * Accepts what an operator types — `worker@high`, `saccos-queue-worker@high`,
+ * `saccos-queue-worker@high.service`, `scheduler`, `saccos-scheduler` — and
+ * returns the short name.
+ */
+export function normalizeName(input: string): string {
+	const name = input.replace(/\.service$/, '');
+	if (name === 'saccos-scheduler' || name === 'scheduler') return 'scheduler';
+	if (name === 'saccos-queue-worker' || name === 'worker') return 'worker';
+	return name.replace(/^saccos-queue-/, '');
+}
