@@ -34,6 +34,7 @@ export const commands: CommandEntry[] = [
 	{name: 'supervise', summary: 'run the workers and scheduler as supervised children (no systemd)', load: async () => import('./supervise.js')},
 	{name: 'services', summary: 'the worker and scheduler processes; start/stop/restart them (systemctl)', load: async () => import('./services.js')},
 	{name: 'logs', summary: 'process logs; -f to follow; --job q/id for the lines around a job (journalctl)', load: async () => import('./logs.js')},
+	{name: 'systemd', summary: 'print or install the systemd unit files for this install', load: async () => import('./systemd.js')},
 	{name: 'doctor', summary: 'check Redis version, eviction policy, memory headroom, persistence, config', load: async () => import('./doctor.js')},
 ];
 
