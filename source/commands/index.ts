@@ -35,6 +35,7 @@ export const commands: CommandEntry[] = [
 	{name: 'services', summary: 'the worker and scheduler processes; start/stop/restart them (systemctl)', load: async () => import('./services.js')},
 	{name: 'logs', summary: 'process logs; -f to follow; --job q/id for the lines around a job (journalctl)', load: async () => import('./logs.js')},
 	{name: 'systemd', summary: 'print or install the systemd unit files for this install', load: async () => import('./systemd.js')},
+	{name: 'demo', summary: 'a private Redis, the seed workers, the scheduler and SACCOS-like traffic, live', load: async () => import('./demo.js')},
 	{name: 'doctor', summary: 'check Redis version, eviction policy, memory headroom, persistence, config', load: async () => import('./doctor.js')},
 ];
 

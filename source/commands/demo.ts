@@ -1,0 +1,144 @@
+/**
+ * `demo`: the whole product on a private Redis — redis-server on a free
+ * port, the supervisor with the four seed workers and the scheduler, the
+ * example SACCOS processors, and traffic with realistic failures — shown as
+ * a live status table until q or Ctrl-C. On quit everything it started stops.
+ */
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {numberFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
+import {loadConfig} from '../config.js';
+
+export const spec: CommandSpec = {
+	name: 'demo',
+	summary: 'A private Redis, the four seed workers, the scheduler and SACCOS-like traffic, shown live.',
+	usage: ['demo [--duration S] [--redis URL]'],
+	options: {
+		duration: {type: 'string', value: 'S', description: 'stop by itself after S seconds (default: until q or Ctrl-C)'},
+	},
+};
+
+const examples = fileURLToPath(new URL('../../examples/jobs/', import.meta.url));
+
+function demoConfig(url: string, dir: string): object {
+	const job = (name: string) => path.join(examples, name);
+	return {
+		redis: url,
+		prefix: 'bull',
+		queues: {
+			high: {timeout: 90, tries: 3},
+			default: {timeout: 90, tries: 3, isolation: 'process'},
+			emails: {timeout: 60, tries: 3, backoff: {type: 'fixed', delay: 2000}},
+			notifications: {timeout: 5, tries: 3, backoff: {type: 'exponential', delay: 1000}, limiter: {max: 20, duration: 1000}},
+		},
+		processors: {
+			'reports:generate-scheduled': job('generate-report.js'),
+			'reports:generate-daily': job('generate-report.js'),
+			'reports:generate-weekly': job('generate-report.js'),
+			'reports:generate-monthly': job('generate-report.js'),
+			'email.send': job('send-email.js'),
+			'sms.send': job('send-sms.js'),
+			'approval.processed': job('approval-processed.js'),
+			'loan.approved': job('loan-approved.js'),
+		},
+		monitor: {default: 100, high: 50, emails: 100, notifications: 100},
+		processes: 'local',
+		stateDir: path.join(dir, 'state'),
+	};
+}
+
+export async function run(context: Context): Promise<number> {
+	const duration = context.flags['duration'] === undefined ? undefined : numberFlag(context.flags, 'duration', 60, 1, 86_400);
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'saccos-queue-demo-'));
+	const cleanups: Array<() => Promise<void>> = [async () => rmSync(dir, {recursive: true, force: true})];
+	const cleanup = async () => {
+		for (const step of cleanups.reverse()) await step().catch(() => undefined);
+	};
+	try {
+		const [{startPrivateRedis}, {Supervisor}, {defaultServices}, {runTraffic}, {connect}, {takeSnapshot}, {renderTable}, rows] = await Promise.all([
+			import('../process/redis-server.js'),
+			import('../process/local-supervisor.js'),
+			import('../process/services.js'),
+			import('../runtime/traffic.js'),
+			import('../data/connection.js'),
+			import('../data/snapshot.js'),
+			import('../output/table.js'),
+			import('../present/queue-rows.js'),
+		]);
+		let url = stringFlag(context.flags, 'redis');
+		if (!url) {
+			const redis = await startPrivateRedis(dir);
+			cleanups.push(redis.stop);
+			url = redis.url;
+		}
+		const file = path.join(dir, 'saccos-queue.config.json');
+		writeFileSync(file, JSON.stringify(demoConfig(url, dir), null, 2));
+		const config = await loadConfig({config: file, redis: url}, {});
+		const supervisor = new Supervisor({
+			services: defaultServices(config),
+			dir: config.stateDir,
+			childArgs: ['--config', file],
+			env: {SACCOS_QUEUE_OUTBOX: path.join(dir, 'outbox'), SACCOS_QUEUE_STATE_DIR: config.stateDir},
+		});
+		cleanups.push(async () => supervisor.shutdown());
+		await supervisor.start();
+		const connection = await connect(config, 'console');
+		cleanups.push(connection.close);
+		const stop = new AbortController();
+		const traffic = runTraffic(connection, config, stop.signal);
+		cleanups.push(async () => {
+			stop.abort();
+			await traffic;
+		});
+
+		const interactive = process.stdout.isTTY === true && !context.json;
+		const quit = new Promise<void>(resolve => {
+			process.once('SIGINT', () => resolve());
+			process.once('SIGTERM', () => resolve());
+			if (duration !== undefined) setTimeout(resolve, duration * 1000).unref();
+			if (interactive && process.stdin.isTTY) {
+				process.stdin.setRawMode(true);
+				process.stdin.resume();
+				process.stdin.on('data', key => {
+					const text = String(key);
+					if (text === 'q' || text === '\u0003' || text === '\u001b') resolve();
+				});
+				cleanups.push(async () => {
+					process.stdin.setRawMode(false);
+					process.stdin.pause();
+				});
+			}
+		});
+		context.note(`demo: Redis ${url}, workers for ${config.queueOrder.join(', ')} and the scheduler under ${config.stateDir}${interactive ? ' — q to quit' : ''}`);
+		const draw = async () => {
+			const snapshot = await takeSnapshot(connection, config, config.queueOrder);
+			const services = supervisor.status();
+			const text = [
+				`saccos-queue demo · ${rows.redisLine(snapshot)} · ${new Date().toLocaleTimeString()}`,
+				'',
+				renderTable(rows.queueHead, snapshot.queues.map(rows.queueRow)),
+				'',
+				renderTable(['SERVICE', 'STATE', 'PID', 'RESTARTS'], services.map(service => [service.name, service.state, service.pid ?? '-', service.restarts])),
+				'',
+				interactive ? 'q quit · the console replaces this view when it lands' : '',
+			].join('\n');
+			if (interactive) process.stdout.write(`\u001B[H\u001B[2J${text}\n`);
+			else if (context.json) process.stdout.write(`${JSON.stringify({queues: snapshot.queues, services})}\n`);
+			else context.out(`${text}\n`);
+		};
+		let ended = false;
+		void quit.then(() => {
+			ended = true;
+		});
+		while (!ended) {
+			await draw().catch(error => context.note(`refresh failed: ${(error as Error).message}`));
+			await Promise.race([quit, new Promise(resolve => setTimeout(resolve, interactive ? 1000 : 2000))]);
+		}
+		context.note('demo: stopping workers, scheduler and Redis…');
+		return 0;
+	} finally {
+		await cleanup();
+	}
+}
