@@ -34,7 +34,11 @@ export async function run(context: Context): Promise<number> {
 	const results: ActionResult[] = [];
 	try {
 		for (const queue of queues) {
-			if (signal.aborted) break;
+			if (signal.aborted) {
+				// Ctrl-C came before this queue's turn: say so rather than skip it silently.
+				results.push({queue, action: 'archive', count: 0, dryRun: dryRunOf(context), interrupted: true, notStarted: true});
+				continue;
+			}
 			const progress = progressLine(context, `archive ${queue}`);
 			results.push(await archiveFailed(connection, queue, olderThan, file, {dryRun: dryRunOf(context), signal, onProgress: progress.onProgress}));
 			progress.done();

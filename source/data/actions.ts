@@ -164,6 +164,10 @@ export type DispatchInput = {
 export async function dispatchJob(connection: Connection, queue: string, input: DispatchInput, options: {dryRun?: boolean} = {}): Promise<ActionResult> {
 	if (options.dryRun) return {queue, action: 'dispatch', count: 1, dryRun: true, jobId: input.jobId ?? null};
 	return withQueue(connection, queue, async bull => {
+		// BullMQ keeps an existing job and drops the new one silently: report 0 jobs affected.
+		if (input.jobId !== undefined && (await connection.client.exists(`${connection.prefix}:${queue}:${input.jobId}`)) === 1) {
+			return {queue, action: 'dispatch', count: 0, dryRun: false, jobId: input.jobId, existed: true};
+		}
 		const job = await bull.add(input.name, input.data, {
 			...(input.delayMs ? {delay: input.delayMs} : {}),
 			...(input.priority ? {priority: input.priority} : {}),

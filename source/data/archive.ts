@@ -114,7 +114,8 @@ export async function archiveFailed(connection: Connection, queue: string, older
 				return `${JSON.stringify(toRecord(queue, id, hash, logs))}\n`;
 			});
 			await writeAll(file, lines);
-			const removed = await Promise.all(ids.map(async id => bull.remove(id)));
+			// Only what is in the file goes: a failed parent's children stay (BullMQ's remove would take them).
+			const removed = await Promise.all(ids.map(async id => bull.remove(id, {removeChildren: false})));
 			const count = removed.filter(result => result === 1).length;
 			// A job that could not be removed (e.g. retried meanwhile) stays; skip past it.
 			skipped += ids.length - count;
@@ -209,7 +210,14 @@ async function restoreBatch(connection: Connection, records: ArchiveRecord[]): P
 	const exists = client.pipeline();
 	for (const record of records) exists.exists(jobKey(prefix, record.queue, restoredId(record.id)));
 	const present = ((await exists.exec()) ?? []).map(([, value]) => Number(value) === 1);
-	const fresh = records.filter((_, index) => !present[index]);
+	// An archive appended to twice may hold one job twice (e.g. `5` and, later, `restored-5`).
+	const seen = new Set<string>();
+	const fresh = records.filter((record, index) => {
+		const key = `${record.queue}\u0000${restoredId(record.id)}`;
+		if (present[index] || seen.has(key)) return false;
+		seen.add(key);
+		return true;
+	});
 	const byQueue = new Map<string, ArchiveRecord[]>();
 	for (const record of fresh) byQueue.set(record.queue, [...(byQueue.get(record.queue) ?? []), record]);
 	for (const [queue, group] of byQueue) {
