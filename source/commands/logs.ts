@@ -41,8 +41,9 @@ export async function run(context: Context): Promise<number> {
 	const {openController} = await import('../process/controller.js');
 	const controller = await openController(context.config, childArgsOf(context.flags));
 	let name = context.args[0] ?? 'all';
-	let lines = intFlag(context.flags, 'lines', 50, 1, 100_000);
 	let sinceMs = sinceOf(stringFlag(context.flags, 'since'));
+	// A time window shows all of it unless -n says otherwise.
+	let lines: number | undefined = sinceMs !== undefined && context.flags['lines'] === undefined ? undefined : intFlag(context.flags, 'lines', 50, 1, 100_000);
 	let untilMs: number | undefined;
 	let filter: ((line: LogLine) => boolean) | undefined;
 	const jobRef = stringFlag(context.flags, 'job');
@@ -59,7 +60,7 @@ export async function run(context: Context): Promise<number> {
 		if (job.processedOn === null) throw new UserError('usage', `job ${jobRef} has not run yet (state ${job.state})`, 'its worker lines appear once a worker takes it');
 		sinceMs = job.processedOn - 5000;
 		untilMs = (job.finishedOn ?? Date.now()) + 5000;
-		lines = 100_000;
+		lines = undefined;
 		name = 'all';
 		// The worker that ran it (BullMQ records its name, our worker id), and any line naming the job.
 		filter = line => {
@@ -74,7 +75,7 @@ export async function run(context: Context): Promise<number> {
 	process.once('SIGTERM', stop);
 	const zone = context.config.timezone;
 	try {
-		await controller.logs(name, {lines, ...(sinceMs === undefined ? {} : {sinceMs}), ...(untilMs === undefined ? {} : {untilMs}), follow: context.flags['follow'] === true, signal: abort.signal}, line => {
+		await controller.logs(name, {...(lines === undefined ? {} : {lines}), ...(sinceMs === undefined ? {} : {sinceMs}), ...(untilMs === undefined ? {} : {untilMs}), follow: context.flags['follow'] === true, signal: abort.signal}, line => {
 			if (filter && !filter(line)) return;
 			if (context.json) printJsonLine(line);
 			else context.out(`${dim(`${formatTime(line.time, zone)} ${line.service}`)} ${sanitizeLine(line.text)}`);

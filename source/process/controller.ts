@@ -25,10 +25,14 @@ export type ProcessController = {
 	logs(name: string, query: LogQuery, onLine: (line: LogLine) => void): Promise<void>;
 };
 
-function resolve(services: ServiceDefinition[], input: string): ServiceDefinition[] {
+function resolve(services: ServiceDefinition[], input: string, extraInstances = false): ServiceDefinition[] {
 	if (input === 'all') return services;
 	const name = normalizeName(input);
 	const found = services.filter(service => service.name === name);
+	// systemd: any instance of the template (worker@high-2) is a service too.
+	if (found.length === 0 && extraInstances && /^worker@[^\s/]+$/.test(name)) {
+		return [{name, unit: unitOf(name), kind: 'worker', args: ['worker', '--instance', name.slice('worker@'.length)]}];
+	}
 	if (found.length === 0) {
 		throw new UserError('usage', `unknown service "${input}"`, `services: ${services.map(service => service.name).join(', ')}, or all`);
 	}
@@ -43,7 +47,7 @@ function systemdController(config: Config): ProcessController {
 	];
 	const installed = async () => (await systemdStatus(candidates)).filter(status => status.state !== 'not-installed');
 	const act = async (action: 'start' | 'stop' | 'restart', input: string) => {
-		const targets = input === 'all' ? (await installed()).map(status => candidates.find(service => service.name === status.name)!) : resolve(candidates, input);
+		const targets = input === 'all' ? (await installed()).map(status => candidates.find(service => service.name === status.name)!) : resolve(candidates, input, true);
 		await systemdAction(action, targets.map(target => target.unit));
 		return systemdStatus(targets);
 	};
@@ -56,8 +60,16 @@ function systemdController(config: Config): ProcessController {
 		stop: async name => act('stop', name),
 		restart: async name => act('restart', name),
 		logs: async (name, query, onLine) => {
-			const targets = name === 'all' ? (await installed()).map(status => candidates.find(service => service.name === status.name)!) : resolve(candidates, name);
-			await Promise.all(targets.map(async target => journalLines(target, query, onLine)));
+			const targets = name === 'all' ? (await installed()).map(status => candidates.find(service => service.name === status.name)!) : resolve(candidates, name, true);
+			if (query.follow) {
+				await Promise.all(targets.map(async target => journalLines(target, query, onLine)));
+				return;
+			}
+			// The last N lines over all units, oldest first, as the local backend gives them.
+			const lines: LogLine[] = [];
+			await Promise.all(targets.map(async target => journalLines(target, query, line => lines.push(line))));
+			lines.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+			for (const line of query.lines === undefined ? lines : lines.slice(-query.lines)) onLine(line);
 		},
 	};
 }

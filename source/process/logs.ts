@@ -86,6 +86,26 @@ export async function followFile(service: string, file: string, onLine: (line: L
 		if (!existsSync(file)) continue;
 		const stat = statSync(file);
 		if (stat.ino !== inode || stat.size < position) {
+			// Rotated: finish what was appended to the old file (now .1) before switching.
+			const rotated = `${file}.1`;
+			if (stat.ino !== inode && existsSync(rotated) && statSync(rotated).ino === inode) {
+				const rest = statSync(rotated).size - position;
+				if (rest > 0) {
+					const fd = openSync(rotated, 'r');
+					try {
+						const buffer = Buffer.alloc(rest);
+						readSync(fd, buffer, 0, rest, position);
+						const lines = (partial + buffer.toString('utf8')).split('\n');
+						partial = lines.pop() ?? '';
+						for (const line of lines) {
+							const facts = lineFacts(line);
+							onLine({service, time: facts.time, pid: facts.pid, text: line});
+						}
+					} finally {
+						closeSync(fd);
+					}
+				}
+			}
 			inode = stat.ino;
 			position = 0;
 		}

@@ -13,7 +13,8 @@ const SHOW_PROPERTIES = 'Id,LoadState,ActiveState,SubState,MainPID,ActiveEnterTi
 
 async function run(command: string, args: string[], timeoutMs = 30_000): Promise<string> {
 	return new Promise((resolve, reject) => {
-		execFile(command, args, {timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: {...process.env, SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0', LC_ALL: 'C'}}, (error, stdout, stderr) => {
+		// TZ=UTC: systemctl prints timestamps in local time ("… EAT"), which Date.parse cannot read.
+		execFile(command, args, {timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: {...process.env, SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0', LC_ALL: 'C', TZ: 'UTC'}}, (error, stdout, stderr) => {
 			if (error) reject(Object.assign(new Error(`${command} ${args.join(' ')}: ${String(stderr).trim().split('\n')[0] || error.message}`), {code: (error as NodeJS.ErrnoException).code}));
 			else resolve(String(stdout));
 		});
@@ -79,10 +80,14 @@ export async function systemdAction(action: 'start' | 'stop' | 'restart', units:
 	await run('systemctl', [action, '--no-block', ...units], 60_000);
 }
 
-/** journalctl's MESSAGE is a string, or an array of bytes when it is not valid UTF-8. */
+/** journalctl's MESSAGE is a string, an array of bytes when it is not valid UTF-8, or an array of values when repeated. */
 function message(value: unknown): string {
 	if (typeof value === 'string') return value;
-	if (Array.isArray(value)) return Buffer.from(value as number[]).toString('utf8');
+	if (Array.isArray(value)) {
+		// A field repeated in one entry comes as an array of its values.
+		if (value.every(item => typeof item === 'number')) return Buffer.from(value as number[]).toString('utf8');
+		return value.map(item => message(item)).join('\n');
+	}
 	return '';
 }
 
@@ -105,7 +110,7 @@ export function parseJournalLine(text: string, service: string): LogLine | undef
 
 /** Reads (and with `follow`, streams) a unit's journal. */
 export async function journalLines(definition: ServiceDefinition, query: LogQuery, onLine: (line: LogLine) => void): Promise<void> {
-	const args = ['-u', definition.unit, '-o', 'json', '--no-pager', '-n', String(query.lines ?? 100)];
+	const args = ['-u', definition.unit, '-o', 'json', '--no-pager', ...(query.lines === undefined && query.sinceMs !== undefined ? [] : ['-n', String(query.lines ?? 100)])];
 	if (query.sinceMs !== undefined) args.push('--since', `@${Math.floor(query.sinceMs / 1000)}`);
 	if (query.untilMs !== undefined) args.push('--until', `@${Math.ceil(query.untilMs / 1000)}`);
 	if (query.follow) args.push('-f');

@@ -36,12 +36,14 @@ export async function runTraffic(connection: Connection, config: Config, signal:
 		const {queue, input} = pick(n++);
 		const settings = config.queues[queue];
 		await dispatchJob(connection, queue, {...input, ...(settings ? {attempts: settings.tries, ...(settings.backoff ? {backoff: settings.backoff} : {})} : {})}).catch(() => undefined);
-		await new Promise(resolve => {
-			const timer = setTimeout(resolve, everyMs * (0.5 + Math.random()));
-			signal.addEventListener('abort', () => {
+		await new Promise<void>(resolve => {
+			const done = () => {
 				clearTimeout(timer);
-				resolve(undefined);
-			}, {once: true});
+				signal.removeEventListener('abort', done);
+				resolve();
+			};
+			const timer = setTimeout(done, everyMs * (0.5 + Math.random()));
+			signal.addEventListener('abort', done, {once: true});
 		});
 	}
 	return n;

@@ -1,0 +1,249 @@
+/**
+ * `saccos-queue demo` end to end: in a real terminal (tmux), the four seed
+ * queues with moving numbers, `q` quits, and nothing it started is left —
+ * no redis-server, no worker, no scheduler, no temp dir; and without a
+ * terminal, `demo --duration 5` exits 0 and leaves nothing either.
+ * The demo's temp dir is created under TMPDIR, which the test points at a
+ * private folder, so "what the demo started" is identified by that folder
+ * (in a process's argv, cwd or environment), by ancestry, and by the port
+ * of its private Redis — never by a broad name (other tests run Redis too).
+ */
+import {spawn, spawnSync} from 'node:child_process';
+import {randomUUID} from 'node:crypto';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {after, describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import {getEventListeners, setMaxListeners} from 'node:events';
+import {loadConfig} from '../../source/config.js';
+import {connect} from '../../source/data/connection.js';
+import {runTraffic} from '../../source/runtime/traffic.js';
+import {binary, cleanEnv} from '../helpers/cli.js';
+import {deletePrefix, waitFor} from '../helpers/keyspace.js';
+import {testRedisUrl} from '../helpers/redis-server.js';
+
+type Proc = {pid: number; ppid: number; state: string; cmdline: string[]; environ: string[]; cwd: string};
+
+function processes(): Proc[] {
+	const found: Proc[] = [];
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			let environ: string[] = [];
+			let cwd = '';
+			try {
+				environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+				cwd = readlinkSync(`/proc/${entry}/cwd`);
+			} catch {
+				// not readable
+			}
+			found.push({pid: Number(entry), ppid: Number(fields[1]), state: fields[0]!, cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean), environ, cwd});
+		} catch {
+			// exited meanwhile
+		}
+	}
+	return found;
+}
+
+function alive(pid: number): boolean {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+	} catch {
+		return false;
+	}
+}
+
+/** Every process below `root` (children, grandchildren …). */
+function descendants(root: number, table = processes()): Proc[] {
+	const found: Proc[] = [];
+	const parents = new Set([root]);
+	for (let grew = true; grew;) {
+		grew = false;
+		for (const proc of table) {
+			if (parents.has(proc.ppid) && !parents.has(proc.pid)) {
+				parents.add(proc.pid);
+				found.push(proc);
+				grew = true;
+			}
+		}
+	}
+	return found;
+}
+
+const isRedis = (proc: Proc) => proc.cmdline[0]?.includes('redis-server') === true;
+const isSaccos = (proc: Proc) => proc.cmdline.some(arg => arg.endsWith('saccos-queue.js'));
+
+/** What is left of a demo that used `tmp` as TMPDIR and Redis on `port`: not tmux, not us. */
+function leftovers(tmp: string, port: number | undefined): Proc[] {
+	return processes().filter(proc => proc.pid !== process.pid && !proc.cmdline[0]?.includes('tmux') && (
+		proc.cmdline.some(arg => arg.includes(tmp))
+		|| proc.cwd.startsWith(tmp)
+		|| proc.environ.some(variable => variable.startsWith('SACCOS_QUEUE_STATE_DIR=') && variable.includes(tmp))
+		|| (port !== undefined && isRedis(proc) && proc.cmdline.join(' ').includes(`:${port}`))));
+}
+
+const describeProcs = (procs: Proc[]) => procs.map(proc => `${proc.pid} (ppid ${proc.ppid}, ${proc.state}) ${proc.cmdline.join(' ')} [cwd ${proc.cwd}]`).join('\n');
+
+/** The demo's table: queue → COMPLETED, for the queue rows on screen. */
+function completed(screen: string): Map<string, number> {
+	const rows = new Map<string, number>();
+	const lines = screen.split('\n');
+	const header = lines.findIndex(line => /^QUEUE\s/.test(line));
+	if (header === -1) return rows;
+	const column = lines[header]!.trim().split(/\s+/).indexOf('COMPLETED');
+	for (const line of lines.slice(header + 1)) {
+		const cells = line.trim().split(/\s+/);
+		if (['high', 'default', 'emails', 'notifications'].includes(cells[0]!) && /^\d+$/.test(cells[column] ?? '')) rows.set(cells[0]!, Number(cells[column]));
+	}
+	return rows;
+}
+
+const tmux = spawnSync('tmux', ['-V'], {encoding: 'utf8'});
+const NO_TMUX = tmux.error || tmux.status !== 0 ? 'tmux is not installed (Debian/Ubuntu: apt-get install tmux)' : undefined;
+const redisCheck = spawnSync('redis-server', ['--version'], {encoding: 'utf8'});
+const NO_REDIS = redisCheck.error ? 'redis-server is not installed (the demo starts its own)' : undefined;
+
+describe('demo', {concurrency: true}, () => {
+	const scratch: string[] = [];
+	const started = new Set<number>();
+	const fresh = (label: string) => {
+		// Short: the demo's Unix socket lives below it (108-byte limit).
+		const dir = mkdtempSync(path.join(os.tmpdir(), `sqd-${label}-`));
+		scratch.push(dir);
+		return dir;
+	};
+	after(() => {
+		for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
+		for (const dir of scratch) {
+			for (const proc of leftovers(dir, undefined)) process.kill(proc.pid, 'SIGKILL');
+			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+
+	it('in a terminal (tmux): the four seed queues with moving numbers; q quits and leaves nothing', {skip: NO_TMUX ?? NO_REDIS, timeout: 90_000}, async () => {
+		const tmp = fresh('tty');
+		const socket = `saccos-demo-${randomUUID().slice(0, 8)}`;
+		const env = cleanEnv({TMPDIR: tmp, TERM: 'xterm-256color'});
+		const tmuxCmd = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], {encoding: 'utf8', env});
+		const before = new Set(processes().map(proc => proc.pid));
+		let port: number | undefined;
+		try {
+			const created = tmuxCmd('new-session', '-d', '-x', '200', '-y', '50', '-s', 'demo', `exec '${process.execPath}' '${binary}' demo`);
+			assert.equal(created.status, 0, created.stderr);
+			const panePid = Number(tmuxCmd('list-panes', '-t', 'demo', '-F', '#{pane_pid}').stdout.trim());
+			assert.ok(panePid > 0, 'the pane runs the demo');
+			started.add(panePid);
+			const capture = () => tmuxCmd('capture-pane', '-p', '-t', 'demo').stdout;
+			const first = await waitFor(() => {
+				const screen = capture();
+				return completed(screen).size === 4 ? screen : undefined;
+			}, 'the four seed queues on screen', 40_000);
+			port = Number(/Redis redis:\/\/127\.0\.0\.1:(\d+)/.exec(first)?.[1]);
+			assert.ok(port > 0, `the demo names its private Redis:\n${first}`);
+			const sum = (rows: Map<string, number>) => [...rows.values()].reduce((a, b) => a + b, 0);
+			const start = sum(completed(first));
+			await waitFor(() => sum(completed(capture())) > start, 'the completed counts to grow between two screens', 40_000);
+			// What the demo runs: its private redis-server and the supervised workers and scheduler.
+			const children = await waitFor(() => {
+				const below = descendants(panePid);
+				return below.filter(isRedis).length === 1 && below.filter(isSaccos).length >= 5 ? below : undefined;
+			}, 'the demo\'s redis-server and its five services');
+			for (const proc of children) started.add(proc.pid);
+			assert.ok(leftovers(tmp, port).length >= 6, `leftovers() sees the running demo:\n${describeProcs(leftovers(tmp, port))}`);
+			const demoDir = path.dirname(children.find(isSaccos)!.cmdline[children.find(isSaccos)!.cmdline.indexOf('--config') + 1]!);
+			assert.ok(demoDir.startsWith(path.join(tmp, 'saccos-queue-demo-')), `the demo's temp dir ${demoDir} is under TMPDIR`);
+			assert.ok(existsSync(demoDir));
+
+			assert.equal(tmuxCmd('send-keys', '-t', 'demo', 'q').status, 0);
+			await waitFor(() => !alive(panePid), 'the demo to exit after q', 30_000);
+			const stillAlive = children.filter(proc => alive(proc.pid));
+			assert.deepEqual(stillAlive, [], `left running:\n${describeProcs(stillAlive)}`);
+			const left = leftovers(tmp, port);
+			assert.deepEqual(left, [], `left behind:\n${describeProcs(left)}`);
+			const newOnes = processes().filter(proc => !before.has(proc.pid) && (isRedis(proc) || isSaccos(proc)) && (proc.cwd.startsWith(tmp) || proc.cmdline.join(' ').includes(tmp) || proc.cmdline.join(' ').includes(`:${port}`)));
+			assert.deepEqual(newOnes, [], `new redis-server/saccos-queue processes of the demo after quitting:\n${describeProcs(newOnes)}`);
+			assert.ok(!existsSync(demoDir), `${demoDir} was removed`);
+			assert.deepEqual(readdirSync(tmp).filter(name => name.startsWith('saccos-queue-demo-')), []);
+		} finally {
+			tmuxCmd('kill-server');
+			// tmux leaves its socket file behind.
+			rmSync(path.join(process.env['TMUX_TMPDIR'] || '/tmp', `tmux-${process.getuid!()}`, socket), {force: true});
+		}
+	});
+
+	type PipeRun = {stdout: string; stderr: string; code: number | null; signal: NodeJS.Signals | null; children: Proc[]; tmp: string};
+	let pipeRun: Promise<PipeRun> | undefined;
+	/** One `demo --duration 5` with pipes for stdout/stderr, shared by the tests below. */
+	const runPiped = async (): Promise<PipeRun> => {
+		pipeRun ??= (async () => {
+			const tmp = fresh('pipe');
+			const child = spawn(process.execPath, [binary, 'demo', '--duration', '5'], {cwd: tmp, env: cleanEnv({TMPDIR: tmp}), stdio: ['ignore', 'pipe', 'pipe']});
+			started.add(child.pid!);
+			let stdout = '';
+			let stderr = '';
+			child.stdout.on('data', (chunk: Buffer) => {
+				stdout += chunk.toString('utf8');
+			});
+			child.stderr.on('data', (chunk: Buffer) => {
+				stderr += chunk.toString('utf8');
+			});
+			let result: [number | null, NodeJS.Signals | null] | undefined;
+			child.once('close', (code, signal) => {
+				result = [code, signal];
+			});
+			const children = await waitFor(() => {
+				const below = descendants(child.pid!);
+				return below.filter(isRedis).length === 1 && below.filter(isSaccos).length >= 5 ? below : (result ? [] : undefined);
+			}, 'the demo\'s redis-server and its five services', 30_000);
+			for (const proc of children) started.add(proc.pid);
+			// The leak detector finds the demo's processes while it runs (so "none left" below means something).
+			assert.ok(leftovers(tmp, undefined).length >= 6 || result, `leftovers() sees the running demo:\n${describeProcs(leftovers(tmp, undefined))}`);
+			const [code, signal] = await waitFor(() => result, 'demo --duration 5 to exit', 40_000);
+			return {stdout, stderr, code, signal, children, tmp};
+		})();
+		return pipeRun;
+	};
+
+	it('without a terminal, demo --duration 5 exits 0 and leaves nothing behind', {skip: NO_REDIS, timeout: 90_000}, async () => {
+		const {stdout, stderr, code, signal, children, tmp} = await runPiped();
+		assert.ok(children.length >= 6, `the demo ran its redis-server and services (stderr: ${stderr})`);
+		assert.equal(code, 0, `exit ${code} ${signal}\n${stderr}`);
+		const port = Number(/Redis redis:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
+		assert.ok(port > 0, stdout.slice(0, 500));
+		for (const queue of ['high', 'default', 'emails', 'notifications']) assert.match(stdout, new RegExp(`^${queue}\\s`, 'm'), `queue ${queue} in the table`);
+		assert.doesNotMatch(stdout, /\u001B/, 'no escape sequences when stdout is not a terminal');
+		const stillAlive = children.filter(proc => alive(proc.pid));
+		assert.deepEqual(stillAlive, [], `left running:\n${describeProcs(stillAlive)}`);
+		assert.deepEqual(leftovers(tmp, port), [], `left behind:\n${describeProcs(leftovers(tmp, port))}`);
+		assert.deepEqual(readdirSync(tmp).filter(name => name.startsWith('saccos-queue-demo-')), [], 'the temp dir was removed');
+	});
+
+	it('the demo\'s traffic leaves no abort listener behind per dispatched job (a leak, and a MaxListenersExceededWarning on the demo\'s screen)', async () => {
+		const url = testRedisUrl();
+		const prefix = `demo-traffic-${randomUUID().slice(0, 8)}`;
+		const config = await loadConfig({redis: url, prefix}, {});
+		config.queueOrder = ['high', 'default', 'emails', 'notifications'];
+		const connection = await connect(config, 'console');
+		const stop = new AbortController();
+		setMaxListeners(1000, stop.signal); // the count below is the check; spare the test output Node's warning
+		const traffic = runTraffic(connection, config, stop.signal, 2);
+		try {
+			const dispatched = async () => {
+				const ids = await Promise.all(config.queueOrder.map(async queue => connection.client.get(`${prefix}:${queue}:id`)));
+				return ids.reduce((sum, id) => sum + Number(id ?? 0), 0);
+			};
+			await waitFor(async () => (await dispatched()) >= 25, '25 jobs dispatched by the traffic', 20_000);
+			const listeners = getEventListeners(stop.signal, 'abort').length;
+			assert.ok(listeners <= 2, `${listeners} abort listeners on the traffic's signal after ${await dispatched()} jobs (one is added per job and never removed)`);
+		} finally {
+			stop.abort();
+			await traffic;
+			await connection.close();
+			await deletePrefix(url, prefix);
+		}
+	});
+});

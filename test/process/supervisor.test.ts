@@ -1,0 +1,268 @@
+/**
+ * The local supervisor for real: `services start all` launches `saccos-queue
+ * supervise` in the background with the seed's four queues and the
+ * scheduler, on the private test Redis; a worker killed with SIGKILL comes
+ * back with a new pid; `logs` reads, follows and finds a job's lines;
+ * `services stop` stops one service, `services stop all` leaves nothing.
+ * Processes are checked in /proc, not trusted from the supervisor's answer.
+ */
+import {randomUUID} from 'node:crypto';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {after, before, describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import {describeResult, runCli, spawnCli, type CliResult} from '../helpers/cli.js';
+import {deletePrefix, waitFor} from '../helpers/keyspace.js';
+import {testRedisUrl} from '../helpers/redis-server.js';
+
+type Status = {name: string; unit: string; kind: string; state: string; pid: number | null; since: number | null; restarts: number; memory: number | null; enabled: boolean | null; logFile: string | null; backend: string};
+type Proc = {pid: number; ppid: number; pgid: number; start: string; cmdline: string[]; environ: string[]; cwd: string};
+
+const SERVICES = ['worker@high', 'worker@default', 'worker@emails', 'worker@notifications', 'scheduler'];
+
+/** Every process visible in /proc (those that vanish while reading are skipped). */
+function processes(): Proc[] {
+	const found: Proc[] = [];
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			let environ: string[] = [];
+			let cwd = '';
+			try {
+				environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+				cwd = readlinkSync(`/proc/${entry}/cwd`);
+			} catch {
+				// not ours to read
+			}
+			found.push({pid: Number(entry), ppid: Number(fields[1]), pgid: Number(fields[2]), start: fields[19]!, cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean), environ, cwd});
+		} catch {
+			// exited meanwhile
+		}
+	}
+	return found;
+}
+
+/** A live process (not a zombie) with that pid. */
+function alive(pid: number | null | undefined): boolean {
+	if (!pid) return false;
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+	} catch {
+		return false;
+	}
+}
+
+describe('local supervisor, for real', () => {
+	const url = testRedisUrl();
+	const dir = mkdtempSync(path.join(process.env['SACCOS_TEST_TMPDIR'] || os.tmpdir(), 'saccos-sup-'));
+	const stateDir = path.join(dir, 'state');
+	const prefix = `sup-${randomUUID().slice(0, 8)}`;
+	const config = path.join(dir, 'saccos-queue.config.json');
+	const processor = path.join(dir, 'tiny.js');
+	const seen = new Set<number>();
+	let supervisorPid: number | undefined;
+	const env = {SACCOS_QUEUE_STATE_DIR: stateDir};
+	const cli = async (args: string[], timeoutMs = 30_000): Promise<CliResult> => runCli([...args, '--config', config], {env, cwd: dir, timeoutMs});
+	const list = async (): Promise<Status[]> => {
+		const result = await cli(['services', '--json']);
+		assert.equal(result.code, 0, describeResult(result));
+		const out = JSON.parse(result.stdout) as {backend: string; dir: string; services: Status[]};
+		assert.equal(out.backend, 'local');
+		assert.equal(out.dir, stateDir);
+		for (const status of out.services) if (status.pid) seen.add(status.pid);
+		return out.services;
+	};
+	/** Processes that belong to this test's supervisor: its state dir in their environment or our config in their argv. */
+	const ours = (): Proc[] => processes().filter(proc => proc.pid !== process.pid
+		&& (proc.environ.includes(`SACCOS_QUEUE_STATE_DIR=${stateDir}`) || proc.cmdline.includes(config)));
+
+	/** Waits until a worker has logged "worker started" (connected, taking jobs). */
+	const startedLine = async (status: Status) => waitFor(() => existsSync(status.logFile!) && readFileSync(status.logFile!, 'utf8').split('\n')
+		.some(line => line.includes('"msg":"worker started"') && line.includes(`"pid":${status.pid},`)), `${status.name} (pid ${status.pid}) to log "worker started"`, 15_000);
+
+	before(() => {
+		// The seed's queues (examples/saccos-queue.config.json), a processor of our own with an absolute path.
+		writeFileSync(processor, 'export default async function tiny(job) {\n\treturn {tiny: job.id};\n}\n');
+		writeFileSync(config, JSON.stringify({
+			redis: url,
+			prefix,
+			processes: 'local',
+			queues: {
+				high: {timeout: 90, tries: 3},
+				default: {timeout: 90, tries: 3, isolation: 'process'},
+				emails: {timeout: 60, tries: 3, backoff: {type: 'exponential', delay: 5000}},
+				notifications: {timeout: 60, tries: 3, limiter: {max: 10, duration: 1000}},
+			},
+			processors: {tiny: processor},
+			monitor: {default: 100, high: 50, emails: 100, notifications: 100},
+		}, null, 2));
+	});
+
+	after(async () => {
+		// Whatever a failed test left running: the supervisor's group, then any pid we saw.
+		const recorded = existsSync(path.join(stateDir, 'supervisor.json')) ? (JSON.parse(readFileSync(path.join(stateDir, 'supervisor.json'), 'utf8')) as {pid: number}).pid : undefined;
+		for (const pid of [supervisorPid, recorded]) {
+			if (alive(pid)) {
+				try {
+					process.kill(-pid!, 'SIGKILL');
+				} catch {
+					process.kill(pid!, 'SIGKILL');
+				}
+			}
+		}
+		for (const proc of ours()) process.kill(proc.pid, 'SIGKILL');
+		for (const pid of seen) if (alive(pid) && ours().some(proc => proc.pid === pid)) process.kill(pid, 'SIGKILL');
+		await deletePrefix(url, prefix);
+		rmSync(dir, {recursive: true, force: true});
+	});
+
+	it('services start all: four workers and the scheduler, each running with a live pid', async () => {
+		const started = await cli(['services', 'start', 'all']);
+		assert.equal(started.code, 0, describeResult(started));
+		const supervisor = JSON.parse(readFileSync(path.join(stateDir, 'supervisor.json'), 'utf8')) as {pid: number; socket: string};
+		supervisorPid = supervisor.pid;
+		assert.ok(alive(supervisor.pid), 'the supervisor runs');
+		assert.ok(existsSync(supervisor.socket), 'its control socket exists');
+		const services = await list();
+		assert.deepEqual(services.map(service => service.name), SERVICES);
+		const table = processes();
+		for (const service of services) {
+			assert.equal(service.state, 'running', JSON.stringify(service));
+			assert.ok(service.pid && existsSync(`/proc/${service.pid}`), `${service.name}: /proc/${service.pid} exists`);
+			const proc = table.find(entry => entry.pid === service.pid)!;
+			assert.equal(proc.ppid, supervisor.pid, `${service.name} is a child of the supervisor`);
+			const expected = service.name === 'scheduler' ? ['scheduler'] : ['worker', '--instance', service.name.slice('worker@'.length)];
+			const at = proc.cmdline.findIndex(arg => arg.endsWith('saccos-queue.js'));
+			assert.deepEqual(proc.cmdline.slice(at + 1, at + 1 + expected.length), expected, proc.cmdline.join(' '));
+			assert.ok(proc.cmdline.includes(config), 'children get the same --config');
+			assert.equal(service.restarts, 0);
+			assert.ok(service.logFile?.startsWith(path.join(stateDir, 'logs')), String(service.logFile));
+			assert.ok((service.memory ?? 0) > 0, `${service.name}: memory`);
+		}
+		assert.equal(new Set(services.map(service => service.pid)).size, 5, 'five distinct processes');
+	});
+
+	it('a worker killed with SIGKILL is running again within seconds, with a new pid and one more restart', async () => {
+		const before = (await list()).find(service => service.name === 'worker@high')!;
+		await startedLine(before);
+		const killedAt = Date.now();
+		process.kill(before.pid!, 'SIGKILL');
+		const after = await waitFor(async () => {
+			const now = (await list()).find(service => service.name === 'worker@high')!;
+			return now.state === 'running' && now.pid !== before.pid && alive(now.pid) ? now : undefined;
+		}, 'worker@high to be restarted', 8000);
+		assert.ok(Date.now() - killedAt < 8000);
+		assert.equal(after.restarts, before.restarts + 1);
+		await startedLine(after);
+		assert.ok(!alive(before.pid), 'the killed process is gone (reaped)');
+		assert.equal(processes().find(proc => proc.pid === after.pid)?.ppid, supervisorPid, 'restarted by the supervisor');
+		const others = (await list()).filter(service => service.name !== 'worker@high');
+		assert.ok(others.every(service => service.restarts === 0 && service.state === 'running'), 'the others were not touched');
+	});
+
+	it('logs worker@high -n 20 returns its lines (both runs, and why the first one ended)', async () => {
+		const result = await cli(['logs', 'worker@high', '-n', '20']);
+		assert.equal(result.code, 0, describeResult(result));
+		const lines = result.stdout.split('\n').filter(Boolean);
+		assert.ok(lines.length >= 3 && lines.length <= 20, `${lines.length} lines:\n${result.stdout}`);
+		assert.ok(lines.every(line => / worker@high /.test(line)), result.stdout);
+		assert.equal(lines.filter(line => line.includes('"msg":"worker started"')).length, 2, result.stdout);
+		assert.ok(lines.some(line => line.includes('exited with signal SIGKILL')), result.stdout);
+	});
+
+	let jobId = '';
+	it('logs worker@high -f --json prints the line of a job dispatched afterwards', async () => {
+		const follower = spawnCli(['logs', 'worker@high', '-f', '--json', '--config', config], {env, cwd: dir});
+		let stdout = '';
+		let stderr = '';
+		follower.stdout.on('data', (chunk: Buffer) => {
+			stdout += chunk.toString('utf8');
+		});
+		follower.stderr.on('data', (chunk: Buffer) => {
+			stderr += chunk.toString('utf8');
+		});
+		const exited = new Promise<number | null>(resolve => follower.once('close', code => resolve(code)));
+		const parsed = () => stdout.split('\n').filter(Boolean).map(line => JSON.parse(line) as {service: string; time: number; pid: number | null; text: string});
+		try {
+			// Its backlog first (so following has begun), then the job.
+			await waitFor(() => parsed().some(line => line.text.includes('"msg":"worker started"')), 'the backlog of logs -f');
+			const backlog = parsed().length;
+			const dispatched = await cli(['dispatch', 'high', 'tiny', '--data', '{"n":1}', '--json']);
+			assert.equal(dispatched.code, 0, describeResult(dispatched));
+			jobId = String((JSON.parse(dispatched.stdout) as {jobId: string}).jobId);
+			const line = await waitFor(() => parsed().slice(backlog).find(entry => {
+				const fields = JSON.parse(entry.text) as Record<string, unknown>;
+				return fields['msg'] === 'job completed' && String(fields['jobId']) === jobId;
+			}), `the "job completed" line of high/${jobId} in logs -f`, 20_000);
+			assert.equal(line.service, 'worker@high');
+			assert.ok(typeof line.time === 'number' && typeof line.pid === 'number' && alive(line.pid), JSON.stringify(line));
+			follower.kill('SIGINT');
+			assert.equal(await within(exited, 10_000, 'logs -f to stop on SIGINT'), 0, stderr);
+		} finally {
+			follower.kill('SIGKILL');
+		}
+	});
+
+	it('logs --job high/<id> returns that job\'s "job completed" line', async () => {
+		assert.ok(jobId, 'a job ran in the previous test');
+		const result = await cli(['logs', '--job', `high/${jobId}`, '--json']);
+		assert.equal(result.code, 0, describeResult(result));
+		const lines = result.stdout.split('\n').filter(Boolean).map(line => JSON.parse(line) as {service: string; text: string});
+		const completed = lines.filter(line => (JSON.parse(line.text) as Record<string, unknown>)['msg'] === 'job completed');
+		assert.equal(completed.length, 1, result.stdout);
+		assert.equal(completed[0]!.service, 'worker@high');
+		assert.equal(String((JSON.parse(completed[0]!.text) as Record<string, unknown>)['jobId']), jobId);
+		assert.ok(lines.every(line => line.service === 'worker@high'), 'only the worker that ran it');
+	});
+
+	it('services stop worker@high stops only that one', async () => {
+		const before = await list();
+		const high = before.find(service => service.name === 'worker@high')!;
+		const result = await cli(['services', 'stop', 'worker@high']);
+		assert.equal(result.code, 0, describeResult(result));
+		await waitFor(() => !alive(high.pid), `worker@high (pid ${high.pid}) to exit`);
+		const after = await list();
+		assert.deepEqual(after.find(service => service.name === 'worker@high'), {...high, state: 'stopped', pid: null, memory: null, since: after.find(service => service.name === 'worker@high')!.since});
+		for (const service of after.filter(entry => entry.name !== 'worker@high')) {
+			const earlier = before.find(entry => entry.name === service.name)!;
+			assert.equal(service.state, 'running', service.name);
+			assert.equal(service.pid, earlier.pid, `${service.name} kept its process`);
+			assert.ok(alive(service.pid));
+		}
+		// Not restarted behind our back.
+		const again = await list();
+		assert.equal(again.find(service => service.name === 'worker@high')!.state, 'stopped');
+	});
+
+	it('services stop all leaves no child process, no supervisor and no socket', async () => {
+		const before = await list();
+		const pids = [...before.map(service => service.pid).filter((pid): pid is number => pid !== null), supervisorPid!];
+		const result = await cli(['services', 'stop', 'all']);
+		assert.equal(result.code, 0, describeResult(result));
+		await waitFor(() => pids.every(pid => !alive(pid)), `pids ${pids.join(', ')} to exit`, 15_000);
+		await waitFor(() => ours().length === 0, 'no process with this state dir or config', 15_000).catch(() => {
+			assert.fail(`left behind:\n${ours().map(proc => `${proc.pid} ${proc.cmdline.join(' ')}`).join('\n')}`);
+		});
+		for (const pid of seen) assert.ok(!alive(pid) || !ours().some(proc => proc.pid === pid), `pid ${pid} from the list is alive`);
+		await waitFor(() => !existsSync(path.join(stateDir, 'supervisor.sock')), 'the socket to be removed');
+		assert.ok(!existsSync(path.join(stateDir, 'supervisor.json')), 'supervisor.json removed');
+		const status = await list();
+		assert.ok(status.every(service => service.state === 'stopped' && service.pid === null), JSON.stringify(status));
+	});
+});
+
+/** The promise's value, or a rejection naming what was awaited after `ms` (the timer does not outlive it). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	try {
+		return await Promise.race([promise, new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+		})]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
