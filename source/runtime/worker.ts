@@ -43,16 +43,34 @@ export type WorkerOptions = {
 	stalledIntervalMs: number;
 };
 
-type Active = {job: Job; queue: string; token: string; started: number; inProcess: boolean; deadline: number};
+type Active = {job: Job; queue: string; token: string; started: number; inProcess: boolean; deadline: number; abandoned?: boolean};
 
+/** Waits `ms`, or less if the signal aborts (and leaves no listener behind). */
 const pause = async (ms: number, signal?: AbortSignal): Promise<void> =>
 	new Promise(resolve => {
-		const timer = setTimeout(resolve, ms);
-		signal?.addEventListener('abort', () => {
+		const done = () => {
 			clearTimeout(timer);
+			signal?.removeEventListener('abort', done);
 			resolve();
-		}, {once: true});
+		};
+		const timer = setTimeout(done, ms);
+		signal?.addEventListener('abort', done, {once: true});
 	});
+
+/** Resolves with the promise's value, or undefined as soon as the signal aborts. */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+	if (signal.aborted) return undefined;
+	let onAbort = () => {};
+	const aborted = new Promise<undefined>(resolve => {
+		onAbort = () => resolve(undefined);
+		signal.addEventListener('abort', onAbort, {once: true});
+	});
+	try {
+		return await Promise.race([promise, aborted]);
+	} finally {
+		signal.removeEventListener('abort', onAbort);
+	}
+}
 
 /** Connects, retrying while Redis is down (systemd starts us before Redis at boot). */
 async function connectPatiently(config: Config, logger: Logger, signal: AbortSignal): Promise<Connection | undefined> {
@@ -191,7 +209,8 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		const queueSettings = settings(queue);
 		const timeoutSeconds = options.timeout ?? queueSettings.timeout;
 		// Laravel's --tries and the queue's backoff apply to jobs that set none.
-		job.opts.attempts ??= options.tries ?? queueSettings.tries;
+		// (BullMQ's Job defaults `attempts` to 0, so "unset" is 0 as well as undefined.)
+		if (!job.opts.attempts) job.opts.attempts = options.tries ?? queueSettings.tries;
 		if (job.opts.backoff === undefined && queueSettings.backoff) job.opts.backoff = queueSettings.backoff;
 		const attempt = job.attemptsMade + 1;
 		const fields = {queue, jobId: job.id, jobName: job.name, attempt};
@@ -207,10 +226,13 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 				progress: async value => job.updateProgress(value),
 				shutdown: shutdown.signal,
 			});
+			if (entry.abandoned) return;
 			await job.moveToCompleted(result ?? null, token, false);
 			processed++;
 			log.info({...fields, durationMs: Date.now() - entry.started}, 'job completed');
 		} catch (error) {
+			// Given back at the stop deadline: its outcome here no longer counts.
+			if (entry.abandoned) return;
 			const err = error instanceof Error ? error : new Error(String(error));
 			try {
 				await job.moveToFailed(err, token, false);
@@ -254,10 +276,21 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 			continue;
 		}
 		try {
-			const next = await fetchNext(active.size === 0);
+			const fetchStarted = Date.now();
+			// A fetch waits for ever while Redis is down (BullMQ's connections
+			// retry): a stop must not wait for it.
+			const fetching = fetchNext(active.size === 0);
+			const next = await untilAborted(fetching, stopping.signal);
+			if (!next && stopping.signal.aborted) {
+				// Should that fetch still bring a job once Redis is back, give it back.
+				void fetching.then(late => late?.job.moveToWait(late.token)).catch(() => undefined);
+				break;
+			}
 			errorDelay = 0;
 			if (!next) {
-				if (active.size > 0) await pause(200, stopping.signal);
+				// Nothing, and BullMQ did not block (slots busy, or a queue is
+				// rate-limited and returns at once): wait a little, don't spin.
+				if (active.size > 0 || Date.now() - fetchStarted < 100) await pause(200, stopping.signal);
 				continue;
 			}
 			if (stopping.signal.aborted || paused) {
@@ -287,8 +320,13 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		});
 	}
 	if (active.size > 0) {
+		// Give the jobs back to the queue (no attempt counted) so another worker
+		// takes them now; if Redis cannot be told, BullMQ's stalled check will.
+		const left = [...active.values()];
+		for (const entry of left) entry.abandoned = true;
+		log.warn({jobIds: left.map(entry => `${entry.queue}/${entry.job.id}`)}, 'stop deadline passed; returning active jobs to the queue (else the stalled-job check recovers them)');
+		await Promise.race([Promise.all(left.map(async entry => entry.job.moveToWait(entry.token).catch(() => undefined))), pause(2000)]);
 		shutdown.abort();
-		log.warn({jobIds: [...active.values()].map(entry => `${entry.queue}/${entry.job.id}`)}, 'stop deadline passed; leaving active jobs to the stalled-job check');
 	}
 	clearInterval(renew);
 	if (maxTimer) clearTimeout(maxTimer);
