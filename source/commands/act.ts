@@ -7,7 +7,7 @@
 import {sanitizeLine} from '../data/sanitize.js';
 import {createInterface} from 'node:readline/promises';
 import type {Context} from '../command.js';
-import type {ActionResult, Progress} from '../data/actions.js';
+import type {ActionResult, BulkOptions, Progress} from '../data/actions.js';
 import {appendAudit, type AuditResult} from '../data/audit.js';
 import type {Connection} from '../data/connection.js';
 import {UserError} from '../errors.js';
@@ -110,6 +110,30 @@ export async function report(context: Context, connection: Connection | undefine
 		for (const result of results) context.out(sanitizeLine(`${result.dryRun ? '[dry run] ' : ''}${human(result)}${result.interrupted ? ' (interrupted: the rest is untouched)' : ''}`));
 	}
 	return results.some(result => result.interrupted) ? 130 : 0;
+}
+
+/**
+ * Runs a bulk action over queues one after the other, with progress and
+ * Ctrl-C between batches; a queue whose turn never came is reported as
+ * interrupted rather than silently skipped.
+ */
+export async function eachQueue(context: Context, queues: readonly string[], action: string, work: (queue: string, options: BulkOptions) => Promise<ActionResult>): Promise<ActionResult[]> {
+	const {signal, dispose} = interruptible(context);
+	const results: ActionResult[] = [];
+	try {
+		for (const queue of queues) {
+			if (signal.aborted) {
+				results.push({queue, action, count: 0, dryRun: dryRunOf(context), interrupted: true, notStarted: true});
+				continue;
+			}
+			const progress = progressLine(context, `${action} ${queue}`);
+			results.push(await work(queue, {dryRun: dryRunOf(context), signal, ...(progress.onProgress ? {onProgress: progress.onProgress} : {})}));
+			progress.done();
+		}
+	} finally {
+		dispose();
+	}
+	return results;
 }
 
 /** Options every writing command accepts (CONTRACT.md: scripts pass them uniformly). */

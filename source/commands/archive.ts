@@ -3,10 +3,9 @@
  * failed_jobs_archive snippet — written and fsynced before anything is removed.
  */
 import {listFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
-import type {ActionResult} from '../data/actions.js';
 import {archiveFailed} from '../data/archive.js';
 import {knownQueues, resolveQueues} from '../data/queues.js';
-import {dryRunOf, guardWrite, interruptible, progressLine, report, writeOptions} from './act.js';
+import {eachQueue, guardWrite, report, writeOptions} from './act.js';
 import {durationFlag} from './flush.js';
 
 export const spec: CommandSpec = {
@@ -30,21 +29,6 @@ export async function run(context: Context): Promise<number> {
 	const only = listFlag(context.flags, 'queue');
 	const queues = only ? await resolveQueues(connection, context.config, only) : await knownQueues(connection, context.config);
 	await guardWrite(context, connection, {action: 'archive', queue: queues.length === 1 ? queues[0]! : null, destructive: true, summary: `Archive to ${file}, then delete, the failed jobs of ${queues.join(', ')} older than ${stringFlag(context.flags, 'older-than')}.`});
-	const {signal, dispose} = interruptible(context);
-	const results: ActionResult[] = [];
-	try {
-		for (const queue of queues) {
-			if (signal.aborted) {
-				// Ctrl-C came before this queue's turn: say so rather than skip it silently.
-				results.push({queue, action: 'archive', count: 0, dryRun: dryRunOf(context), interrupted: true, notStarted: true});
-				continue;
-			}
-			const progress = progressLine(context, `archive ${queue}`);
-			results.push(await archiveFailed(connection, queue, olderThan, file, {dryRun: dryRunOf(context), signal, onProgress: progress.onProgress}));
-			progress.done();
-		}
-	} finally {
-		dispose();
-	}
+	const results = await eachQueue(context, queues, 'archive', async (queue, options) => archiveFailed(connection, queue, olderThan, file, options));
 	return report(context, connection, results, result => `${result.dryRun ? 'would archive' : 'archived'} ${result.count} failed job(s) of ${result.queue} ${result.dryRun ? 'to' : 'into'} ${file}`);
 }

@@ -1,10 +1,10 @@
 /** `flush [--queue Q] [--older-than D]`: queue:flush — delete failed jobs, in bounded batches. */
 import {listFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
-import {cleanJobs, type ActionResult} from '../data/actions.js';
+import {cleanJobs} from '../data/actions.js';
 import {knownQueues, resolveQueues} from '../data/queues.js';
 import {UserError} from '../errors.js';
 import {parseDuration} from '../util/duration.js';
-import {dryRunOf, guardWrite, interruptible, progressLine, report, writeOptions} from './act.js';
+import {eachQueue, guardWrite, report, writeOptions} from './act.js';
 
 export const spec: CommandSpec = {
 	name: 'flush',
@@ -38,21 +38,6 @@ export async function run(context: Context): Promise<number> {
 	const queues = only ? await resolveQueues(connection, context.config, only) : await knownQueues(connection, context.config);
 	const age = olderThan > 0 ? ` that failed more than ${stringFlag(context.flags, 'older-than')} ago` : '';
 	await guardWrite(context, connection, {action: 'flush', queue: queues.length === 1 ? queues[0]! : null, destructive: true, summary: `Delete every failed job${age} of ${queues.join(', ')}.`});
-	const {signal, dispose} = interruptible(context);
-	const results: ActionResult[] = [];
-	try {
-		for (const queue of queues) {
-			if (signal.aborted) {
-				// Ctrl-C came before this queue's turn: say so rather than skip it silently.
-				results.push({queue, action: 'flush', count: 0, dryRun: dryRunOf(context), interrupted: true, notStarted: true});
-				continue;
-			}
-			const progress = progressLine(context, `flush ${queue}`);
-			results.push(await cleanJobs(connection, queue, 'failed', olderThan, {dryRun: dryRunOf(context), signal, onProgress: progress.onProgress}));
-			progress.done();
-		}
-	} finally {
-		dispose();
-	}
+	const results = await eachQueue(context, queues, 'flush', async (queue, options) => cleanJobs(connection, queue, 'failed', olderThan, options));
 	return report(context, connection, results, result => `${result.dryRun ? 'would delete' : 'deleted'} ${result.count} failed job(s) in ${result.queue}`);
 }

@@ -3,7 +3,7 @@ import {listFlag, type CommandSpec, type Context} from '../command.js';
 import {retryAllFailed, retryJobs, type ActionResult} from '../data/actions.js';
 import {knownQueues, resolveQueues} from '../data/queues.js';
 import {UserError} from '../errors.js';
-import {dryRunOf, guardWrite, interruptible, progressLine, report, writeOptions} from './act.js';
+import {dryRunOf, eachQueue, guardWrite, report, writeOptions} from './act.js';
 
 export const spec: CommandSpec = {
 	name: 'retry',
@@ -32,22 +32,7 @@ export async function run(context: Context): Promise<number> {
 		const only = listFlag(context.flags, 'queue');
 		const queues = only ? await resolveQueues(connection, context.config, only) : await knownQueues(connection, context.config);
 		await guardWrite(context, connection, {action: 'retry', queue: queues.length === 1 ? queues[0]! : null, destructive: true, summary: `Retry every failed job of ${queues.join(', ')}.`});
-		const {signal, dispose} = interruptible(context);
-		const results: ActionResult[] = [];
-		try {
-			for (const queue of queues) {
-				if (signal.aborted) {
-					// Ctrl-C came before this queue's turn: say so rather than skip it silently.
-					results.push({queue, action: 'retry', count: 0, dryRun: dryRunOf(context), interrupted: true, notStarted: true});
-					continue;
-				}
-				const progress = progressLine(context, `retry ${queue}`);
-				results.push(await retryAllFailed(connection, queue, {dryRun, signal, onProgress: progress.onProgress}));
-				progress.done();
-			}
-		} finally {
-			dispose();
-		}
+		const results = await eachQueue(context, queues, 'retry', async (queue, options) => retryAllFailed(connection, queue, options));
 		return report(context, connection, results, human);
 	}
 	if (context.args.length < 2) {

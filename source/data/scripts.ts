@@ -18,7 +18,10 @@ const bullmqCommands = path.join(path.dirname(createRequire(import.meta.url).res
 function assemble(file: string, seen: Set<string>): string {
 	const text = readFileSync(file, 'utf8');
 	return text.replace(/^--- @include "([^"]+)"$/gm, (_line, name: string) => {
-		const target = path.join(name.startsWith('includes/') ? bullmqCommands : path.join(bullmqCommands, 'includes'), `${name}.lua`);
+		// "includes/x" is BullMQ's (from its own scripts, "x" relative to includes/); "saccos/x" is ours.
+		const target = name.startsWith('saccos/')
+			? path.join(luaDir, 'includes', `${name.slice('saccos/'.length)}.lua`)
+			: path.join(name.startsWith('includes/') ? bullmqCommands : path.join(bullmqCommands, 'includes'), `${name}.lua`);
 		if (seen.has(target)) return '';
 		seen.add(target);
 		return assemble(target, seen);

@@ -81,6 +81,15 @@ export async function followFile(service: string, file: string, onLine: (line: L
 	let position = existsSync(file) ? statSync(file).size : 0;
 	let inode = existsSync(file) ? statSync(file).ino : 0;
 	let partial = '';
+	/** Whole lines go out; a trailing partial line waits for the rest. */
+	const emit = (buffer: Buffer) => {
+		const lines = (partial + buffer.toString('utf8')).split('\n');
+		partial = lines.pop() ?? '';
+		for (const line of lines) {
+			const facts = lineFacts(line);
+			onLine({service, time: facts.time, pid: facts.pid, text: line});
+		}
+	};
 	while (!signal.aborted) {
 		await new Promise(resolve => setTimeout(resolve, pollMs));
 		if (!existsSync(file)) continue;
@@ -95,12 +104,7 @@ export async function followFile(service: string, file: string, onLine: (line: L
 					try {
 						const buffer = Buffer.alloc(rest);
 						readSync(fd, buffer, 0, rest, position);
-						const lines = (partial + buffer.toString('utf8')).split('\n');
-						partial = lines.pop() ?? '';
-						for (const line of lines) {
-							const facts = lineFacts(line);
-							onLine({service, time: facts.time, pid: facts.pid, text: line});
-						}
+						emit(buffer);
 					} finally {
 						closeSync(fd);
 					}
@@ -115,13 +119,7 @@ export async function followFile(service: string, file: string, onLine: (line: L
 			const buffer = Buffer.alloc(stat.size - position);
 			readSync(fd, buffer, 0, buffer.length, position);
 			position = stat.size;
-			const text = partial + buffer.toString('utf8');
-			const lines = text.split('\n');
-			partial = lines.pop() ?? '';
-			for (const line of lines) {
-				const facts = lineFacts(line);
-				onLine({service, time: facts.time, pid: facts.pid, text: line});
-			}
+			emit(buffer);
 		} finally {
 			closeSync(fd);
 		}

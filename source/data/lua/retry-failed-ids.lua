@@ -10,9 +10,8 @@ local rcall = redis.call
 
 --- @include "includes/addBaseMarkerIfNeeded"
 --- @include "includes/getOrSetMaxEvents"
---- @include "includes/getPriorityScore"
 --- @include "includes/isQueuePausedOrMaxed"
---- @include "includes/moveChildBackToParentDependencies"
+--- @include "saccos/retryFailedJob"
 
 local maxEvents = getOrSetMaxEvents(KEYS[5])
 local isPausedOrMaxed = isQueuePausedOrMaxed(KEYS[5], KEYS[6])
@@ -21,17 +20,11 @@ local prioritized = 0
 
 for _, jobId in ipairs(ARGV) do
   if rcall("ZREM", KEYS[3], jobId) == 1 then
-    local jobKey = KEYS[1] .. jobId
-    rcall("HDEL", jobKey, "finishedOn", "processedOn", "failedReason", "atm", "ats")
-    moveChildBackToParentDependencies(jobKey, "failed")
-    local priority = tonumber(rcall("HGET", jobKey, "priority")) or 0
-    if priority > 0 then
-      rcall("ZADD", KEYS[8], getPriorityScore(priority, KEYS[9]), jobId)
+    if retryFailedJob(KEYS[1], jobId, KEYS[2], maxEvents, KEYS[8], KEYS[9]) then
       prioritized = prioritized + 1
     else
       rcall("LPUSH", KEYS[4], jobId)
     end
-    rcall("XADD", KEYS[2], "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId, "prev", "failed")
     moved = moved + 1
   end
 end

@@ -19,9 +19,8 @@ local rcall = redis.call
 --- @include "includes/addBaseMarkerIfNeeded"
 --- @include "includes/batches"
 --- @include "includes/getOrSetMaxEvents"
---- @include "includes/getPriorityScore"
 --- @include "includes/isQueuePausedOrMaxed"
---- @include "includes/moveChildBackToParentDependencies"
+--- @include "saccos/retryFailedJob"
 
 local jobs = rcall("ZRANGEBYSCORE", KEYS[3], 0, ARGV[2], "LIMIT", 0, tonumber(ARGV[1]))
 if #jobs == 0 then
@@ -34,17 +33,11 @@ local plain = {}
 local prioritized = 0
 
 for _, jobId in ipairs(jobs) do
-  local jobKey = KEYS[1] .. jobId
-  rcall("HDEL", jobKey, "finishedOn", "processedOn", "failedReason", "atm", "ats")
-  moveChildBackToParentDependencies(jobKey, "failed")
-  local priority = tonumber(rcall("HGET", jobKey, "priority")) or 0
-  if priority > 0 then
-    rcall("ZADD", KEYS[8], getPriorityScore(priority, KEYS[9]), jobId)
+  if retryFailedJob(KEYS[1], jobId, KEYS[2], maxEvents, KEYS[8], KEYS[9]) then
     prioritized = prioritized + 1
   else
     plain[#plain + 1] = jobId
   end
-  rcall("XADD", KEYS[2], "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId, "prev", "failed")
 end
 
 for from, to in batches(#jobs, 7000) do
