@@ -1,0 +1,4 @@
+// A processor that does nothing (throughput benchmarks).
+export default async function noop() {
+	return null;
+}

@@ -1,0 +1,105 @@
+/**
+ * A per-queue rate limit from the config (an SMS gateway's quota), and the
+ * worker's logs as journald receives them: one JSON object per line with the
+ * job fields, never the job's data, never the Redis password.
+ */
+import {after, describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {waitFor} from '../helpers/keyspace.js';
+import {startRedisServer, testRedisUrl, type RedisServer} from '../helpers/redis-server.js';
+import {killAll, line, sandbox, type Sandbox} from '../helpers/worker-process.js';
+
+const FAST = ['--sleep', '0.2', '--lock-duration', '2000', '--stalled-interval', '1000'];
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+	const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+	// After "(comm) ": state is field 3, utime 14 and stime 15 (1-based) → indexes 11 and 12.
+	return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+describe('worker: rate limits and logs', {concurrency: true}, () => {
+	const boxes: Sandbox[] = [];
+	const servers: RedisServer[] = [];
+	after(async () => {
+		await Promise.all(boxes.map(async box => box.cleanup()));
+		await killAll();
+		await Promise.all(servers.map(async server => server.stop()));
+	});
+
+	it('limiter {max: 2, duration: 1000}: no more than 2 jobs start in any second, without spinning the CPU', async () => {
+		const box = sandbox(testRedisUrl(), 'limit');
+		boxes.push(box);
+		const config = box.writeConfig({queues: {notifications: {timeout: 5, limiter: {max: 2, duration: 1000}}}});
+		const ids = [];
+		for (let index = 0; index < 6; index++) ids.push(await box.add('notifications', {})); // eslint-disable-line no-await-in-loop
+		// Concurrency 5: only the limiter can hold the jobs back.
+		const worker = box.worker(config, ['--queue', 'notifications', '--concurrency', '5', ...FAST]);
+		await worker.waitForLine(line.started, 'worker started');
+		const cpuBefore = cpuSeconds(worker.pid);
+		const wallBefore = Date.now();
+		const done = await box.waitForRecords(record => record.event === 'done', 6, 'all 6 jobs done', 15_000);
+		const cpu = cpuSeconds(worker.pid) - cpuBefore;
+		const wall = (Date.now() - wallBefore) / 1000;
+		assert.equal(done.length, 6);
+		const starts = box.records().filter(record => record.event === 'start').map(record => record.t).sort((a, b) => a - b);
+		// Any 3 consecutive starts span at least one window (a little tolerance for timers).
+		for (let index = 0; index + 2 < starts.length; index++) {
+			assert.ok(starts[index + 2]! - starts[index]! >= 900, `3 jobs started within ${starts[index + 2]! - starts[index]!} ms: ${starts.map(time => time - starts[0]!).join(', ')}`);
+		}
+		const span = starts.at(-1)! - starts[0]!;
+		assert.ok(span >= 1800 && span < 5000, `6 jobs at 2/s started over ${span} ms`);
+		// Waiting for the limit to pass is not work: a worker that busy-loops
+		// while rate-limited burns a core (and starves its own timers).
+		assert.ok(cpu < wall * 0.5, `the worker used ${cpu.toFixed(2)} s of CPU in ${wall.toFixed(2)} s while rate-limited`);
+	});
+
+	it('stdout is one JSON object per line with the job fields, and carries neither job data nor the Redis password', async () => {
+		const password = `pw-${Math.random().toString(36).slice(2)}-secret`;
+		const server = await startRedisServer({password});
+		servers.push(server);
+		const box = sandbox(server.url, 'logs');
+		boxes.push(box);
+		assert.ok(box.redisUrl.includes(encodeURIComponent(password)), 'the worker must be given the password in its URL');
+		const config = box.writeConfig({queues: {default: {timeout: 5}}});
+		const marker = `MARKER-${Math.random().toString(36).slice(2)}`;
+		const ok = await box.add('default', {marker, account: `${marker}-acct`});
+		// Its error message quotes the connection URL, password included (as a careless processor would).
+		const bad = await box.add('default', {marker: `${marker}-2`, failTimes: 5, failWith: `cannot reach ${server.url}`}, {attempts: 1});
+		const worker = box.worker(config, ['--queue', 'default', ...FAST]);
+		await worker.waitForLine(line.job('job completed', ok), 'job completed');
+		const failed = await worker.waitForLine(line.job('job failed', bad), 'job failed');
+		worker.signal('SIGTERM');
+		assert.equal((await worker.waitForExit(10_000)).code, 0, worker.describe());
+		const stdout = worker.rawLines.join('\n');
+		for (const raw of worker.rawLines) {
+			let parsed: Record<string, unknown>;
+			try {
+				parsed = JSON.parse(raw) as Record<string, unknown>;
+			} catch {
+				assert.fail(`a stdout line is not JSON: ${raw}`);
+			}
+			assert.equal(typeof parsed, 'object');
+			assert.ok(typeof parsed['time'] === 'string' && !Number.isNaN(Date.parse(parsed['time'])), `no ISO time: ${raw}`);
+			assert.ok(['info', 'warn', 'error', 'fatal', 'debug'].includes(String(parsed['level'])), `level: ${raw}`);
+			assert.equal(typeof parsed['msg'], 'string', `msg: ${raw}`);
+		}
+		const completed = worker.lines.find(line.job('job completed', ok))!;
+		for (const entry of [completed, failed]) {
+			for (const field of ['time', 'level', 'msg', 'queue', 'jobId', 'jobName', 'attempt', 'durationMs']) assert.ok(field in entry, `no "${field}" in ${JSON.stringify(entry)}`);
+			assert.equal(entry['queue'], 'default');
+			assert.equal(entry['jobName'], 'record');
+			assert.equal(entry['attempt'], 1);
+			assert.equal(typeof entry['durationMs'], 'number');
+		}
+		assert.equal(failed.level, 'error');
+		assert.match(String(failed['err']), /cannot reach/);
+		for (const [text, where] of [[stdout, 'stdout'], [worker.stderr(), 'stderr']] as const) {
+			assert.ok(!text.includes(marker), `job data (${marker}) in the worker's ${where}:\n${text}`);
+			assert.ok(!text.includes(password), `the Redis password in the worker's ${where}:\n${text}`);
+			assert.ok(!text.includes(encodeURIComponent(password)), `the Redis password (URL-encoded) in the worker's ${where}`);
+		}
+		await waitFor(async () => (await box.queue('default').getJobState(bad)) === 'failed', 'failed in BullMQ');
+	});
+});
