@@ -1,6 +1,6 @@
 /**
  * Worker and scheduler logs: one JSON object per line on stdout, which
- * journald stores as is (pino, synchronous, so nothing is lost on exit).
+ * journald stores as is (pino).
  * Messages never carry job data or secrets; `redact` runs over error text.
  */
 import pino, {type Logger} from 'pino';
@@ -10,8 +10,32 @@ export type {Logger};
 
 const levels: Record<string, number> = {trace: 7, debug: 7, info: 6, warn: 4, error: 3, fatal: 2};
 
-/** A logger for a long-running process; `name` is "worker" or "scheduler". */
-export function createLogger(name: string, destination: number | string = 1): Logger {
+type Destination = ReturnType<typeof pino.destination>;
+const destinations = new Set<Destination>();
+
+/** Writes out whatever the loggers still buffer (on exit, and twice a second). */
+export function flushLogs(): void {
+	for (const destination of destinations) {
+		try {
+			destination.flushSync();
+		} catch {
+			// nothing buffered, or the stream is gone
+		}
+	}
+}
+
+/**
+ * A logger for a long-running process; `name` is "worker" or "scheduler".
+ * Lines are buffered (up to 8 KB, flushed every 500 ms and at exit): one
+ * write(2) per job line cost a busy worker a fifth of its throughput.
+ */
+export function createLogger(name: string, target: number | string = 1): Logger {
+	const destination = pino.destination({dest: target, sync: false, minLength: 8192});
+	if (destinations.size === 0) {
+		setInterval(flushLogs, 500).unref();
+		process.on('exit', flushLogs);
+	}
+	destinations.add(destination);
 	return pino(
 		{
 			base: {process: name, pid: process.pid},
@@ -27,7 +51,7 @@ export function createLogger(name: string, destination: number | string = 1): Lo
 				},
 			},
 		},
-		pino.destination({dest: destination, sync: true}),
+		destination,
 	);
 }
 

@@ -80,6 +80,15 @@ export async function runScheduler(loadConfig: () => Promise<Config>, initial: C
 	const onSignal = (signal: NodeJS.Signals) => stop(signal);
 	process.on('SIGTERM', onSignal);
 	process.on('SIGINT', onSignal);
+	// SIGHUP's default action kills: take it from the very start (systemd's
+	// ExecReload may come while we still wait for Redis) and reload once ready.
+	let reload: (() => void) | undefined;
+	let reloadPending = false;
+	const onHangup = () => {
+		if (reload) reload();
+		else reloadPending = true;
+	};
+	process.on('SIGHUP', onHangup);
 
 	let connection: Connection | undefined;
 	let delay = 500;
@@ -93,7 +102,10 @@ export async function runScheduler(loadConfig: () => Promise<Config>, initial: C
 			delay = Math.min(delay * 2, 10_000);
 		}
 	}
-	if (!connection) return 0;
+	if (!connection) {
+		process.off('SIGHUP', onHangup);
+		return 0;
+	}
 	const live = connection;
 	const started = Date.now();
 	const describe = () => ({
@@ -131,7 +143,7 @@ export async function runScheduler(loadConfig: () => Promise<Config>, initial: C
 	void heartbeat.beat();
 	log.info({schedules: config.schedules.map(schedule => `${schedule.id} (${schedule.cron})`), timezone: config.timezone, version: VERSION}, 'scheduler started');
 
-	const onHangup = () => {
+	reload = () => {
 		void (async () => {
 			try {
 				config = await loadConfig();
@@ -142,7 +154,7 @@ export async function runScheduler(loadConfig: () => Promise<Config>, initial: C
 			}
 		})();
 	};
-	process.on('SIGHUP', onHangup);
+	if (reloadPending) reload();
 	const subscriber = live.client.duplicate();
 	subscriber.on('error', () => {});
 	await listenForControl(subscriber, live.prefix, describe, command => {

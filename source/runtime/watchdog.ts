@@ -14,6 +14,8 @@ const ID_BYTES = 512;
 export type Watchdog = {
 	/** Records the in-process jobs running now and the latest moment they may still block. */
 	watch(jobs: string[], killAt: number): void;
+	/** Adds one job that just started (cheap; `watch` rebuilds the full picture on a timer). */
+	add(job: string, killAt: number): void;
 	stop(): void;
 };
 
@@ -53,6 +55,12 @@ export function startWatchdog(options: {blockedMs?: number; checkMs?: number} = 
 			ids.fill(0);
 			ids.set(Buffer.from(jobs.join(',')).subarray(0, ID_BYTES));
 			times[1] = jobs.length === 0 ? 0 : killAt;
+		},
+		add(job, killAt) {
+			const used = ids.indexOf(0);
+			const bytes = Buffer.from(used > 0 ? `,${job}` : job);
+			if (used >= 0 && used + bytes.length <= ID_BYTES) ids.set(bytes, used);
+			if (killAt > times[1]!) times[1] = killAt;
 		},
 		stop() {
 			clearInterval(tick);

@@ -113,11 +113,20 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		state = 'stopping';
 		log.info({reason}, 'stopping: finishing active jobs, taking no new ones');
 		stopping.abort();
-		// Idle, the loop may sit in BullMQ's blocking fetch for up to --sleep:
-		// closing the Workers interrupts it. With jobs running nothing blocks.
-		if (active.size === 0) for (const worker of workers.values()) void worker.close(true).catch(() => undefined);
 		wake();
 	};
+	// Idle slots wait for a wake-up; one of them (the blocker) waits in
+	// BullMQ's blocking fetch on the first queue, for at most --sleep.
+	let blocker = false;
+	let sleepers: Array<() => void> = [];
+	const wakeSleepers = () => {
+		const waiting = sleepers;
+		sleepers = [];
+		for (const resolve of waiting) resolve();
+	};
+	const asleep = async () => new Promise<void>(resolve => sleepers.push(resolve));
+	stopping.signal.addEventListener('abort', wakeSleepers, {once: true});
+
 	const onSignal = (signal: NodeJS.Signals) => stop(signal);
 	process.on('SIGTERM', onSignal);
 	process.on('SIGINT', onSignal);
@@ -175,7 +184,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		} else if (command === 'resume' && !stopping.signal.aborted) {
 			paused = false;
 			state = 'running';
-			wake();
+			wakeSleepers();
 		}
 		void heartbeat.beat();
 	}, log).catch(error => log.warn(errorFields(error), 'control channel unavailable; remote control disabled'));
@@ -203,17 +212,26 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	void heartbeat.beat();
 	log.info({queues: options.queues, concurrency: options.concurrency, version: VERSION}, 'worker started');
 
+	type Next = {job: Job; queue: string; token: string};
 	let tokens = 0;
-	const processOne = async (entry: Active): Promise<void> => {
+	const newToken = () => `${id}:${++tokens}`;
+	const top = options.queues[0]!;
+	/** Whether a finished job may fetch its successor in the same script: only from the first queue, so priority holds. */
+	const mayChain = (queue: string) => queue === top && !stopping.signal.aborted && !paused;
+	const rssLimited = options.memory !== undefined;
+
+	/** Runs one job to its end; resolves with the next job BullMQ handed over on completion, if any. */
+	const processOne = async (entry: Active): Promise<Next | undefined> => {
 		const {job, queue, token} = entry;
 		const queueSettings = settings(queue);
 		const timeoutSeconds = options.timeout ?? queueSettings.timeout;
-		// Laravel's --tries and the queue's backoff apply to jobs that set none.
-		// (BullMQ's Job defaults `attempts` to 0, so "unset" is 0 as well as undefined.)
+		// Laravel's --tries and the queue's backoff apply to jobs that set none
+		// (BullMQ's Job defaults `attempts` to 0, so "unset" is 0 as well as undefined).
 		if (!job.opts.attempts) job.opts.attempts = options.tries ?? queueSettings.tries;
 		if (job.opts.backoff === undefined && queueSettings.backoff) job.opts.backoff = queueSettings.backoff;
 		const attempt = job.attemptsMade + 1;
 		const fields = {queue, jobId: job.id, jobName: job.name, attempt};
+		let next: Next | undefined;
 		try {
 			const module = config.processors[job.name];
 			if (!module) throw new UnrecoverableError(`no processor for job "${job.name}": add it to "processors" in the config`);
@@ -226,13 +244,15 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 				progress: async value => job.updateProgress(value),
 				shutdown: shutdown.signal,
 			});
-			if (entry.abandoned) return;
-			await job.moveToCompleted(result ?? null, token, false);
+			if (entry.abandoned) return undefined;
+			const chain = mayChain(queue);
+			const completed = await job.moveToCompleted(result ?? null, token, chain);
 			processed++;
 			log.info({...fields, durationMs: Date.now() - entry.started}, 'job completed');
+			if (chain && Array.isArray(completed) && completed[0]) next = await handOver(queue, completed as unknown[], token);
 		} catch (error) {
 			// Given back at the stop deadline: its outcome here no longer counts.
-			if (entry.abandoned) return;
+			if (entry.abandoned) return undefined;
 			const err = error instanceof Error ? error : new Error(String(error));
 			try {
 				await job.moveToFailed(err, token, false);
@@ -244,71 +264,118 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 			log[err instanceof JobTimeoutError ? 'warn' : 'error']({...fields, durationMs: Date.now() - entry.started, ...errorFields(err), willRetry: !final}, err instanceof JobTimeoutError ? 'job timed out' : 'job failed');
 		} finally {
 			active.delete(token);
-			updateWatchdog();
 			if (options.maxJobs && processed + failed >= options.maxJobs) stop(`max-jobs ${options.maxJobs} reached`);
-			const rssMb = process.memoryUsage.rss() / 1024 / 1024;
-			if (options.memory && rssMb > options.memory) stop(`memory ${Math.round(rssMb)} MB over the ${options.memory} MB limit`);
+			if (rssLimited) {
+				const rssMb = process.memoryUsage.rss() / 1024 / 1024;
+				if (rssMb > options.memory!) stop(`memory ${Math.round(rssMb)} MB over the ${options.memory} MB limit`);
+			}
 			wake();
 		}
+		return next;
 	};
 
-	const fetchNext = async (block: boolean): Promise<{job: Job; queue: string; token: string} | undefined> => {
+	/** The job BullMQ's completion script fetched, turned into a Job the way BullMQ's own Worker does. */
+	const handOver = async (queue: string, reply: unknown[], token: string): Promise<Next | undefined> => {
+		const worker = workers.get(queue)! as unknown as {
+			updateDelays(rateLimitDelay: number, delayUntil: number): void;
+			nextJobFromJobData(data: unknown, id: unknown, token: string): Promise<Job | undefined>;
+		};
+		worker.updateDelays(Number(reply[2] ?? 0), Number(reply[3] ?? 0));
+		const job = await worker.nextJobFromJobData(reply[0], reply[1], token);
+		return job ? {job, queue, token} : undefined;
+	};
+
+	/** One non-blocking pass over the queues in priority order. */
+	const fetchAny = async (): Promise<Next | undefined> => {
 		for (const queue of options.queues) {
-			const token = `${id}:${++tokens}`;
+			const token = newToken();
 			const job = await workers.get(queue)!.getNextJob(token, {block: false});
 			if (job) return {job, queue, token};
 		}
-		if (!block) return undefined;
-		// Nothing anywhere: wait on the first queue (BullMQ's blocking fetch,
-		// at most --sleep), then look at all of them again.
-		const top = options.queues[0]!;
-		const token = `${id}:${++tokens}`;
-		const job = await workers.get(top)!.getNextJob(token, {block: true});
-		return job ? {job, queue: top, token} : undefined;
+		return undefined;
+	};
+
+
+	const giveBack = (next: Next | undefined) => {
+		if (next) void next.job.moveToWait(next.token).catch(() => undefined);
+	};
+
+	const findWork = async (): Promise<Next | undefined> => {
+		const fetching = fetchAny();
+		// A fetch waits for ever while Redis is down (BullMQ's connections
+		// retry): a stop must not wait for it.
+		let next = await untilAborted(fetching, stopping.signal);
+		if (stopping.signal.aborted) {
+			void fetching.then(giveBack).catch(() => undefined);
+			giveBack(next);
+			return undefined;
+		}
+		if (next) return next;
+		if (blocker) {
+			await asleep();
+			return undefined;
+		}
+		blocker = true;
+		try {
+			const started = Date.now();
+			const token = newToken();
+			const blocking = workers.get(top)!.getNextJob(token, {block: true});
+			const job = await untilAborted(blocking, stopping.signal);
+			if (stopping.signal.aborted) {
+				void blocking.then(late => giveBack(late ? {job: late, queue: top, token} : undefined)).catch(() => undefined);
+				giveBack(job ? {job, queue: top, token} : undefined);
+				return undefined;
+			}
+			if (job) next = {job, queue: top, token};
+			// BullMQ returns at once while a queue is rate-limited: don't spin.
+			else if (Date.now() - started < 100) await pause(200, stopping.signal);
+		} finally {
+			blocker = false;
+			wakeSleepers();
+		}
+		return next;
 	};
 
 	let errorDelay = 0;
-	while (!stopping.signal.aborted) {
-		if (paused || active.size >= options.concurrency) {
-			await new Promise<void>(resolve => {
-				wake = resolve;
-			});
-			continue;
-		}
-		try {
-			const fetchStarted = Date.now();
-			// A fetch waits for ever while Redis is down (BullMQ's connections
-			// retry): a stop must not wait for it.
-			const fetching = fetchNext(active.size === 0);
-			const next = await untilAborted(fetching, stopping.signal);
-			if (!next && stopping.signal.aborted) {
-				// Should that fetch still bring a job once Redis is back, give it back.
-				void fetching.then(late => late?.job.moveToWait(late.token)).catch(() => undefined);
-				break;
-			}
-			errorDelay = 0;
-			if (!next) {
-				// Nothing, and BullMQ did not block (slots busy, or a queue is
-				// rate-limited and returns at once): wait a little, don't spin.
-				if (active.size > 0 || Date.now() - fetchStarted < 100) await pause(200, stopping.signal);
+	const slot = async (): Promise<void> => {
+		while (!stopping.signal.aborted) {
+			if (paused) {
+				await asleep();
 				continue;
 			}
-			if (stopping.signal.aborted || paused) {
-				// Fetched just as we stopped: give it back at once rather than let it stall.
-				await next.job.moveToWait(next.token).catch(() => undefined);
+			let next: Next | undefined;
+			try {
+				next = await findWork();
+				errorDelay = 0;
+			} catch (error) {
+				errorDelay = Math.min(Math.max(errorDelay * 2, 250), 5000);
+				log.warn({...errorFields(error), retryInMs: errorDelay}, 'fetching jobs failed');
+				await pause(errorDelay, stopping.signal);
 				continue;
 			}
-			const timeoutSeconds = options.timeout ?? settings(next.queue).timeout;
-			const entry: Active = {...next, started: Date.now(), inProcess: settings(next.queue).isolation === 'none', deadline: Date.now() + timeoutSeconds * 1000};
-			active.set(next.token, entry);
-			updateWatchdog();
-			void processOne(entry);
-		} catch (error) {
-			errorDelay = Math.min(Math.max(errorDelay * 2, 250), 5000);
-			log.warn({...errorFields(error), retryInMs: errorDelay}, 'fetching jobs failed');
-			await pause(errorDelay, stopping.signal);
+			while (next) {
+				if (stopping.signal.aborted || paused) {
+					// Fetched just as we stopped or paused: give it back rather than let it stall.
+					giveBack(next);
+					break;
+				}
+				const timeoutSeconds = options.timeout ?? settings(next.queue).timeout;
+				const now = Date.now();
+				const entry: Active = {...next, started: now, inProcess: settings(next.queue).isolation === 'none', deadline: now + timeoutSeconds * 1000};
+				active.set(next.token, entry);
+				// A processor that blocks the loop at once must already be known to the watchdog.
+				if (entry.inProcess) watchdog?.add(`${entry.queue}/${entry.job.id}`, entry.deadline + Math.max(5000, timeoutSeconds * 1000));
+				next = await processOne(entry);
+			}
 		}
-	}
+	};
+	for (let index = 0; index < options.concurrency; index++) void slot();
+	const watchdogTimer = watchdog ? setInterval(updateWatchdog, 250) : undefined;
+	watchdogTimer?.unref();
+	await new Promise<void>(resolve => {
+		if (stopping.signal.aborted) resolve();
+		else stopping.signal.addEventListener('abort', () => resolve(), {once: true});
+	});
 
 	// Shutdown: wait for active jobs up to the deadline, then give up on them
 	// (BullMQ's stalled check hands them to another worker).
@@ -329,6 +396,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		shutdown.abort();
 	}
 	clearInterval(renew);
+	if (watchdogTimer) clearInterval(watchdogTimer);
 	if (maxTimer) clearTimeout(maxTimer);
 	watchdog?.stop();
 	process.off('SIGTERM', onSignal);

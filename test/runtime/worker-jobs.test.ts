@@ -100,10 +100,10 @@ describe('worker: jobs, priority, tries', {concurrency: true}, () => {
 		assert.deepEqual(ours.returnvalue, {recorded: id, attempt: 3});
 		const starts = box.records().filter(record => record.event === 'start');
 		assert.deepEqual(starts.map(record => record.attempt), [1, 2, 3]);
-		// The log says what happened to each attempt.
+		// The log says what happened to each attempt (lines are buffered: wait for the last one).
+		await worker.waitForLine(line.job('job completed', id), 'job completed');
 		const failures = worker.lines.filter(entry => entry.msg === 'job failed' && entry['jobId'] === id);
 		assert.deepEqual(failures.map(entry => [entry['attempt'], entry['willRetry']]), [[1, true], [2, true]]);
-		await worker.waitForLine(line.job('job completed', id), 'job completed');
 	});
 
 	it('tries 3, always failing → failed after 3 attempts with the last reason and a stack trace', async () => {
