@@ -1,13 +1,14 @@
 /**
- * The other side of `isolation: "thread" | "process"`: runs one job's
- * processor in a worker thread or child process that the worker terminates
- * at the job's timeout, so even a processor that blocks its event loop stops.
+ * The other side of `isolation: "thread" | "process"`: a pooled runner that
+ * runs one job's processor at a time, in a worker thread or child process.
+ * The worker terminates a runner at a job's timeout, so even a processor that
+ * blocks its event loop stops; a runner that finishes in time is reused.
  */
-import {parentPort, workerData} from 'node:worker_threads';
+import {parentPort} from 'node:worker_threads';
 import type {JobInfo} from './processors.js';
 import {loadProcessor} from './processors.js';
 
-type Start = {module: string; job: JobInfo};
+type Incoming = {type: 'start'; module: string; job: JobInfo} | {type: 'abort'};
 type Outgoing =
 	| {type: 'log'; line: string}
 	| {type: 'progress'; value: number | object}
@@ -19,9 +20,10 @@ const send = (message: Outgoing): void => {
 	else process.send?.(message);
 };
 
-const controller = new AbortController();
+let controller = new AbortController();
 
-async function start({module, job}: Start): Promise<void> {
+async function start({module, job}: {module: string; job: JobInfo}): Promise<void> {
+	controller = new AbortController();
 	try {
 		const processor = await loadProcessor(job.name, module);
 		const result = await processor.run(job, {
@@ -36,16 +38,14 @@ async function start({module, job}: Start): Promise<void> {
 	}
 }
 
-if (parentPort) {
-	parentPort.on('message', (message: {type: string}) => {
-		if (message.type === 'abort') controller.abort();
-	});
-	void start(workerData as Start);
-} else {
-	process.on('message', (message: {type: string} & Partial<Start>) => {
-		if (message.type === 'start') void start(message as Start);
-		else if (message.type === 'abort') controller.abort();
-	});
+const onMessage = (message: Incoming) => {
+	if (message.type === 'start') void start(message);
+	else if (message.type === 'abort') controller.abort();
+};
+
+if (parentPort) parentPort.on('message', onMessage);
+else {
+	process.on('message', onMessage);
 	// A parent that dies takes its children with it.
 	process.on('disconnect', () => process.exit(1));
 }

@@ -38,6 +38,7 @@ export function createLogger(name: string, target: number | string = 1): Logger 
 	destinations.add(destination);
 	return pino(
 		{
+			level: process.env['SACCOS_QUEUE_LOG_LEVEL'] ?? 'info',
 			base: {process: name, pid: process.pid},
 			timestamp: () => `,"time":"${new Date().toISOString()}"`,
 			messageKey: 'msg',

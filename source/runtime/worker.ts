@@ -10,15 +10,16 @@
  * events and stalled-job recovery are BullMQ's, unchanged.
  */
 import {UnrecoverableError, Worker as BullWorker, type Job} from 'bullmq';
+import {setMaxListeners} from 'node:events';
 import os from 'node:os';
 import type {Config, QueueConfig} from '../config.js';
 import {connect, type Connection} from '../data/connection.js';
 import {queueKey, registryKey} from '../data/keys.js';
 import {isUserError} from '../errors.js';
 import {errorFields, type Logger} from './logger.js';
-import {loadProcessor, validateData, type JobInfo} from './processors.js';
+import {loadProcessor, validateData, type JobInfo, type LoadedProcessor} from './processors.js';
 import {listenForControl, newProcessId, startHeartbeat, systemdUnit, VERSION} from './registry.js';
-import {runJob} from './run-job.js';
+import {runJob, setRunnerPoolSize} from './run-job.js';
 import {JobTimeoutError} from './timeout.js';
 import {startWatchdog, type Watchdog} from './watchdog.js';
 import type {ProcessState} from '../data/workers.js';
@@ -95,7 +96,10 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	const id = newProcessId('worker');
 	const log = logger.child({workerId: id});
 	const stopping = new AbortController();
-	const shutdown = new AbortController();
+	// Every slot waits on it (untilAborted): 50 slots are not a leak.
+	setMaxListeners(0, stopping.signal);
+	/** Aborts the running jobs' ctx.signal when the stop grace runs out. */
+	const shutdownAborts = new Set<(reason: Error) => void>();
 	let state: ProcessState = 'starting';
 	let stopReason = '';
 	let exitCode = 0;
@@ -219,6 +223,9 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	/** Whether a finished job may fetch its successor in the same script: only from the first queue, so priority holds. */
 	const mayChain = (queue: string) => queue === top && !stopping.signal.aborted && !paused;
 	const rssLimited = options.memory !== undefined;
+	setRunnerPoolSize(options.concurrency);
+	/** Processors already imported, by module path: the hot path skips a promise per job. */
+	const loaded = new Map<string, LoadedProcessor>();
 
 	/** Runs one job to its end; resolves with the next job BullMQ handed over on completion, if any. */
 	const processOne = async (entry: Active): Promise<Next | undefined> => {
@@ -235,14 +242,17 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		try {
 			const module = config.processors[job.name];
 			if (!module) throw new UnrecoverableError(`no processor for job "${job.name}": add it to "processors" in the config`);
-			const processor = await loadProcessor(job.name, module);
-			const invalid = await validateData(processor, job.data);
-			if (invalid) throw new UnrecoverableError(invalid);
+			const processor = loaded.get(module) ?? (await loadProcessor(job.name, module));
+			loaded.set(module, processor);
+			if (processor.schema) {
+				const invalid = await validateData(processor, job.data);
+				if (invalid) throw new UnrecoverableError(invalid);
+			}
 			const info: JobInfo = {id: String(job.id), name: job.name, queue, data: job.data, attemptsMade: job.attemptsMade, timestamp: job.timestamp, opts: job.opts as Record<string, unknown>};
 			const result = await runJob(processor, queueSettings.isolation, info, timeoutSeconds, {
 				log: async line => void (await job.log(line)),
 				progress: async value => job.updateProgress(value),
-				shutdown: shutdown.signal,
+				onShutdown: shutdownAborts,
 			});
 			if (entry.abandoned) return undefined;
 			const chain = mayChain(queue);
@@ -393,7 +403,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		for (const entry of left) entry.abandoned = true;
 		log.warn({jobIds: left.map(entry => `${entry.queue}/${entry.job.id}`)}, 'stop deadline passed; returning active jobs to the queue (else the stalled-job check recovers them)');
 		await Promise.race([Promise.all(left.map(async entry => entry.job.moveToWait(entry.token).catch(() => undefined))), pause(2000)]);
-		shutdown.abort();
+		for (const abort of shutdownAborts) abort(new Error('worker shutting down'));
 	}
 	clearInterval(renew);
 	if (watchdogTimer) clearInterval(watchdogTimer);
