@@ -154,7 +154,18 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 			drainDelay: Math.max(1, Math.ceil(options.sleep)),
 			...(limiter ? {limiter} : {}),
 		});
-		worker.on('error', error => log.warn({queue, ...errorFields(error)}, 'BullMQ worker error'));
+		// While Redis is down BullMQ reports every reconnect attempt: one line per 30 s is enough.
+		let lastError = 0;
+		let quiet = 0;
+		worker.on('error', error => {
+			if (Date.now() - lastError < 30_000) {
+				quiet++;
+				return;
+			}
+			log.warn({queue, ...errorFields(error), ...(quiet > 0 ? {repeated: quiet} : {})}, 'BullMQ worker error');
+			lastError = Date.now();
+			quiet = 0;
+		});
 		workers.set(queue, worker);
 		void worker.startStalledCheckTimer().catch(error => log.warn({queue, ...errorFields(error)}, 'stalled-job check failed'));
 	}
