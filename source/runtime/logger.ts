@@ -1,7 +1,9 @@
 /**
  * Worker and scheduler logs: one JSON object per line on stdout, which
  * journald stores as is (pino).
- * Messages never carry job data or secrets; `redact` runs over error text.
+ * Messages are constants of this code and never carry job data; error text,
+ * the one thing that may quote a secret, goes through `errorFields`, which
+ * redacts it (on the hot path, not a hook over every line).
  */
 import pino, {type Logger} from 'pino';
 import {redact} from '../data/redact.js';
@@ -45,11 +47,6 @@ export function createLogger(name: string, target: number | string = 1): Logger 
 			formatters: {
 				// "level" as a word, plus the syslog PRIORITY journald understands.
 				level: label => ({level: label, PRIORITY: levels[label] ?? 6}),
-			},
-			hooks: {
-				logMethod(args, method) {
-					method.apply(this, args.map(argument => (typeof argument === 'string' ? redact(argument) : argument)) as Parameters<typeof method>);
-				},
 			},
 		},
 		destination,

@@ -269,7 +269,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 			const chain = mayChain(queue);
 			const completed = await job.moveToCompleted(result ?? null, token, chain);
 			processed++;
-			log.info({...fields, durationMs: Date.now() - entry.started}, 'job completed');
+			log.info({queue, jobId: job.id, jobName: job.name, attempt, durationMs: Date.now() - entry.started}, 'job completed');
 			if (chain && Array.isArray(completed) && completed[0]) next = await handOver(queue, completed as unknown[], token);
 		} catch (error) {
 			// Given back at the stop deadline: its outcome here no longer counts.
