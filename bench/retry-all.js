@@ -37,8 +37,7 @@
  *                           [--speedup 5] [--ping-limit 50] [--rss-limit 1.25] [--out FILE]
  */
 import {spawn, execFileSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import net from 'node:net';
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -49,7 +48,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const SELF = fileURLToPath(import.meta.url);
 const CLI = path.join(root, 'bin', 'saccos-queue.js');
-const HOST = '127.0.0.1';
 const PREFIX = 'bull';
 const QUEUE = 'loans';
 const PRIORITY_EVERY = 10;
@@ -144,110 +142,11 @@ const {Queue, Worker} = await import('bullmq');
 
 // ---------------------------------------------------------------------------
 // Cleanup: the private redis-server, in-flight children and temp dirs go away
-// on every exit path (normal end, error, SIGINT/SIGTERM/SIGHUP).
+// on every exit path (normal end, error, SIGINT/SIGTERM/SIGHUP). Imported here,
+// after child mode, so that the baselines' cold start stays as it was.
 
-const live = {servers: new Set(), children: new Set(), dirs: new Set()};
-
-function cleanupNow() {
-	for (const child of [...live.children, ...live.servers]) {
-		if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-	}
-	live.children.clear();
-	live.servers.clear();
-	for (const dir of live.dirs) rmSync(dir, {recursive: true, force: true});
-	live.dirs.clear();
-}
-process.on('exit', cleanupNow);
-for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
-	process.on(signal, () => {
-		process.stderr.write(`\nretry-all: ${signal}, stopping redis-server and exiting\n`);
-		cleanupNow();
-		process.exit(128 + number);
-	});
-}
-
-function tempDir(label) {
-	const dir = mkdtempSync(path.join(os.tmpdir(), `saccos-bench-${label}-`));
-	live.dirs.add(dir);
-	return dir;
-}
-
-// ---------------------------------------------------------------------------
-// Private redis-server (same flags as bench/cold-status.js and test/run.js)
-
-async function freePort() {
-	for (;;) {
-		const port = await new Promise((resolve, reject) => {
-			const server = net.createServer();
-			server.once('error', reject);
-			server.listen(0, HOST, () => {
-				const {port} = server.address();
-				server.close(() => resolve(port));
-			});
-		});
-		if (port !== 6379) return port;
-	}
-}
-
-async function startRedis() {
-	for (let attempt = 1; attempt <= 5; attempt++) {
-		const port = await freePort();
-		const dir = tempDir('redis');
-		const child = spawn('redis-server', [
-			'--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir,
-			'--daemonize', 'no', '--protected-mode', 'no', '--loglevel', 'warning',
-		], {stdio: ['ignore', 'pipe', 'pipe']});
-		let output = '';
-		const keep = chunk => {
-			output = `${output}${chunk}`.slice(-4096);
-		};
-		child.stdout.on('data', keep);
-		child.stderr.on('data', keep);
-		let spawnError;
-		child.once('error', error => {
-			spawnError = error;
-		});
-		live.servers.add(child);
-		const deadline = Date.now() + 10_000;
-		while (Date.now() < deadline) {
-			if (spawnError) {
-				throw new Error(spawnError.code === 'ENOENT' ? 'redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server)' : `cannot start redis-server: ${spawnError.message}`);
-			}
-			if (child.exitCode !== null) break;
-			const client = new Redis({host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false});
-			client.on('error', () => {});
-			try {
-				await client.connect();
-				if ((await client.ping()) === 'PONG') {
-					const version = (await client.info('server')).match(/redis_version:(\S+)/)?.[1] ?? 'unknown';
-					return {port, dir, child, url: `redis://${HOST}:${port}`, client, version};
-				}
-			} catch {
-				client.disconnect();
-			}
-			await sleep(50);
-		}
-		child.kill('SIGKILL');
-		live.servers.delete(child);
-		if (!/address already in use/i.test(output)) throw new Error(`redis-server did not become ready on port ${port}:\n${output}`);
-	}
-	throw new Error('redis-server: no free port after 5 attempts');
-}
-
-async function stopRedis(server) {
-	server.client.disconnect();
-	const {child} = server;
-	if (child.exitCode === null && child.signalCode === null) {
-		const exited = new Promise(resolve => child.once('exit', resolve));
-		child.kill('SIGTERM');
-		const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-		await exited;
-		clearTimeout(timer);
-	}
-	live.servers.delete(child);
-	rmSync(server.dir, {recursive: true, force: true});
-	live.dirs.delete(server.dir);
-}
+const {live, cleanupNow, installCleanup, tempDir, startRedis, stopRedis} = await import('./lib/private-redis.js');
+installCleanup('retry-all');
 
 // ---------------------------------------------------------------------------
 // Failed jobs, made once per size by BullMQ itself, then DUMP/RESTOREd.
