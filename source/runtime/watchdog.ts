@@ -9,6 +9,7 @@ import {writeSync} from 'node:fs';
 import {Worker as Thread} from 'node:worker_threads';
 
 const ID_BYTES = 512;
+const encoder = new TextEncoder();
 
 /** Shared with the thread: [0] last tick (ms), [1] kill-at (ms, 0 = no job in-process). */
 export type Watchdog = {
@@ -57,9 +58,9 @@ export function startWatchdog(options: {blockedMs?: number; checkMs?: number} = 
 			times[1] = jobs.length === 0 ? 0 : killAt;
 		},
 		add(job, killAt) {
-			const used = ids.indexOf(0);
-			const bytes = Buffer.from(used > 0 ? `,${job}` : job);
-			if (used >= 0 && used + bytes.length <= ID_BYTES) ids.set(bytes, used);
+			// Hot path (every job start): no allocation. The newest job goes
+			// first; the 250 ms rebuild by `watch` restores the full list.
+			ids.fill(0, encoder.encodeInto(job, ids).written);
 			if (killAt > times[1]!) times[1] = killAt;
 		},
 		stop() {
