@@ -25,7 +25,7 @@ export type Guard = {
 
 export const dryRunOf = (context: Context): boolean => context.flags['dry-run'] === true;
 
-async function refuse(context: Context, connection: Connection | undefined, guard: Guard, message: string, hint: string): Promise<never> {
+async function refuse(connection: Connection | undefined, guard: Guard, message: string, hint: string): Promise<never> {
 	if (connection) await appendAudit(connection, {action: guard.action, queue: guard.queue, count: 0, result: 'refused', message});
 	throw new UserError('refused', message, hint);
 }
@@ -46,16 +46,16 @@ async function ask(question: string): Promise<string> {
  */
 export async function guardWrite(context: Context, connection: Connection | undefined, guard: Guard): Promise<void> {
 	if (context.config.readOnly) {
-		await refuse(context, connection, guard, `read-only mode: ${guard.action} refused`, 'drop --read-only / readOnly to make changes');
+		await refuse(connection, guard, `read-only mode: ${guard.action} refused`, 'drop --read-only / readOnly to make changes');
 	}
 	if (!guard.destructive || dryRunOf(context) || context.flags['yes'] === true) return;
 	const expected = guard.queue ?? 'all';
 	if (process.stdin.isTTY && process.stderr.isTTY && !context.json) {
 		const answer = await ask(`${sanitizeLine(guard.summary)}\nType "${sanitizeLine(expected)}" to confirm: `);
 		if (answer === expected) return;
-		await refuse(context, connection, guard, `${guard.action} not confirmed`, `type "${expected}" exactly, or pass --yes`);
+		await refuse(connection, guard, `${guard.action} not confirmed`, `type "${expected}" exactly, or pass --yes`);
 	}
-	await refuse(context, connection, guard, `${guard.action} needs confirmation: ${guard.summary}`, 'pass --yes to confirm without a terminal, or --dry-run to see what would happen');
+	await refuse(connection, guard, `${guard.action} needs confirmation: ${guard.summary}`, 'pass --yes to confirm without a terminal, or --dry-run to see what would happen');
 }
 
 /** First Ctrl-C stops between batches; a second one exits at once. */

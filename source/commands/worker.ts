@@ -34,6 +34,7 @@ export const queueOfInstance = (instance: string, configured: readonly string[])
 export async function run(context: Context): Promise<number> {
 	if (context.args.length > 0) throw new UserError('usage', `worker takes no arguments, got "${context.args[0]}"`, 'name queues with --queue high,default');
 	const {config, flags} = context;
+	if (config.readOnly) throw new UserError('refused', 'read-only mode: a worker changes job states', 'run it without --read-only / readOnly');
 	const instance = typeof flags['instance'] === 'string' ? flags['instance'] : undefined;
 	if (instance !== undefined && flags['queue'] !== undefined) throw new UserError('usage', '--instance and --queue are exclusive', 'the template unit passes --instance %i');
 	const queues = instance !== undefined ? [queueOfInstance(instance, config.queueOrder)] : (listFlag(flags, 'queue') ?? config.queueOrder);

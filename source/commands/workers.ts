@@ -24,7 +24,7 @@ export const spec: CommandSpec = {
 async function list(context: Context): Promise<number> {
 	const connection = await context.connect();
 	const queues = await knownQueues(connection, context.config);
-	const {processes, foreign} = await listWorkers(connection, context.config, queues);
+	const {processes, foreign} = await listWorkers(connection, queues);
 	if (context.json) {
 		printJson({workers: processes, foreign});
 		return 0;
@@ -55,11 +55,11 @@ export async function run(context: Context): Promise<number> {
 	const connection = await context.connect();
 	await guardWrite(context, connection, {action: `workers-${sub}`, queue: target!, destructive: false, summary: ''});
 	if (dryRunOf(context)) {
-		const {processes} = await listWorkers(connection, context.config, []);
+		const {processes} = await listWorkers(connection, []);
 		const {matchesTarget} = await import('../data/workers.js');
 		const matched = processes.filter(entry => matchesTarget(entry, target!));
 		return report(context, connection, [{queue: target!, action: `workers-${sub}`, count: matched.length, dryRun: true, workers: matched.map(entry => entry.id)}], result => `would ${sub} ${result.count} process(es)`);
 	}
-	const matched = await sendControl(connection, context.config, sub as ControlCommand, target!);
+	const matched = await sendControl(connection, sub as ControlCommand, target!);
 	return report(context, connection, [{queue: target!, action: `workers-${sub}`, count: matched.length, dryRun: false, workers: matched.map(entry => entry.id)}], result => `sent ${sub} to ${result.count} process(es): ${matched.map(entry => `${entry.id} on ${entry.host}`).join(', ')}`);
 }

@@ -4,7 +4,6 @@
  * for workers we did not start. And the write side of remote control: a
  * command published to the processes that match a target.
  */
-import type {Config} from '../config.js';
 import {UserError} from '../errors.js';
 import {toUserError, type Connection} from './connection.js';
 import {workersFromClientList} from './info.js';
@@ -70,7 +69,7 @@ export function toProcess(hash: Record<string, string>): RegisteredProcess | und
  * `queues` that none of them owns. Two round trips (index, then records and
  * CLIENT LIST together); never a keyspace scan.
  */
-export async function listWorkers(connection: Connection, config: Config, queues: readonly string[]): Promise<{processes: RegisteredProcess[]; foreign: ForeignWorker[]}> {
+export async function listWorkers(connection: Connection, queues: readonly string[]): Promise<{processes: RegisteredProcess[]; foreign: ForeignWorker[]}> {
 	const {client, prefix} = connection;
 	try {
 		const ids = await client.zrangebyscore(workersIndexKey(prefix), Date.now() - HEARTBEAT_TTL_MS, '+inf');
@@ -84,7 +83,6 @@ export async function listWorkers(connection: Connection, config: Config, queues
 			.flatMap(text => workersFromClientList(String(text), prefix, queues))
 			.filter(worker => worker.workerName === null || !ours.has(worker.workerName))
 			.map(worker => ({name: worker.name, queue: worker.queue, addr: worker.addr, age: worker.age, idle: worker.idle, source: 'bullmq' as const}));
-		void config;
 		return {processes: processes.sort((a, b) => a.host.localeCompare(b.host) || a.started - b.started), foreign};
 	} catch (error) {
 		throw toUserError(error, connection.where);
@@ -101,8 +99,8 @@ export const matchesTarget = (process: Pick<RegisteredProcess, 'id' | 'host' | '
  * Sends a control command to the live processes matching `target`, through
  * Redis pub/sub: no SSH, no root, any host. Exit 2 when nothing matches.
  */
-export async function sendControl(connection: Connection, config: Config, command: ControlCommand, target: string): Promise<RegisteredProcess[]> {
-	const {processes} = await listWorkers(connection, config, []);
+export async function sendControl(connection: Connection, command: ControlCommand, target: string): Promise<RegisteredProcess[]> {
+	const {processes} = await listWorkers(connection, []);
 	const matched = processes.filter(entry => entry.kind === 'worker' || command === 'stop').filter(entry => matchesTarget(entry, target));
 	if (matched.length === 0) {
 		const known = processes.map(entry => `${entry.id} (${entry.host}: ${entry.queues.join(',') || entry.kind})`).join('; ');
