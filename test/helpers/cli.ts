@@ -66,9 +66,12 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
  * Unless the arguments name a config file, an empty one is passed, so that
  * a /etc/saccos-queue/config.* on the machine cannot change what is tested.
  */
+let emptyConfig: string | undefined;
 function withIsolatedConfig(args: readonly string[]): string[] {
 	if (args.includes('--config')) return [...args];
-	return [...args, '--config', writeConfig('empty.json', {})];
+	// Written once: rewriting it per call let a concurrent child read it half-written.
+	emptyConfig ??= writeConfig('empty.json', {});
+	return [...args, '--config', emptyConfig];
 }
 
 /** Starts the binary; the caller owns the child (for streams such as `events`). */

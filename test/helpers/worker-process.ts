@@ -6,6 +6,7 @@
  * temp dir, a unique key prefix, config files, the record processor's file,
  * and cleanup of all of it (processes included).
  */
+import {after} from 'node:test';
 import {spawn, type ChildProcess} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -297,3 +298,23 @@ export async function jobView(queue: Queue, id: string) {
 	if (!job) return undefined;
 	return {state, attemptsMade: job.attemptsMade, attemptsStarted: job.attemptsStarted, failedReason: job.failedReason, stacktrace: job.stacktrace, processedOn: job.processedOn, finishedOn: job.finishedOn, returnvalue: job.returnvalue as unknown};
 }
+
+/**
+ * Sandboxes for one describe block: call it in the block's body; after the
+ * block every sandbox is cleaned up and every worker it spawned is killed.
+ */
+export function useSandboxes(redisUrl: string): (label: string) => Sandbox {
+	const boxes: Sandbox[] = [];
+	after(async () => {
+		await Promise.all(boxes.map(async box => box.cleanup()));
+		await killAll();
+	});
+	return label => {
+		const box = sandbox(redisUrl, label);
+		boxes.push(box);
+		return box;
+	};
+}
+
+/** Worker flags for tests: short sleep, lock and stalled interval. */
+export const FAST = ['--sleep', '0.2', '--lock-duration', '2000', '--stalled-interval', '1000'];

@@ -12,7 +12,7 @@ import {CronExpressionParser} from 'cron-parser';
 import {describeResult, parseJson, runCli} from '../helpers/cli.js';
 import {waitFor} from '../helpers/keyspace.js';
 import {startRedisServer, testRedisUrl, type RedisServer} from '../helpers/redis-server.js';
-import {killAll, sandbox, startProcess, type Sandbox} from '../helpers/worker-process.js';
+import {sandbox, startProcess, useSandboxes, type Sandbox} from '../helpers/worker-process.js';
 
 const ZONE = 'Africa/Dar_es_Salaam';
 const SEED = [
@@ -28,16 +28,12 @@ const next = (cron: string, from: number): number => CronExpressionParser.parse(
 
 describe('scheduler and schedule commands', {concurrency: true}, () => {
 	const url = testRedisUrl();
-	const boxes: Sandbox[] = [];
 	const servers: RedisServer[] = [];
-	const open = (label: string) => {
-		const box = sandbox(url, label);
-		boxes.push(box);
-		return box;
-	};
+	/** Sandboxes on servers of their own (the shared one is `open`'s). */
+	const boxes: Sandbox[] = [];
+	const open = useSandboxes(url);
 	after(async () => {
 		await Promise.all(boxes.map(async box => box.cleanup()));
-		await killAll();
 		await Promise.all(servers.map(async server => server.stop()));
 	});
 

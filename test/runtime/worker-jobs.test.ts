@@ -9,22 +9,12 @@ import assert from 'node:assert/strict';
 import {Worker as BullWorker} from 'bullmq';
 import {waitFor} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
-import {jobView, killAll, line, processors, sandbox, type Sandbox} from '../helpers/worker-process.js';
+import {FAST, jobView, line, processors, useSandboxes} from '../helpers/worker-process.js';
 
-const FAST = ['--sleep', '0.2', '--lock-duration', '2000', '--stalled-interval', '1000'];
 
 describe('worker: jobs, priority, tries', {concurrency: true}, () => {
 	const url = testRedisUrl();
-	const boxes: Sandbox[] = [];
-	const open = (label: string) => {
-		const box = sandbox(url, label);
-		boxes.push(box);
-		return box;
-	};
-	after(async () => {
-		await Promise.all(boxes.map(async box => box.cleanup()));
-		await killAll();
-	});
+	const open = useSandboxes(url);
 
 	it('--queue high,default --concurrency 1 finishes every waiting high job before taking a default one', async () => {
 		const box = open('prio');

@@ -9,22 +9,12 @@ import {after, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {waitFor} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
-import {jobView, killAll, line, sandbox, type Sandbox} from '../helpers/worker-process.js';
+import {FAST, jobView, line, useSandboxes, type Sandbox} from '../helpers/worker-process.js';
 
-const FAST = ['--sleep', '0.2', '--lock-duration', '2000', '--stalled-interval', '1000'];
 
 describe('worker: timeouts', {concurrency: true}, () => {
 	const url = testRedisUrl();
-	const boxes: Sandbox[] = [];
-	const open = (label: string) => {
-		const box = sandbox(url, label);
-		boxes.push(box);
-		return box;
-	};
-	after(async () => {
-		await Promise.all(boxes.map(async box => box.cleanup()));
-		await killAll();
-	});
+	const open = useSandboxes(url);
 
 	const finished = async (box: Sandbox, queue: string, id: string, timeoutMs = 10_000) => waitFor(async () => {
 		const view = await jobView(box.queue(queue), id);

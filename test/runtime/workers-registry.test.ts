@@ -11,9 +11,8 @@ import os from 'node:os';
 import {describeResult, parseJson, runCli} from '../helpers/cli.js';
 import {waitFor} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
-import {holdsFor, killAll, line, sandbox, type Sandbox} from '../helpers/worker-process.js';
+import {FAST, holdsFor, line, useSandboxes, type Sandbox} from '../helpers/worker-process.js';
 
-const FAST = ['--sleep', '0.2', '--lock-duration', '2000', '--stalled-interval', '1000'];
 /** The registry's promise: a dead worker's record expires within this (HEARTBEAT_TTL_MS 15 s), plus CLI latency. */
 const EXPIRY_DEADLINE_MS = 18_500;
 
@@ -32,16 +31,7 @@ async function poll<T>(check: () => Promise<T | undefined>, what: string, timeou
 
 describe('workers: registry and remote control', {concurrency: true}, () => {
 	const url = testRedisUrl();
-	const boxes: Sandbox[] = [];
-	const open = (label: string) => {
-		const box = sandbox(url, label);
-		boxes.push(box);
-		return box;
-	};
-	after(async () => {
-		await Promise.all(boxes.map(async box => box.cleanup()));
-		await killAll();
-	});
+	const open = useSandboxes(url);
 
 	const cli = async (box: Sandbox, args: string[]) => runCli([...args, '--redis', box.redisUrl, '--prefix', box.prefix]);
 	const listed = async (box: Sandbox): Promise<Listed[]> => {
