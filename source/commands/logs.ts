@@ -56,7 +56,6 @@ export async function run(context: Context): Promise<number> {
 		const connection = await context.connect();
 		const [queue] = await resolveQueues(connection, context.config, [queueName]);
 		const job = await getJob(connection, queue!, id);
-		const processedBy = await connection.client.hget(`${connection.prefix}:${queue}:${id}`, 'pb');
 		if (job.processedOn === null) throw new UserError('usage', `job ${jobRef} has not run yet (state ${job.state})`, 'its worker lines appear once a worker takes it');
 		sinceMs = job.processedOn - 5000;
 		untilMs = (job.finishedOn ?? Date.now()) + 5000;
@@ -66,7 +65,7 @@ export async function run(context: Context): Promise<number> {
 		filter = line => {
 			const fields = lineFacts(line.text).fields;
 			if (!fields) return false;
-			return (processedBy !== null && fields['workerId'] === processedBy) || (fields['queue'] === queue && String(fields['jobId']) === id);
+			return (job.processedBy !== null && fields['workerId'] === job.processedBy) || (fields['queue'] === queue && String(fields['jobId']) === id);
 		};
 	}
 	const abort = new AbortController();

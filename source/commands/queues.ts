@@ -5,7 +5,7 @@
 import {sanitizeLine} from '../data/sanitize.js';
 import {expectArgs, type CommandSpec, type Context} from '../command.js';
 import {UserError} from '../errors.js';
-import {discoverQueues, knownQueues, recordedQueues} from '../data/queues.js';
+import {discoverQueues, mergeQueueNames, recordedQueues} from '../data/queues.js';
 import {takeSnapshot} from '../data/snapshot.js';
 import {printJson} from '../output/json.js';
 import {renderTable} from '../output/table.js';
@@ -24,7 +24,7 @@ export const spec: CommandSpec = {
 async function list(context: Context): Promise<number> {
 	const connection = await context.connect();
 	const recorded = new Set(await recordedQueues(connection));
-	const names = await knownQueues(connection, context.config);
+	const names = mergeQueueNames(context.config.queueOrder, [...recorded]);
 	const snapshot = await takeSnapshot(connection, {...context.config, schedules: []}, names, {onlyTheseQueues: true});
 	const configured = new Set(context.config.queueOrder);
 	const queues = snapshot.queues.map(queue => ({

@@ -2,6 +2,7 @@
  * Parsers for the node-local replies a snapshot gathers: INFO and CLIENT LIST.
  * Pure functions over strings, so they are tested without a server.
  */
+import {clientNameFor} from './keys.js';
 import type {WorkerInfo} from './types.js';
 
 /** INFO's `key:value` lines as a map (sections merged). */
@@ -37,7 +38,7 @@ function parseClientLine(line: string): Map<string, string> {
  */
 export function workersFromClientList(text: string, prefix: string, queues: readonly string[]): WorkerInfo[] {
 	const byName = new Map<string, string>();
-	for (const queue of queues) byName.set(`${prefix}:${Buffer.from(queue).toString('base64')}`, queue);
+	for (const queue of queues) byName.set(clientNameFor(prefix, queue), queue);
 	const workers: WorkerInfo[] = [];
 	for (const line of text.split('\n')) {
 		if (!line.includes('name=')) continue;

@@ -208,6 +208,7 @@ export async function getJob(connection: Connection, queue: string, id: string):
 		progress: progress.error ? (hash['progress'] ?? null) : progress.value,
 		attemptsStarted: toNumber(hash['ats']) ?? 0,
 		parent: hash['parentKey'] ?? null,
+		processedBy: hash['pb'] ?? null,
 		logs: {total: logTotal, lines: logLines},
 	};
 }

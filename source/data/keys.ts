@@ -16,9 +16,6 @@ export const jobKey = (prefix: string, queue: string, id: string): string => `${
 /** The set of queue names recorded by our workers, dispatch and `queues discover`. */
 export const registryKey = (prefix: string): string => `${prefix}:saccos-queue:queues`;
 
-/** Which states are lists (LLEN/LRANGE) rather than sorted sets. */
-export const isListState = (state: JobState): boolean => state === 'waiting' || state === 'active';
-
 /** Keys whose existence proves a BullMQ queue is there (any one is enough). */
 export const queueMarkerSuffixes = ['meta', 'id', 'events', 'wait', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed', 'repeat', 'paused'];
 

@@ -47,15 +47,6 @@ export function fireTimes(cron: string, timezone: string, from: number, to: numb
 	return times;
 }
 
-/** The next fire time after `from`, or null for an expression that never fires. */
-export function nextFireTime(cron: string, timezone: string, from = Date.now()): number | null {
-	try {
-		return CronExpressionParser.parse(cron, {currentDate: new Date(from), tz: timezone}).next().getTime();
-	} catch {
-		return null;
-	}
-}
-
 const ownedMember = (queue: string, id: string): string => `${queue}/${id}`;
 
 /** Reads every schedule's status: two round trips whatever the number of schedules. */

@@ -104,6 +104,8 @@ export type JobDetail = JobSummary & {
 	progress: unknown;
 	attemptsStarted: number;
 	parent: string | null;
+	/** The worker that last took the job (BullMQ's `pb`: our worker id for our workers). */
+	processedBy: string | null;
 	logs: {total: number; lines: string[]};
 };
 

@@ -10,8 +10,6 @@ export function initColor(stream: NodeJS.WriteStream, flagNoColor: boolean, env:
 	enabled = !flagNoColor && !noColor && stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 
-export const colorEnabled = (): boolean => enabled;
-
 const wrap = (open: number, close: number) => (text: string): string => (enabled ? `\u001B[${open}m${text}\u001B[${close}m` : text);
 
 export const bold = wrap(1, 22);

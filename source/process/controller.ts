@@ -3,7 +3,6 @@
  * local supervisor — auto-detected and overridable (`processes` in the config).
  */
 import {spawn} from 'node:child_process';
-import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import type {Config} from '../config.js';
 import {UserError} from '../errors.js';
@@ -156,5 +155,3 @@ export async function openController(config: Config, childArgs: string[]): Promi
 	}
 	return localController(config, childArgs);
 }
-
-export const supervisorRunning = async (config: Config): Promise<boolean> => existsSync(socketPath(config.stateDir)) && isListening(socketPath(config.stateDir));
