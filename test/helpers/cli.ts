@@ -87,20 +87,7 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}) {
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
 	const started = performance.now();
 	const child = spawnCli(args, options);
-	const out: Buffer[] = [];
-	const err: Buffer[] = [];
-	child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-	child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-	const timeoutMs = options.timeoutMs ?? 20_000;
-	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-	const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-		child.once('error', reject);
-		child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
-	});
-	clearTimeout(timer);
-	const stdoutBytes = Buffer.concat(out);
-	const stderrBytes = Buffer.concat(err);
-	return {code, signal, stdout: stdoutBytes.toString('utf8'), stderr: stderrBytes.toString('utf8'), stdoutBytes, stderrBytes, ms: performance.now() - started};
+	return collect(child, options.timeoutMs ?? 20_000, started);
 }
 
 /** A one-line description of a result, for assertion messages. */
@@ -162,11 +149,16 @@ export async function runCliInPty(args: readonly string[], options: CliOptions =
 		env: cleanEnv(options.env),
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
+	return collect(child, options.timeoutMs ?? 20_000, started);
+}
+
+/** Gathers a child's output until it closes (SIGKILL after timeoutMs). */
+async function collect(child: ReturnType<typeof spawn>, timeoutMs: number, started: number): Promise<CliResult> {
 	const out: Buffer[] = [];
 	const err: Buffer[] = [];
-	child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-	child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-	const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+	child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+	child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 	const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
 		child.once('error', reject);
 		child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));

@@ -8,9 +8,10 @@
  * (in a process's argv, cwd or environment), by ancestry, and by the port
  * of its private Redis — never by a broad name (other tests run Redis too).
  */
+import {processes, type Proc} from '../helpers/procs.js';
 import {spawn, spawnSync} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
-import {existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
@@ -23,30 +24,7 @@ import {binary, cleanEnv} from '../helpers/cli.js';
 import {deletePrefix, waitFor} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
 
-type Proc = {pid: number; ppid: number; state: string; cmdline: string[]; environ: string[]; cwd: string};
 
-function processes(): Proc[] {
-	const found: Proc[] = [];
-	for (const entry of readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			let environ: string[] = [];
-			let cwd = '';
-			try {
-				environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-				cwd = readlinkSync(`/proc/${entry}/cwd`);
-			} catch {
-				// not readable
-			}
-			found.push({pid: Number(entry), ppid: Number(fields[1]), state: fields[0]!, cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean), environ, cwd});
-		} catch {
-			// exited meanwhile
-		}
-	}
-	return found;
-}
 
 function alive(pid: number): boolean {
 	try {

@@ -6,8 +6,9 @@
  * `services stop` stops one service, `services stop all` leaves nothing.
  * Processes are checked in /proc, not trusted from the supervisor's answer.
  */
+import {processes, type Proc} from '../helpers/procs.js';
 import {randomUUID} from 'node:crypto';
-import {existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
@@ -17,33 +18,9 @@ import {deletePrefix, waitFor} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
 
 type Status = {name: string; unit: string; kind: string; state: string; pid: number | null; since: number | null; restarts: number; memory: number | null; enabled: boolean | null; logFile: string | null; backend: string};
-type Proc = {pid: number; ppid: number; pgid: number; start: string; cmdline: string[]; environ: string[]; cwd: string};
 
 const SERVICES = ['worker@high', 'worker@default', 'worker@emails', 'worker@notifications', 'scheduler'];
 
-/** Every process visible in /proc (those that vanish while reading are skipped). */
-function processes(): Proc[] {
-	const found: Proc[] = [];
-	for (const entry of readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-			let environ: string[] = [];
-			let cwd = '';
-			try {
-				environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-				cwd = readlinkSync(`/proc/${entry}/cwd`);
-			} catch {
-				// not ours to read
-			}
-			found.push({pid: Number(entry), ppid: Number(fields[1]), pgid: Number(fields[2]), start: fields[19]!, cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean), environ, cwd});
-		} catch {
-			// exited meanwhile
-		}
-	}
-	return found;
-}
 
 /** A live process (not a zombie) with that pid. */
 function alive(pid: number | null | undefined): boolean {
