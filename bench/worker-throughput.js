@@ -28,8 +28,9 @@
  *        [--isolation-jobs 500] [--sandbox-jobs 5000] [--no-isolation] [--limit 0.95]
  *        [--profile DIR] [--out FILE] [--cli PATH]
  *
- * --profile DIR: also run ours once under `node --cpu-prof` and print where
- * its main thread spends its time (self time by function and by package).
+ * --profile DIR: also run bare and ours once each under `node --cpu-prof` and
+ * print where their main threads spend their time (self time by function and
+ * by package), side by side.
  * --cli PATH: measure another build of bin/saccos-queue.js (e.g. a patched
  * copy of dist/ in a temp dir, for A/B experiments).
  *
@@ -152,7 +153,7 @@ async function measure(server, kind, variant, count, workDir, extraNodeArgs = []
 	const completedKey = `${prefix}:${QUEUE}:completed`;
 	let args;
 	if (kind === 'bare') {
-		args = [SELF, '--child', 'bare', '--url', server.url, '--prefix', prefix, '--queue', QUEUE, '--concurrency', String(CONCURRENCY), '--mode', variant, '--processor', NOOP];
+		args = [...extraNodeArgs, SELF, '--child', 'bare', '--url', server.url, '--prefix', prefix, '--queue', QUEUE, '--concurrency', String(CONCURRENCY), '--mode', variant, '--processor', NOOP];
 	} else {
 		const config = path.join(workDir, `config-${variant}.json`);
 		writeFileSync(config, JSON.stringify({queues: {[QUEUE]: {timeout: 90, isolation: variant}}, processors: {noop: NOOP}}));
@@ -163,21 +164,32 @@ async function measure(server, kind, variant, count, workDir, extraNodeArgs = []
 	live.children.add(child);
 	let logLines = 0;
 	let stderr = '';
+	// Counted natively (indexOf): the bench shares the CPUs with the worker under test.
 	child.stdout.on('data', chunk => {
-		for (const byte of chunk) if (byte === 10) logLines++;
+		for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) logLines++;
 	});
 	child.stderr.on('data', chunk => {
 		stderr = `${stderr}${chunk}`.slice(-4000);
 	});
 	const exited = new Promise(resolve => child.once('close', (code, signal) => resolve({code, signal})));
 	let done = 0;
+	// The worker's own CPU time (user + system) between the first and the last
+	// poll that saw it mid-run: its cost per job in steady state, start-up left out.
+	let firstSample;
+	let lastSample;
 	const deadline = Date.now() + Math.max(120_000, count * 50);
 	while (done < count) {
 		if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${kind}/${variant} exited early (${child.exitCode ?? child.signalCode})\n${stderr}`);
 		if (Date.now() > deadline) throw new Error(`${kind}/${variant}: only ${done}/${count} jobs completed in time\n${stderr}`);
 		await sleep(100);
+		const cpu = cpuMs(child.pid);
 		done = await server.client.zcard(completedKey);
+		if (done > 0 && done < count && cpu !== undefined) {
+			firstSample ??= {done, cpu};
+			lastSample = {done, cpu};
+		}
 	}
+	const cpuMicrosPerJob = firstSample && lastSample && lastSample.done > firstSample.done ? ((lastSample.cpu - firstSample.cpu) * 1000) / (lastSample.done - firstSample.done) : undefined;
 	const wallMs = performance.now() - started;
 	const firstFinish = Number((await server.client.zrange(completedKey, 0, 0, 'WITHSCORES'))[1]);
 	const lastFinish = Number((await server.client.zrange(completedKey, -1, -1, 'WITHSCORES'))[1]);
@@ -188,7 +200,19 @@ async function measure(server, kind, variant, count, workDir, extraNodeArgs = []
 	live.children.delete(child);
 	await server.client.flushdb();
 	const spanMs = Math.max(1, lastFinish - firstFinish);
-	return {kind, variant, jobs: count, failed, jobsPerSecond: ((count - 1) * 1000) / spanMs, spanMs, wallMs, logLines, exit: exit.code ?? exit.signal};
+	return {kind, variant, jobs: count, failed, jobsPerSecond: ((count - 1) * 1000) / spanMs, spanMs, wallMs, cpuMicrosPerJob, logLines, exit: exit.code ?? exit.signal};
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in ms (Linux /proc). */
+function cpuMs(pid) {
+	try {
+		const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+		return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+	} catch {
+		return undefined;
+	}
 }
 
 const median = values => {
@@ -254,7 +278,7 @@ async function main() {
 	}
 	const workDir = tempDir('cwd');
 	const results = [];
-	const show = result => process.stdout.write(`  ${result.kind.padEnd(4)} ${result.variant.padEnd(7)} ${String(result.jobs).padStart(6)} jobs  ${result.jobsPerSecond.toFixed(0).padStart(6)} jobs/s  (span ${(result.spanMs / 1000).toFixed(2)} s, wall ${(result.wallMs / 1000).toFixed(2)} s${result.failed ? `, ${result.failed} FAILED` : ''}${result.kind === 'ours' ? `, ${result.logLines} log lines` : ''})\n`);
+	const show = result => process.stdout.write(`  ${result.kind.padEnd(4)} ${result.variant.padEnd(7)} ${String(result.jobs).padStart(6)} jobs  ${result.jobsPerSecond.toFixed(0).padStart(6)} jobs/s  (span ${(result.spanMs / 1000).toFixed(2)} s, wall ${(result.wallMs / 1000).toFixed(2)} s${result.cpuMicrosPerJob === undefined ? '' : `, cpu ${result.cpuMicrosPerJob.toFixed(0)} µs/job`}${result.failed ? `, ${result.failed} FAILED` : ''}${result.kind === 'ours' ? `, ${result.logLines} log lines` : ''})\n`);
 	try {
 		process.stdout.write(`worker throughput: ${JOBS} no-op jobs, concurrency ${CONCURRENCY}, ${ROUNDS} round(s); redis-server ${server.version} on ${HOST}:${server.port}; node ${process.version}; ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}\n`);
 		// Warm-up (disk cache, JIT of the driver): a small run of each, not counted.
@@ -279,15 +303,17 @@ async function main() {
 				show(result);
 			}
 		}
-		let profile;
+		const profiles = [];
 		if (options.profile) {
-			const dir = path.resolve(options.profile);
-			process.stdout.write(`profiling ours (node --cpu-prof, ${JOBS} jobs) into ${dir}\n`);
-			const result = await measure(server, 'ours', 'none', JOBS, workDir, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-			show(result);
-			// The main thread's profile is the biggest (the watchdog thread writes its own, mostly idle).
-			const file = readdirSync(dir).filter(name => name.endsWith('.cpuprofile')).map(name => path.join(dir, name)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
-			if (file) profile = summarizeProfile(file);
+			for (const [kind, variant] of [['bare', 'inline'], ['ours', 'none']]) {
+				const dir = path.resolve(options.profile, kind);
+				process.stdout.write(`profiling ${kind} (node --cpu-prof, ${JOBS} jobs) into ${dir}\n`);
+				const result = await measure(server, kind, variant, JOBS, workDir, ['--cpu-prof', `--cpu-prof-dir=${dir}`]); // eslint-disable-line no-await-in-loop
+				show(result);
+				// The main thread's profile is the biggest (the watchdog thread writes its own, mostly idle).
+				const file = readdirSync(dir).filter(name => name.endsWith('.cpuprofile')).map(name => path.join(dir, name)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
+				if (file) profiles.push({kind, ...summarizeProfile(file)});
+			}
 		}
 
 		const bare = median(results.filter(result => result.kind === 'bare').map(result => result.jobsPerSecond));
@@ -302,12 +328,12 @@ async function main() {
 			process.stdout.write(`  isolation, relative to the medians above: ours thread ${(rate('ours', 'thread') / ours).toFixed(3)}×, process ${(rate('ours', 'process') / ours).toFixed(3)}× of ours in-process; `
 				+ `BullMQ sandbox thread ${(rate('bare', 'thread') / bare).toFixed(3)}×, process ${(rate('bare', 'process') / bare).toFixed(3)}× of bare in-process\n`);
 		}
-		if (profile) {
-			process.stdout.write(`\nprofile of ours (main thread, ${profile.totalMs.toFixed(0)} ms sampled), self time by area:\n${profile.areas.join('\n')}\nby function:\n${profile.functions.join('\n')}\n`);
+		for (const profile of profiles) {
+			process.stdout.write(`\nprofile of ${profile.kind} (main thread, ${profile.totalMs.toFixed(0)} ms sampled), self time by area:\n${profile.areas.join('\n')}\nby function:\n${profile.functions.join('\n')}\n`);
 		}
 		const pass = ratio >= LIMIT && failedJobs === 0;
 		process.stdout.write(`\nCLAIM ${pass ? 'PASS' : 'FAIL'}: ours/bare = ${ratio.toFixed(3)} (limit ≥ ${LIMIT})${failedJobs ? `; ${failedJobs} jobs FAILED` : ''}\n`);
-		if (options.out) writeFileSync(options.out, JSON.stringify({date: new Date().toISOString(), jobs: JOBS, concurrency: CONCURRENCY, bare, ours, ratio, pass, results, isolation, profile}, null, 2));
+		if (options.out) writeFileSync(options.out, JSON.stringify({date: new Date().toISOString(), jobs: JOBS, concurrency: CONCURRENCY, bare, ours, ratio, pass, results, isolation, profiles}, null, 2));
 		await stopRedis(server);
 		process.exitCode = pass ? 0 : 1;
 	} catch (error) {

@@ -12,89 +12,107 @@ import {JobTimeoutError} from './timeout.js';
 
 const entry = fileURLToPath(new URL('./isolated-entry.js', import.meta.url));
 
-export type RunHooks = {
-	log(line: string): Promise<void>;
-	progress(value: number | object): Promise<void>;
-	/**
-	 * The worker's set of "abort this job" functions, called when its shutdown
-	 * grace runs out (a Set rather than a listener per job on one AbortSignal).
-	 */
-	onShutdown: Set<(reason: Error) => void>;
+/** Where a processor's ctx.log and ctx.progress go (a BullMQ Job is one). */
+export type Reporter = {
+	log(line: string): Promise<unknown>;
+	updateProgress(value: number | object): Promise<unknown>;
 };
 
-/** Jobs with a deadline, checked by one timer (a setTimeout and a promise race per job cost a busy worker). */
-const deadlines = new Map<object, {at: number; expire(): void}>();
-let sweeper: NodeJS.Timeout | undefined;
+/**
+ * One processor call: its deadline, its ctx.signal (made only when the
+ * processor reads it), and the promise the worker waits on. The in-process
+ * path is the hot one (a busy worker runs it thousands of times a second): a
+ * run is one object, its ctx another, and the caller checks deadlines for all
+ * its runs with one timer (`expire` when one passes).
+ */
+export class JobRun {
+	readonly started = Date.now();
+	readonly deadline: number;
+	expired = false;
+	private controller: AbortController | undefined;
+	private reason: Error | undefined;
+	private rejectRun: ((error: Error) => void) | undefined;
 
-function watchDeadline(key: object, at: number, expire: () => void): void {
-	deadlines.set(key, {at, expire});
-	if (!sweeper) {
-		sweeper = setInterval(() => {
-			const now = Date.now();
-			for (const [entry, deadline] of deadlines) {
-				if (deadline.at <= now) {
-					deadlines.delete(entry);
-					deadline.expire();
-				}
-			}
-			if (deadlines.size === 0) {
-				clearInterval(sweeper);
-				sweeper = undefined;
-			}
-		}, 50);
-		sweeper.unref();
+	constructor(readonly timeoutSeconds: number) {
+		this.deadline = this.started + timeoutSeconds * 1000;
+	}
+
+	signal(): AbortSignal {
+		if (!this.controller) {
+			this.controller = new AbortController();
+			if (this.reason) this.controller.abort(this.reason);
+		}
+		return this.controller.signal;
+	}
+
+	/** Fires ctx.signal (and stops an isolated runner). */
+	abort(reason: Error): void {
+		this.reason ??= reason;
+		this.controller?.abort(reason);
+	}
+
+	/** The deadline passed: the processor is told (signal) and left behind (the run rejects). */
+	expire(): void {
+		if (this.expired) return;
+		this.expired = true;
+		const error = new JobTimeoutError(this.timeoutSeconds);
+		this.abort(error);
+		this.rejectRun?.(error);
+	}
+
+	/** The processor's outcome, or the timeout's, whichever comes first. */
+	settle(work: Promise<unknown>): Promise<unknown> {
+		return new Promise((resolve, reject) => {
+			this.rejectRun = reject;
+			if (this.reason) reject(this.reason);
+			else work.then(resolve, reject);
+		});
 	}
 }
 
 /**
- * Runs `processor` for `job`, rejecting with JobTimeoutError after
- * `timeoutSeconds` (checked every 50 ms). The in-process path is the hot one
- * (a busy worker runs it thousands of times a second): ctx.signal's
- * AbortController is only made when the processor reads it.
+ * Runs `processor` for `job` as `run`: the promise rejects with
+ * JobTimeoutError when the caller calls `run.expire()` at the deadline; a
+ * processor that ignores the signal is left behind.
  */
-export async function runJob(processor: LoadedProcessor, isolation: Isolation, job: JobInfo, timeoutSeconds: number, hooks: RunHooks): Promise<unknown> {
-	let controller: AbortController | undefined;
-	let reason: Error | undefined;
-	const signal = (): AbortSignal => {
-		if (!controller) {
-			controller = new AbortController();
-			if (reason) controller.abort(reason);
-		}
-		return controller.signal;
-	};
-	const abort = (why: Error) => {
-		reason ??= why;
-		controller?.abort(why);
-	};
-	hooks.onShutdown.add(abort);
-	const key = {};
-	try {
-		// A processor that ignores the signal is left behind when its deadline rejects this promise.
-		return await new Promise((resolve, reject) => {
-			watchDeadline(key, Date.now() + timeoutSeconds * 1000, () => {
-				const error = new JobTimeoutError(timeoutSeconds);
-				abort(error);
-				reject(error);
-			});
-			const work = isolation === 'none' ? inProcess(processor, job, signal, hooks) : isolated(isolation, processor, job, signal(), hooks);
-			work.then(resolve, reject);
-		});
-	} finally {
-		deadlines.delete(key);
-		hooks.onShutdown.delete(abort);
+export function runJob(processor: LoadedProcessor, isolation: Isolation, job: JobInfo, run: JobRun, reporter: Reporter): Promise<unknown> {
+	return run.settle(isolation === 'none' ? inProcess(processor, job, run, reporter) : isolated(isolation, processor, job, run.signal(), reporter));
+}
+
+/** The ctx of an in-process run; `log` and `progress` are bound on first use, so destructuring them works. */
+class Context implements ProcessorContext {
+	readonly #run: JobRun;
+	readonly #reporter: Reporter;
+	#log: ProcessorContext['log'] | undefined;
+	#progress: ProcessorContext['progress'] | undefined;
+
+	constructor(run: JobRun, reporter: Reporter) {
+		this.#run = run;
+		this.#reporter = reporter;
+	}
+
+	get signal(): AbortSignal {
+		return this.#run.signal();
+	}
+
+	get log(): ProcessorContext['log'] {
+		this.#log ??= async line => void (await this.#reporter.log(line));
+		return this.#log;
+	}
+
+	get progress(): ProcessorContext['progress'] {
+		this.#progress ??= async value => void (await this.#reporter.updateProgress(value));
+		return this.#progress;
 	}
 }
 
-async function inProcess(processor: LoadedProcessor, job: JobInfo, signal: () => AbortSignal, hooks: RunHooks): Promise<unknown> {
-	// A processor that throws synchronously still fails as a rejection.
-	const ctx: ProcessorContext = {
-		get signal() {
-			return signal();
-		},
-		log: hooks.log,
-		progress: hooks.progress,
-	};
-	return processor.run(job, ctx);
+function inProcess(processor: LoadedProcessor, job: JobInfo, run: JobRun, reporter: Reporter): Promise<unknown> {
+	try {
+		return Promise.resolve(processor.run(job, new Context(run, reporter)));
+	} catch (error) {
+		// A processor that throws synchronously still fails as a rejection.
+		return Promise.reject(error);
+	}
 }
 
 type Message =
@@ -164,7 +182,7 @@ function spawnRunner(mode: 'thread' | 'process'): Runner {
 	};
 }
 
-async function isolated(mode: 'thread' | 'process', processor: LoadedProcessor, job: JobInfo, signal: AbortSignal, hooks: RunHooks): Promise<unknown> {
+async function isolated(mode: 'thread' | 'process', processor: LoadedProcessor, job: JobInfo, signal: AbortSignal, reporter: Reporter): Promise<unknown> {
 	const runner = idle[mode].pop() ?? spawnRunner(mode);
 	runner.hold(true);
 	return new Promise((resolve, reject) => {
@@ -181,8 +199,8 @@ async function isolated(mode: 'thread' | 'process', processor: LoadedProcessor, 
 			else resolve(result);
 		};
 		runner.listen(message => {
-			if (message.type === 'log') void hooks.log(message.line);
-			else if (message.type === 'progress') void hooks.progress(message.value);
+			if (message.type === 'log') void reporter.log(message.line).catch(() => undefined);
+			else if (message.type === 'progress') void reporter.updateProgress(message.value).catch(() => undefined);
 			else if (message.type === 'done') finish(undefined, message.result, true);
 			else finish(Object.assign(new Error(message.message), {name: message.name, stack: message.stack ?? message.message}), undefined, true);
 		}, error => finish(error));

@@ -19,7 +19,7 @@ import {isUserError} from '../errors.js';
 import {errorFields, type Logger} from './logger.js';
 import {loadProcessor, validateData, type JobInfo, type LoadedProcessor} from './processors.js';
 import {listenForControl, newProcessId, startHeartbeat, systemdUnit, VERSION} from './registry.js';
-import {runJob, setRunnerPoolSize} from './run-job.js';
+import {JobRun, runJob, setRunnerPoolSize} from './run-job.js';
 import {JobTimeoutError} from './timeout.js';
 import {startWatchdog, type Watchdog} from './watchdog.js';
 import type {ProcessState} from '../data/workers.js';
@@ -44,7 +44,37 @@ export type WorkerOptions = {
 	stalledIntervalMs: number;
 };
 
-type Active = {job: Job; queue: string; token: string; started: number; inProcess: boolean; deadline: number; abandoned?: boolean};
+/** How the worker runs one queue's jobs: its settings, resolved once at start. */
+type Plan = {
+	queue: string;
+	worker: BullWorker;
+	timeoutSeconds: number;
+	isolation: QueueConfig['isolation'];
+	/** Runs on the main thread (isolation "none"), where the watchdog guards it. */
+	inProcess: boolean;
+	tries: number;
+	backoff: QueueConfig['backoff'];
+	/** A finished job may fetch its successor in the same script: only on the first queue, so priority holds. */
+	chains: boolean;
+};
+
+/** A job this worker is running: its run (deadline, ctx.signal) and where it came from. */
+class Active extends JobRun {
+	/** Given back at the stop deadline: its outcome here no longer counts. */
+	abandoned = false;
+
+	constructor(
+		readonly job: Job,
+		readonly plan: Plan,
+		readonly token: string,
+	) {
+		super(plan.timeoutSeconds);
+	}
+
+	get name(): string {
+		return `${this.plan.queue}/${this.job.id}`;
+	}
+}
 
 /** Waits `ms`, or less if the signal aborts (and leaves no listener behind). */
 const pause = async (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -98,14 +128,14 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	const stopping = new AbortController();
 	// Every slot waits on it (untilAborted): 50 slots are not a leak.
 	setMaxListeners(0, stopping.signal);
-	/** Aborts the running jobs' ctx.signal when the stop grace runs out. */
-	const shutdownAborts = new Set<(reason: Error) => void>();
 	let state: ProcessState = 'starting';
 	let stopReason = '';
 	let exitCode = 0;
 	let processed = 0;
 	let failed = 0;
-	const active = new Map<string, Active>();
+	/** The job each fetch slot is running (a slot runs one at a time). */
+	const slots: Array<Active | undefined> = Array.from({length: options.concurrency}, () => undefined);
+	const running = (): Active[] => slots.filter((entry): entry is Active => entry !== undefined);
 	const started = Date.now();
 	const workers = new Map<string, BullWorker>();
 	let wake: () => void = () => {};
@@ -141,6 +171,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	await client.sadd(registryKey(prefix), ...options.queues);
 
 	const settings = (queue: string): QueueConfig => config.queues[queue] ?? {timeout: 90, tries: 3, isolation: 'none', concurrency: 1};
+	const plans = new Map<string, Plan>();
 	for (const queue of options.queues) {
 		const limiter = settings(queue).limiter;
 		const worker = new BullWorker(queue, null, {
@@ -167,6 +198,18 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 			quiet = 0;
 		});
 		workers.set(queue, worker);
+		const queueSettings = settings(queue);
+		plans.set(queue, {
+			queue,
+			worker,
+			timeoutSeconds: options.timeout ?? queueSettings.timeout,
+			isolation: queueSettings.isolation,
+			inProcess: queueSettings.isolation === 'none',
+			// Laravel's --tries applies to jobs that set no attempts of their own.
+			tries: options.tries ?? queueSettings.tries,
+			backoff: queueSettings.backoff,
+			chains: queue === options.queues[0],
+		});
 		void worker.startStalledCheckTimer().catch(error => log.warn({queue, ...errorFields(error)}, 'stalled-job check failed'));
 	}
 
@@ -185,7 +228,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		version: VERSION,
 		processed,
 		failed,
-		current: [...active.values()].map(entry => `${entry.queue}/${entry.job.id}`),
+		current: running().map(entry => entry.name),
 		unit: systemdUnit(),
 		state,
 	});
@@ -205,18 +248,25 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	}, log).catch(error => log.warn(errorFields(error), 'control channel unavailable; remote control disabled'));
 	await emit(connection, options.queues, 'worker.started', id);
 
-	const watchdog: Watchdog | undefined = options.queues.some(queue => settings(queue).isolation === 'none') ? startWatchdog() : undefined;
+	const watchdog: Watchdog | undefined = [...plans.values()].some(plan => plan.inProcess) ? startWatchdog() : undefined;
+	/** "Far past" the deadline: as long again as the timeout, at least 5 s. */
+	const killAt = (entry: Active) => entry.deadline + Math.max(5000, entry.deadline - entry.started);
 	const updateWatchdog = () => {
-		const inProcess = [...active.values()].filter(entry => entry.inProcess);
-		// "Far past" the deadline: as long again as the timeout, at least 5 s.
-		const killAt = Math.max(0, ...inProcess.map(entry => entry.deadline + Math.max(5000, entry.deadline - entry.started)));
-		watchdog?.watch(inProcess.map(entry => `${entry.queue}/${entry.job.id}`), killAt);
+		const inProcess = running().filter(entry => entry.plan.inProcess);
+		watchdog?.watch(inProcess.map(entry => entry.name), Math.max(0, ...inProcess.map(killAt)));
 	};
+
+	// Timeouts: one timer checks every running job's deadline.
+	const deadlines = setInterval(() => {
+		const now = Date.now();
+		for (const entry of slots) if (entry && entry.deadline <= now) entry.expire();
+	}, 50);
+	deadlines.unref();
 
 	// Lock renewal for running jobs (the manual-fetch path does not renew them).
 	const renew = setInterval(() => {
-		for (const entry of active.values()) {
-			void entry.job.extendLock(entry.token, options.lockDurationMs).catch(error => log.warn({queue: entry.queue, jobId: entry.job.id, ...errorFields(error)}, 'lock renewal failed'));
+		for (const entry of running()) {
+			void entry.job.extendLock(entry.token, options.lockDurationMs).catch(error => log.warn({queue: entry.plan.queue, jobId: entry.job.id, ...errorFields(error)}, 'lock renewal failed'));
 		}
 	}, Math.max(500, Math.floor(options.lockDurationMs / 2)));
 	renew.unref();
@@ -227,54 +277,47 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	void heartbeat.beat();
 	log.info({queues: options.queues, concurrency: options.concurrency, version: VERSION}, 'worker started');
 
-	type Next = {job: Job; queue: string; token: string};
+	type Next = {job: Job; plan: Plan; token: string};
 	let tokens = 0;
 	const newToken = () => `${id}:${++tokens}`;
-	const top = options.queues[0]!;
-	/** Whether a finished job may fetch its successor in the same script: only from the first queue, so priority holds. */
-	const mayChain = (queue: string) => queue === top && !stopping.signal.aborted && !paused;
+	const top = plans.get(options.queues[0]!)!;
 	const rssLimited = options.memory !== undefined;
 	setRunnerPoolSize(options.concurrency);
 	/** Processors already imported, by module path: the hot path skips a promise per job. */
 	const loaded = new Map<string, LoadedProcessor>();
 
 	/** Runs one job to its end; resolves with the next job BullMQ handed over on completion, if any. */
-	const processOne = async (entry: Active): Promise<Next | undefined> => {
-		const {job, queue, token} = entry;
-		const queueSettings = settings(queue);
-		const timeoutSeconds = options.timeout ?? queueSettings.timeout;
-		// Laravel's --tries and the queue's backoff apply to jobs that set none
-		// (BullMQ's Job defaults `attempts` to 0, so "unset" is 0 as well as undefined).
-		if (!job.opts.attempts) job.opts.attempts = options.tries ?? queueSettings.tries;
-		if (job.opts.backoff === undefined && queueSettings.backoff) job.opts.backoff = queueSettings.backoff;
-		const attempt = job.attemptsMade + 1;
-		const fields = {queue, jobId: job.id, jobName: job.name, attempt};
+	const processOne = async (entry: Active, slot: number): Promise<Next | undefined> => {
+		const {job, plan, token} = entry;
+		const {queue} = plan;
+		// BullMQ's Job defaults `attempts` to 0, so "unset" is 0 as well as undefined.
+		if (!job.opts.attempts) job.opts.attempts = plan.tries;
+		if (job.opts.backoff === undefined && plan.backoff) job.opts.backoff = plan.backoff;
 		let next: Next | undefined;
 		try {
 			const module = config.processors[job.name];
 			if (!module) throw new UnrecoverableError(`no processor for job "${job.name}": add it to "processors" in the config`);
-			const processor = loaded.get(module) ?? (await loadProcessor(job.name, module));
-			loaded.set(module, processor);
+			let processor = loaded.get(module);
+			if (!processor) {
+				processor = await loadProcessor(job.name, module);
+				loaded.set(module, processor);
+			}
 			if (processor.schema) {
 				const invalid = await validateData(processor, job.data);
 				if (invalid) throw new UnrecoverableError(invalid);
 			}
 			const info: JobInfo = {id: String(job.id), name: job.name, queue, data: job.data, attemptsMade: job.attemptsMade, timestamp: job.timestamp, opts: job.opts as Record<string, unknown>};
-			const result = await runJob(processor, queueSettings.isolation, info, timeoutSeconds, {
-				log: async line => void (await job.log(line)),
-				progress: async value => job.updateProgress(value),
-				onShutdown: shutdownAborts,
-			});
+			const result = await runJob(processor, plan.isolation, info, entry, job);
 			if (entry.abandoned) return undefined;
-			const chain = mayChain(queue);
+			const chain = plan.chains && !stopping.signal.aborted && !paused;
 			const completed = await job.moveToCompleted(result ?? null, token, chain);
 			processed++;
-			log.info({queue, jobId: job.id, jobName: job.name, attempt, durationMs: Date.now() - entry.started}, 'job completed');
-			if (chain && Array.isArray(completed) && completed[0]) next = await handOver(queue, completed as unknown[], token);
+			log.info({queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade, durationMs: Date.now() - entry.started}, 'job completed');
+			if (chain && Array.isArray(completed) && completed[0]) next = await handOver(plan, completed as unknown[], token);
 		} catch (error) {
-			// Given back at the stop deadline: its outcome here no longer counts.
 			if (entry.abandoned) return undefined;
 			const err = error instanceof Error ? error : new Error(String(error));
+			const fields = {queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1};
 			try {
 				await job.moveToFailed(err, token, false);
 			} catch (moveError) {
@@ -284,7 +327,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 			if (final) failed++;
 			log[err instanceof JobTimeoutError ? 'warn' : 'error']({...fields, durationMs: Date.now() - entry.started, ...errorFields(err), willRetry: !final}, err instanceof JobTimeoutError ? 'job timed out' : 'job failed');
 		} finally {
-			active.delete(token);
+			slots[slot] = undefined;
 			if (options.maxJobs && processed + failed >= options.maxJobs) stop(`max-jobs ${options.maxJobs} reached`);
 			if (rssLimited) {
 				const rssMb = process.memoryUsage.rss() / 1024 / 1024;
@@ -296,22 +339,22 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	};
 
 	/** The job BullMQ's completion script fetched, turned into a Job the way BullMQ's own Worker does. */
-	const handOver = async (queue: string, reply: unknown[], token: string): Promise<Next | undefined> => {
-		const worker = workers.get(queue)! as unknown as {
+	const handOver = async (plan: Plan, reply: unknown[], token: string): Promise<Next | undefined> => {
+		const worker = plan.worker as unknown as {
 			updateDelays(rateLimitDelay: number, delayUntil: number): void;
 			nextJobFromJobData(data: unknown, id: unknown, token: string): Promise<Job | undefined>;
 		};
 		worker.updateDelays(Number(reply[2] ?? 0), Number(reply[3] ?? 0));
 		const job = await worker.nextJobFromJobData(reply[0], reply[1], token);
-		return job ? {job, queue, token} : undefined;
+		return job ? {job, plan, token} : undefined;
 	};
 
 	/** One non-blocking pass over the queues in priority order. */
 	const fetchAny = async (): Promise<Next | undefined> => {
-		for (const queue of options.queues) {
+		for (const plan of plans.values()) {
 			const token = newToken();
-			const job = await workers.get(queue)!.getNextJob(token, {block: false});
-			if (job) return {job, queue, token};
+			const job = await plan.worker.getNextJob(token, {block: false});
+			if (job) return {job, plan, token};
 		}
 		return undefined;
 	};
@@ -340,14 +383,14 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		try {
 			const started = Date.now();
 			const token = newToken();
-			const blocking = workers.get(top)!.getNextJob(token, {block: true});
+			const blocking = top.worker.getNextJob(token, {block: true});
 			const job = await untilAborted(blocking, stopping.signal);
 			if (stopping.signal.aborted) {
-				void blocking.then(late => giveBack(late ? {job: late, queue: top, token} : undefined)).catch(() => undefined);
-				giveBack(job ? {job, queue: top, token} : undefined);
+				void blocking.then(late => giveBack(late ? {job: late, plan: top, token} : undefined)).catch(() => undefined);
+				giveBack(job ? {job, plan: top, token} : undefined);
 				return undefined;
 			}
-			if (job) next = {job, queue: top, token};
+			if (job) next = {job, plan: top, token};
 			// BullMQ returns at once while a queue is rate-limited: don't spin.
 			else if (Date.now() - started < 100) await pause(200, stopping.signal);
 		} finally {
@@ -358,7 +401,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	};
 
 	let errorDelay = 0;
-	const slot = async (): Promise<void> => {
+	const slot = async (index: number): Promise<void> => {
 		while (!stopping.signal.aborted) {
 			if (paused) {
 				await asleep();
@@ -380,17 +423,15 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 					giveBack(next);
 					break;
 				}
-				const timeoutSeconds = options.timeout ?? settings(next.queue).timeout;
-				const now = Date.now();
-				const entry: Active = {...next, started: now, inProcess: settings(next.queue).isolation === 'none', deadline: now + timeoutSeconds * 1000};
-				active.set(next.token, entry);
+				const entry = new Active(next.job, next.plan, next.token);
+				slots[index] = entry;
 				// A processor that blocks the loop at once must already be known to the watchdog.
-				if (entry.inProcess) watchdog?.add(`${entry.queue}/${entry.job.id}`, entry.deadline + Math.max(5000, timeoutSeconds * 1000));
-				next = await processOne(entry);
+				if (watchdog && next.plan.inProcess) watchdog.add(entry.name, killAt(entry));
+				next = await processOne(entry, index);
 			}
 		}
 	};
-	for (let index = 0; index < options.concurrency; index++) void slot();
+	for (let index = 0; index < options.concurrency; index++) void slot(index);
 	const watchdogTimer = watchdog ? setInterval(updateWatchdog, 250) : undefined;
 	watchdogTimer?.unref();
 	await new Promise<void>(resolve => {
@@ -401,22 +442,23 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	// Shutdown: wait for active jobs up to the deadline, then give up on them
 	// (BullMQ's stalled check hands them to another worker).
 	const deadline = Date.now() + options.stopTimeoutMs;
-	while (active.size > 0 && Date.now() < deadline) {
+	while (running().length > 0 && Date.now() < deadline) {
 		await new Promise<void>(resolve => {
 			wake = resolve;
 			setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();
 		});
 	}
-	if (active.size > 0) {
+	const left = running();
+	if (left.length > 0) {
 		// Give the jobs back to the queue (no attempt counted) so another worker
 		// takes them now; if Redis cannot be told, BullMQ's stalled check will.
-		const left = [...active.values()];
 		for (const entry of left) entry.abandoned = true;
-		log.warn({jobIds: left.map(entry => `${entry.queue}/${entry.job.id}`)}, 'stop deadline passed; returning active jobs to the queue (else the stalled-job check recovers them)');
+		log.warn({jobIds: left.map(entry => entry.name)}, 'stop deadline passed; returning active jobs to the queue (else the stalled-job check recovers them)');
 		await Promise.race([Promise.all(left.map(async entry => entry.job.moveToWait(entry.token).catch(() => undefined))), pause(2000)]);
-		for (const abort of shutdownAborts) abort(new Error('worker shutting down'));
+		for (const entry of left) entry.abort(new Error('worker shutting down'));
 	}
 	clearInterval(renew);
+	clearInterval(deadlines);
 	if (watchdogTimer) clearInterval(watchdogTimer);
 	if (maxTimer) clearTimeout(maxTimer);
 	watchdog?.stop();
