@@ -24,12 +24,13 @@ const threadSource = `
 const {workerData} = require('node:worker_threads');
 const {writeSync} = require('node:fs');
 const times = new Float64Array(workerData.times);
-const ids = new Uint8Array(workerData.ids);
+const length = new Uint16Array(workerData.ids, 0, 1);
+const ids = new Uint8Array(workerData.ids, 2);
 setInterval(() => {
 	const now = Date.now();
 	const blockedFor = now - times[0];
 	if (times[1] > 0 && now > times[1] && blockedFor > workerData.blockedMs) {
-		const text = Buffer.from(ids).toString('utf8').replace(/\\0+$/, '');
+		const text = Buffer.from(ids.slice(0, Math.min(length[0], ids.length))).toString('utf8');
 		writeSync(1, JSON.stringify({level: 'fatal', PRIORITY: 2, time: new Date(now).toISOString(), process: 'worker', pid: process.pid, msg: 'event loop blocked past the job deadline; exiting so the unit restarts', jobIds: text.split(',').filter(Boolean), blockedMs: blockedFor}) + '\\n');
 		process.kill(process.pid, 'SIGKILL');
 	}
@@ -39,7 +40,10 @@ setInterval(() => {
 /** Starts the watchdog thread; `blockedMs` is how long the loop must be silent to count as blocked. */
 export function startWatchdog(options: {blockedMs?: number; checkMs?: number} = {}): Watchdog {
 	const times = new Float64Array(new SharedArrayBuffer(16));
-	const ids = new Uint8Array(new SharedArrayBuffer(ID_BYTES));
+	// The running jobs' names as UTF-8, after their byte length (2 bytes).
+	const shared = new SharedArrayBuffer(2 + ID_BYTES);
+	const length = new Uint16Array(shared, 0, 1);
+	const ids = new Uint8Array(shared, 2);
 	times[0] = Date.now();
 	const tick = setInterval(() => {
 		times[0] = Date.now();
@@ -47,20 +51,19 @@ export function startWatchdog(options: {blockedMs?: number; checkMs?: number} = 
 	tick.unref();
 	const thread = new Thread(threadSource, {
 		eval: true,
-		workerData: {times: times.buffer, ids: ids.buffer, blockedMs: options.blockedMs ?? 2000, checkMs: options.checkMs ?? 500},
+		workerData: {times: times.buffer, ids: shared, blockedMs: options.blockedMs ?? 2000, checkMs: options.checkMs ?? 500},
 	});
 	thread.unref();
 	thread.on('error', error => writeSync(2, `watchdog thread failed: ${error.message}\n`));
 	return {
 		watch(jobs, killAt) {
-			ids.fill(0);
-			ids.set(Buffer.from(jobs.join(',')).subarray(0, ID_BYTES));
+			length[0] = encoder.encodeInto(jobs.join(','), ids).written;
 			times[1] = jobs.length === 0 ? 0 : killAt;
 		},
 		add(job, killAt) {
-			// Hot path (every job start): no allocation. The newest job goes
-			// first; the 250 ms rebuild by `watch` restores the full list.
-			ids.fill(0, encoder.encodeInto(job, ids).written);
+			// Hot path (every job start): no allocation. The newest job is
+			// named alone; the 250 ms rebuild by `watch` restores the full list.
+			length[0] = encoder.encodeInto(job, ids).written;
 			if (killAt > times[1]!) times[1] = killAt;
 		},
 		stop() {

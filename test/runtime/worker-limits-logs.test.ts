@@ -102,4 +102,34 @@ describe('worker: rate limits and logs', {concurrency: true}, () => {
 		}
 		await waitFor(async () => (await box.queue('default').getJobState(bad)) === 'failed', 'failed in BullMQ');
 	});
+
+	it('a hostile job name (newline, ESC, C1 CSI, U+2028) stays inside one inert JSON line', async () => {
+		const box = sandbox(testRedisUrl(), 'hostile-log');
+		boxes.push(box);
+		const config = box.writeConfig({queues: {default: {timeout: 5}}});
+		const name = 'evil\n{"level":"fatal"}\u001b[2J\u009b31m\u2028end';
+		const id = await box.add('default', {}, {name, attempts: 1});
+		const worker = box.worker(config, ['--queue', 'default', ...FAST]);
+		const failed = await worker.waitForLine(line.job('job failed', id), 'job failed');
+		worker.signal('SIGTERM');
+		assert.equal((await worker.waitForExit(10_000)).code, 0, worker.describe());
+		// The name comes back intact from the JSON, and the job fails for want of a processor.
+		assert.equal(failed['jobName'], name);
+		assert.match(String(failed['err']), /no processor for job/);
+		const raw = worker.rawLines.find(text => text.includes(`"jobId":"${id}"`) && text.includes('job failed'))!;
+		assert.ok(!/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(raw), `a raw control character in the log line: ${JSON.stringify(raw)}`);
+		assert.ok(!worker.rawLines.some(text => text.startsWith('{"level":"fatal"}')), 'the name forged a log line');
+	});
+
+	it('an unknown SACCOS_QUEUE_LOG_LEVEL exits 2 with a one-line error and a hint', async () => {
+		const box = sandbox(testRedisUrl(), 'log-level');
+		boxes.push(box);
+		const config = box.writeConfig({queues: {default: {timeout: 5}}});
+		const worker = box.worker(config, ['--queue', 'default', ...FAST], {SACCOS_QUEUE_LOG_LEVEL: 'loud'});
+		const exit = await worker.waitForExit(10_000);
+		assert.equal(exit.code, 2, worker.describe());
+		assert.match(worker.stderr(), /unknown log level "loud"/);
+		assert.match(worker.stderr(), /trace, debug, info, warn, error, fatal/);
+		assert.ok(!/\n\s+at /.test(worker.stderr()), `a stack trace:\n${worker.stderr()}`);
+	});
 });
