@@ -169,4 +169,21 @@ describe('worker: jobs, priority, tries', {concurrency: true}, () => {
 		// The processor never ran for the invalid job.
 		assert.deepEqual(box.records().map(record => record.id), [good]);
 	});
+
+	for (const isolation of ['none', 'thread', 'process'] as const) {
+		it(`isolation "${isolation}": ctx.log and ctx.progress (destructured) reach the job's BullMQ log and progress`, async () => {
+			const box = open(`report-${isolation}`);
+			const config = box.writeConfig({queues: {default: {timeout: 10, isolation}}});
+			const text = `report line ${isolation}`;
+			const id = await box.add('default', {report: text});
+			box.worker(config, ['--queue', 'default', ...FAST]);
+			await box.waitForRecords(record => record.event === 'done' && record.id === id, 1, 'the job done');
+			const queue = box.queue('default');
+			await waitFor(async () => (await queue.getJobState(id)) === 'completed', 'the job completed');
+			const {logs} = await queue.getJobLogs(id);
+			assert.deepEqual(logs, [text]);
+			assert.equal((await queue.getJob(id))?.progress, 100);
+		});
+	}
 });
+

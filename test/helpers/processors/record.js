@@ -9,6 +9,8 @@
 //   ignoreSignal: true  ...but keep waiting when it fires (the abort is still recorded)
 //   busyMs: N         block the event loop for N ms (a CPU-bound report)
 //   never: true       never settle
+//   report: "text"    ctx.log("text") then ctx.progress(100), with log and
+//                     progress destructured from ctx (as processors often do)
 // Any other field (say a marker) is ignored.
 import {appendFileSync} from 'node:fs';
 
@@ -45,6 +47,11 @@ export default async function record(job, ctx) {
 		}
 	}
 	if (data.never) await new Promise(() => {});
+	if (data.report) {
+		const {log, progress} = ctx;
+		await log(data.report);
+		await progress(100);
+	}
 	write('done');
 	return {recorded: job.id, attempt};
 }
