@@ -93,7 +93,11 @@ function printError(error: unknown, json: boolean, verbose: boolean): number {
 	return ExitCode.internal;
 }
 
-async function runCommand(argv: string[]): Promise<number> {
+async function runCommand(input: string[]): Promise<number> {
+	// No command on a terminal opens the console (CONTRACT.md), with any global flags given.
+	const first = input[0];
+	const opensConsole = (first === undefined || (first.startsWith('-') && !['--help', '-h', '--version'].includes(first))) && process.stdout.isTTY === true && process.stdin.isTTY === true;
+	const argv = opensConsole ? ['console', ...input] : input;
 	const [name, ...rest] = argv;
 	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
 		const topic = name === 'help' ? rest[0] : undefined;

@@ -11,6 +11,7 @@ export type CommandEntry = {
 };
 
 export const commands: CommandEntry[] = [
+	{name: 'console', summary: 'the interactive console (also: no command on a terminal)', load: async () => import('./console.js')},
 	{name: 'status', summary: 'queues, counts per state, workers, schedules, Redis health', load: async () => import('./status.js')},
 	{name: 'monitor', summary: 'size per queue vs threshold; exit 1 when any is over (queue:monitor)', load: async () => import('./monitor.js')},
 	{name: 'queues', summary: 'the known queues; `queues discover` finds BullMQ queues in Redis', load: async () => import('./queues.js')},

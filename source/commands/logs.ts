@@ -10,7 +10,7 @@ import {printJsonLine} from '../output/json.js';
 import {dim} from '../output/color.js';
 import {formatTime} from '../present/format.js';
 import type {LogLine} from '../process/logs.js';
-import {lineFacts} from '../process/logs.js';
+import {jobLogWindow} from '../process/logs.js';
 import {parseDuration} from '../util/duration.js';
 import {childArgsOf} from './supervise.js';
 
@@ -56,17 +56,13 @@ export async function run(context: Context): Promise<number> {
 		const connection = await context.connect();
 		const [queue] = await resolveQueues(connection, context.config, [queueName]);
 		const job = await getJob(connection, queue!, id);
-		if (job.processedOn === null) throw new UserError('usage', `job ${jobRef} has not run yet (state ${job.state})`, 'its worker lines appear once a worker takes it');
-		sinceMs = job.processedOn - 5000;
-		untilMs = (job.finishedOn ?? Date.now()) + 5000;
+		const window = jobLogWindow({...job, queue: queue!, id});
+		if (!window) throw new UserError('usage', `job ${jobRef} has not run yet (state ${job.state})`, 'its worker lines appear once a worker takes it');
+		sinceMs = window.sinceMs;
+		untilMs = window.untilMs;
 		lines = undefined;
 		name = 'all';
-		// The worker that ran it (BullMQ records its name, our worker id), and any line naming the job.
-		filter = line => {
-			const fields = lineFacts(line.text).fields;
-			if (!fields) return false;
-			return (job.processedBy !== null && fields['workerId'] === job.processedBy) || (fields['queue'] === queue && String(fields['jobId']) === id);
-		};
+		filter = window.matches;
 	}
 	const abort = new AbortController();
 	const stop = () => abort.abort();

@@ -125,3 +125,21 @@ export async function followFile(service: string, file: string, onLine: (line: L
 		}
 	}
 }
+
+/**
+ * The log window of one job (`logs --job`, the console's `l`): from 5 s before
+ * it started to 5 s after it finished, lines of the worker that ran it
+ * (BullMQ's processedBy is our worker id) or naming the job.
+ */
+export function jobLogWindow(job: {queue: string; id: string; processedOn: number | null; finishedOn: number | null; processedBy: string | null}, now = Date.now()): {sinceMs: number; untilMs: number; matches(line: LogLine): boolean} | undefined {
+	if (job.processedOn === null) return undefined;
+	return {
+		sinceMs: job.processedOn - 5000,
+		untilMs: (job.finishedOn ?? now) + 5000,
+		matches: line => {
+			const fields = lineFacts(line.text).fields;
+			if (!fields) return false;
+			return (job.processedBy !== null && fields['workerId'] === job.processedBy) || (fields['queue'] === job.queue && String(fields['jobId']) === job.id);
+		},
+	};
+}

@@ -1,0 +1,39 @@
+/**
+ * `saccos-queue` on a terminal (or `console`): the interactive console, the
+ * `watch …` one-liners' replacement. Ink and React load only here, so no
+ * other command pays for them.
+ */
+import type {CommandSpec, Context} from '../command.js';
+import {UserError} from '../errors.js';
+import {childArgsOf} from './supervise.js';
+
+export const spec: CommandSpec = {
+	name: 'console',
+	summary: 'The interactive console: queues, jobs, workers, schedules, services and logs, live.',
+	usage: ['saccos-queue [--redis URL] [--read-only]', 'console [--view queues|jobs|workers|schedules|services|logs]'],
+	replaces: 'watch -n 5 "php artisan queue:monitor …", watch "ps aux | grep artisan"',
+	options: {
+		view: {type: 'string', value: 'VIEW', description: 'the view to open first (default queues)'},
+		queue: {type: 'string', value: 'Q', description: 'with --view jobs: the queue to open'},
+	},
+};
+
+const VIEWS = ['queues', 'jobs', 'workers', 'schedules', 'services', 'logs'] as const;
+
+export async function run(context: Context): Promise<number> {
+	if (!process.stdin.isTTY || !process.stdout.isTTY) {
+		throw new UserError('usage', 'the console needs a terminal', 'for scripts use `saccos-queue status --json` (and the other read commands)');
+	}
+	const view = typeof context.flags['view'] === 'string' ? context.flags['view'] : 'queues';
+	if (!(VIEWS as readonly string[]).includes(view)) throw new UserError('usage', `unknown view "${view}"`, `views: ${VIEWS.join(', ')}`);
+	const queue = typeof context.flags['queue'] === 'string' ? context.flags['queue'] : undefined;
+	const connection = await context.connect('console');
+	const [{createConsoleApi}, {openConsole}] = await Promise.all([import('../store/console-api.js'), import('../tui/open.js')]);
+	const api = createConsoleApi({
+		connection,
+		config: context.config,
+		openController: async () => (await import('../process/controller.js')).openController(context.config, childArgsOf(context.flags)),
+	});
+	await openConsole(api, view === 'jobs' && queue ? {view: 'jobs', queue} : {view: view as (typeof VIEWS)[number]});
+	return 0;
+}

@@ -1,0 +1,115 @@
+/**
+ * The console's one key table (house style 3): key, description, scope and
+ * whether the action is dangerous or writes. The footer, the `?` overlay and
+ * the README's key table are all built from it; views receive action ids,
+ * never raw keys. Read-only mode simply never binds an action that writes.
+ */
+
+export type Scope = 'global' | 'queues' | 'jobs' | 'job' | 'workers' | 'schedules' | 'services' | 'logs';
+
+export type ActionId =
+	| 'help'
+	| 'back'
+	| 'quit'
+	| 'cancel'
+	| 'next-view'
+	| 'previous-view'
+	| 'up'
+	| 'down'
+	| 'page-up'
+	| 'page-down'
+	| 'top'
+	| 'bottom'
+	| 'inspect'
+	| 'filter'
+	| 'refresh'
+	| 'state-1'
+	| 'state-2'
+	| 'state-3'
+	| 'state-4'
+	| 'state-5'
+	| 'state-6'
+	| 'state-7'
+	| 'mark'
+	| 'retry'
+	| 'retry-all'
+	| 'delete'
+	| 'flush'
+	| 'pause'
+	| 'run-schedule'
+	| 'logs'
+	| 'start-service'
+	| 'stop-service'
+	| 'restart-service'
+	| 'worker-pause'
+	| 'worker-stop'
+	| 'follow';
+
+export type KeyAction = {
+	id: ActionId;
+	/** Key names as `keyName` (dispatch.ts) produces them: "j", "R", "up", "enter", "shift-tab", "ctrl-c"… */
+	keys: readonly string[];
+	/** What the footer shows (short). */
+	label: string;
+	/** What the help overlay shows. */
+	description: string;
+	scope: Scope;
+	/** Changes Redis or processes: never bound in read-only mode. */
+	writes?: boolean;
+	/** Asks for the queue name (or "yes") to be typed before it runs. */
+	dangerous?: boolean;
+	/** Kept out of the footer (still in the help). */
+	hidden?: boolean;
+};
+
+const states = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+
+export const keymap: readonly KeyAction[] = [
+	{id: 'help', keys: ['?'], label: 'help', description: 'show every key of this view', scope: 'global'},
+	{id: 'back', keys: ['q'], label: 'back/quit', description: 'back to the previous view; quit at the top', scope: 'global'},
+	{id: 'quit', keys: ['ctrl-c'], label: 'quit', description: 'quit at once', scope: 'global', hidden: true},
+	{id: 'cancel', keys: ['escape'], label: 'cancel', description: 'close a prompt, clear a filter or the marks', scope: 'global', hidden: true},
+	{id: 'next-view', keys: ['tab'], label: 'next view', description: 'next view (queues, jobs, workers, schedules, services, logs)', scope: 'global'},
+	{id: 'previous-view', keys: ['shift-tab'], label: 'prev view', description: 'previous view', scope: 'global', hidden: true},
+	{id: 'up', keys: ['k', 'up'], label: 'up', description: 'move up', scope: 'global', hidden: true},
+	{id: 'down', keys: ['j', 'down'], label: 'down', description: 'move down', scope: 'global', hidden: true},
+	{id: 'page-up', keys: ['pageup', 'ctrl-b'], label: 'page up', description: 'a page up', scope: 'global', hidden: true},
+	{id: 'page-down', keys: ['pagedown', 'ctrl-f'], label: 'page down', description: 'a page down', scope: 'global', hidden: true},
+	{id: 'top', keys: ['g', 'home'], label: 'top', description: 'first row', scope: 'global', hidden: true},
+	{id: 'bottom', keys: ['G', 'end'], label: 'bottom', description: 'last row', scope: 'global', hidden: true},
+	{id: 'refresh', keys: ['ctrl-r'], label: 'refresh', description: 'refresh now', scope: 'global', hidden: true},
+
+	{id: 'inspect', keys: ['enter'], label: 'jobs', description: 'open the jobs of the selected queue', scope: 'queues'},
+	{id: 'filter', keys: ['/'], label: 'filter', description: 'filter the queues by name', scope: 'queues'},
+	{id: 'pause', keys: ['p'], label: 'pause/resume', description: 'pause or resume the selected queue', scope: 'queues', writes: true},
+	{id: 'retry-all', keys: ['R'], label: 'retry all', description: 'retry every failed job of the selected queue', scope: 'queues', writes: true, dangerous: true},
+	{id: 'flush', keys: ['F'], label: 'flush failed', description: 'delete every failed job of the selected queue', scope: 'queues', writes: true, dangerous: true},
+
+	{id: 'inspect', keys: ['enter'], label: 'inspect', description: 'show the selected job: data, error, stack trace, logs', scope: 'jobs'},
+	{id: 'filter', keys: ['/'], label: 'filter', description: 'filter this page by id, name or error', scope: 'jobs'},
+	...states.map((state, index): KeyAction => ({id: `state-${index + 1}` as ActionId, keys: [String(index + 1)], label: state, description: `show ${state} jobs`, scope: 'jobs', hidden: true})),
+	{id: 'mark', keys: ['space'], label: 'mark', description: 'mark or unmark the selected job', scope: 'jobs'},
+	{id: 'retry', keys: ['r'], label: 'retry', description: 'retry the marked failed jobs, or the selected one', scope: 'jobs', writes: true},
+	{id: 'retry-all', keys: ['R'], label: 'retry all', description: 'retry every failed job of this queue', scope: 'jobs', writes: true, dangerous: true},
+	{id: 'delete', keys: ['D'], label: 'delete', description: 'delete the marked jobs, or the selected one', scope: 'jobs', writes: true, dangerous: true},
+	{id: 'flush', keys: ['F'], label: 'flush failed', description: 'delete every failed job of this queue', scope: 'jobs', writes: true, dangerous: true},
+	{id: 'pause', keys: ['p'], label: 'pause/resume', description: 'pause or resume this queue', scope: 'jobs', writes: true},
+	{id: 'logs', keys: ['l'], label: 'logs', description: 'the worker log lines around the selected job', scope: 'jobs'},
+
+	{id: 'retry', keys: ['r'], label: 'retry', description: 'retry this job (when failed)', scope: 'job', writes: true},
+	{id: 'delete', keys: ['D'], label: 'delete', description: 'delete this job', scope: 'job', writes: true, dangerous: true},
+	{id: 'logs', keys: ['l'], label: 'logs', description: 'the worker log lines around this job', scope: 'job'},
+
+	{id: 'worker-pause', keys: ['p'], label: 'pause/resume', description: 'pause or resume the selected worker (through Redis)', scope: 'workers', writes: true},
+	{id: 'worker-stop', keys: ['x'], label: 'stop', description: 'stop the selected worker gracefully (systemd restarts it)', scope: 'workers', writes: true, dangerous: true},
+
+	{id: 'run-schedule', keys: ['t'], label: 'run now', description: 'enqueue one run of the selected schedule now', scope: 'schedules', writes: true},
+
+	{id: 'start-service', keys: ['s'], label: 'start', description: 'start the selected service', scope: 'services', writes: true},
+	{id: 'stop-service', keys: ['x'], label: 'stop', description: 'stop the selected service', scope: 'services', writes: true, dangerous: true},
+	{id: 'restart-service', keys: ['S'], label: 'restart', description: 'restart the selected service', scope: 'services', writes: true, dangerous: true},
+	{id: 'logs', keys: ['l', 'enter'], label: 'logs', description: 'the selected service\'s log', scope: 'services'},
+
+	{id: 'follow', keys: ['f'], label: 'follow', description: 'follow new lines (on/off)', scope: 'logs'},
+	{id: 'filter', keys: ['/'], label: 'filter', description: 'show only lines containing a text', scope: 'logs'},
+];

@@ -1,0 +1,132 @@
+/**
+ * Everything the console does, as calls that return plain data (house style
+ * 2): the views get this object and never see Redis, BullMQ or child
+ * processes. Writes are refused in read-only mode (in this layer, not only
+ * hidden in the keymap) and every write, allowed or refused, is audited, as
+ * the CLI's are.
+ */
+import type {Config} from '../config.js';
+import {cleanJobs, dispatchJob, removeJobs, retryAllFailed, retryJobs, setPaused, type ActionResult} from '../data/actions.js';
+import {appendAudit} from '../data/audit.js';
+import type {Connection} from '../data/connection.js';
+import {getJob, getJobPage} from '../data/jobs.js';
+import {knownQueues} from '../data/queues.js';
+import {listSchedules, type ScheduleStatus} from '../data/schedules.js';
+import {takeSnapshot} from '../data/snapshot.js';
+import type {JobDetail, JobPage, Snapshot} from '../data/types.js';
+import {listWorkers, sendControl, type ControlCommand, type ForeignWorker, type RegisteredProcess} from '../data/workers.js';
+import {UserError} from '../errors.js';
+import type {ProcessController} from '../process/controller.js';
+import {jobLogWindow, type LogLine} from '../process/logs.js';
+import type {ServiceStatus} from '../process/services.js';
+
+export type ServiceAction = 'start' | 'stop' | 'restart';
+
+export type ConsoleApi = {
+	readOnly: boolean;
+	/** Where we are connected; never contains a password. */
+	where: string;
+	timezone: string;
+	snapshot(): Promise<Snapshot>;
+	jobs(queue: string, state: string, limit: number, offset: number): Promise<JobPage>;
+	job(queue: string, id: string): Promise<JobDetail>;
+	retry(queue: string, ids: readonly string[]): Promise<ActionResult>;
+	retryAll(queue: string): Promise<ActionResult>;
+	remove(queue: string, ids: readonly string[]): Promise<ActionResult>;
+	flushFailed(queue: string): Promise<ActionResult>;
+	setPaused(queue: string, paused: boolean): Promise<ActionResult>;
+	workers(): Promise<{processes: RegisteredProcess[]; foreign: ForeignWorker[]}>;
+	controlWorker(command: ControlCommand, id: string): Promise<ActionResult>;
+	schedules(): Promise<ScheduleStatus[]>;
+	runSchedule(id: string): Promise<ActionResult>;
+	/** Null when no process backend can be opened (the reason is in `servicesError`). */
+	services(): Promise<ServiceStatus[]>;
+	serviceAction(action: ServiceAction, name: string): Promise<ActionResult>;
+	/** Lines of a service (or "all"), oldest first; with follow, until the signal aborts. */
+	logs(name: string, options: {lines?: number; follow?: boolean; signal?: AbortSignal}, onLine: (line: LogLine) => void): Promise<void>;
+	/** The worker lines around one job (as `logs --job`). */
+	jobLogs(queue: string, id: string, onLine: (line: LogLine) => void): Promise<void>;
+};
+
+export type ConsoleDeps = {
+	connection: Connection;
+	config: Config;
+	/** Opened lazily: the first call of services/logs pays for it. */
+	openController: () => Promise<ProcessController>;
+};
+
+export function createConsoleApi({connection, config, openController}: ConsoleDeps): ConsoleApi {
+	let controller: Promise<ProcessController> | undefined;
+	const processes = async () => {
+		controller ??= openController();
+		controller.catch(() => {
+			controller = undefined;
+		});
+		return controller;
+	};
+	let queues: string[] | undefined;
+	let queuesAt = 0;
+	/** The known queues, re-read every 30 s (one SMEMBERS; never a keyspace scan). */
+	const known = async () => {
+		if (!queues || Date.now() - queuesAt > 30_000) {
+			queues = await knownQueues(connection, config);
+			queuesAt = Date.now();
+		}
+		return queues;
+	};
+	/** Read-only refusal and the audit record around one write. */
+	const write = async (action: string, queue: string | null, work: () => Promise<ActionResult>): Promise<ActionResult> => {
+		if (config.readOnly) {
+			await appendAudit(connection, {action, queue, count: 0, result: 'refused', message: `read-only mode: ${action} refused`}, ['console', action]);
+			throw new UserError('refused', `read-only mode: ${action} refused`, 'start the console without --read-only to make changes');
+		}
+		try {
+			const result = await work();
+			await appendAudit(connection, {action, queue, count: result.count, result: 'ok', message: null}, ['console', action]);
+			return result;
+		} catch (error) {
+			await appendAudit(connection, {action, queue, count: 0, result: 'failed', message: error instanceof Error ? error.message : String(error)}, ['console', action]).catch(() => false);
+			throw error;
+		}
+	};
+	return {
+		readOnly: config.readOnly,
+		where: connection.where,
+		timezone: config.timezone,
+		snapshot: async () => takeSnapshot(connection, config, await known()),
+		jobs: async (queue, state, limit, offset) => getJobPage(connection, queue, state, limit, offset),
+		job: async (queue, id) => getJob(connection, queue, id),
+		retry: async (queue, ids) => write('retry', queue, async () => retryJobs(connection, queue, ids)),
+		retryAll: async queue => write('retry-all', queue, async () => retryAllFailed(connection, queue)),
+		remove: async (queue, ids) => write('delete', queue, async () => removeJobs(connection, queue, ids)),
+		flushFailed: async queue => write('flush', queue, async () => cleanJobs(connection, queue, 'failed', 0)),
+		setPaused: async (queue, paused) => write(paused ? 'pause' : 'resume', queue, async () => setPaused(connection, queue, paused)),
+		workers: async () => listWorkers(connection, await known()),
+		controlWorker: async (command, id) =>
+			write(`workers-${command}`, null, async () => {
+				const reached = await sendControl(connection, command, id);
+				return {queue: null, action: `workers-${command}`, count: reached.length, dryRun: false};
+			}),
+		schedules: async () => listSchedules(connection, config),
+		runSchedule: async id => {
+			const schedule = config.schedules.find(candidate => candidate.id === id);
+			if (!schedule) throw new UserError('usage', `unknown schedule "${id}"`, 'the schedules come from the config');
+			return write('schedule-run', schedule.queue, async () => ({...(await dispatchJob(connection, schedule.queue, {name: schedule.name, data: schedule.data ?? {}})), action: 'schedule-run', schedule: id}));
+		},
+		services: async () => (await processes()).list(),
+		serviceAction: async (action, name) =>
+			write(`services-${action}`, null, async () => {
+				const statuses = await (await processes())[action](name);
+				return {queue: null, action: `services-${action}`, count: statuses.length, dryRun: false, services: statuses.map(status => `${status.name}: ${status.state}`)};
+			}),
+		logs: async (name, options, onLine) => (await processes()).logs(name, options, onLine),
+		jobLogs: async (queue, id, onLine) => {
+			const job = await getJob(connection, queue, id);
+			const window = jobLogWindow({...job, queue, id});
+			if (!window) throw new UserError('usage', `job ${queue}/${id} has not run yet (state ${job.state})`, 'its worker lines appear once a worker takes it');
+			await (await processes()).logs('all', {sinceMs: window.sinceMs, untilMs: window.untilMs}, line => {
+				if (window.matches(line)) onLine(line);
+			});
+		},
+	};
+}

@@ -1,0 +1,10 @@
+/** Renders the console on the terminal and resolves when the user quits. */
+import {render} from 'ink';
+import type {ConsoleApi} from '../store/console-api.js';
+import {App} from './app.js';
+import type {Route} from './ui-context.js';
+
+export async function openConsole(api: ConsoleApi, initial: Route): Promise<void> {
+	const instance = render(<App api={api} initial={initial} />, {exitOnCtrlC: false});
+	await instance.waitUntilExit();
+}

@@ -1,0 +1,65 @@
+/**
+ * What a view gets from the app: the API, its room on screen, navigation,
+ * prompts, a flash line, and `useActions` to receive the keymap's action ids
+ * (views never see raw keys; house style 3).
+ */
+import {createContext, useContext, useEffect, useRef} from 'react';
+import type {ActionId} from '../keymap/commands.js';
+import type {ConsoleApi} from '../store/console-api.js';
+
+export type Route =
+	| {view: 'queues'}
+	| {view: 'jobs'; queue?: string; state?: string}
+	| {view: 'job'; queue: string; id: string}
+	| {view: 'workers'}
+	| {view: 'schedules'}
+	| {view: 'services'}
+	| {view: 'logs'; service?: string; job?: {queue: string; id: string}};
+
+export type Confirm = {
+	/** What will happen, one line. */
+	summary: string;
+	/** What must be typed: the queue name, or "yes". */
+	expected: string;
+	onConfirm(): void;
+};
+
+export type Ui = {
+	api: ConsoleApi;
+	/** Columns, and rows left for the view's body. */
+	width: number;
+	height: number;
+	navigate(route: Route): void;
+	/** A one-line text prompt (filters). */
+	prompt(options: {title: string; initial?: string; onSubmit(value: string): void}): void;
+	/** Asks for `expected` to be typed before a dangerous action. */
+	confirm(options: Confirm): void;
+	flash(text: string, kind?: 'info' | 'error'): void;
+	/** Runs an action: its outcome (or its error, one line) in the flash line. */
+	act<T>(work: () => Promise<T>, describe: (result: T) => string, after?: () => void): void;
+};
+
+export type ActionHandler = (id: ActionId) => boolean;
+
+export const UiContext = createContext<Ui | undefined>(undefined);
+export const HandlerContext = createContext<{current: ActionHandler | undefined}>({current: undefined});
+
+export function useUi(): Ui {
+	const ui = useContext(UiContext);
+	if (!ui) throw new Error('useUi outside the console app');
+	return ui;
+}
+
+/** Registers the focused view's action handler; it returns true when it used the action. */
+export function useActions(handler: ActionHandler): void {
+	const slot = useContext(HandlerContext);
+	const latest = useRef(handler);
+	latest.current = handler;
+	useEffect(() => {
+		const forward: ActionHandler = id => latest.current(id);
+		slot.current = forward;
+		return () => {
+			if (slot.current === forward) slot.current = undefined;
+		};
+	}, [slot]);
+}

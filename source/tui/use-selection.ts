@@ -1,0 +1,46 @@
+/**
+ * The selected row of a list, moved by the keymap's movement actions
+ * (up, down, page-up, page-down, top, bottom) and kept inside the list as it
+ * grows and shrinks between refreshes.
+ */
+import {useReducer} from 'react';
+import type {ActionId} from '../keymap/commands.js';
+
+type Move = {type: 'move'; action: ActionId; length: number; page: number} | {type: 'set'; index: number};
+
+function reduce(index: number, move: Move): number {
+	if (move.type === 'set') return move.index;
+	const last = Math.max(0, move.length - 1);
+	switch (move.action) {
+		case 'up':
+			return Math.max(0, index - 1);
+		case 'down':
+			return Math.min(last, index + 1);
+		case 'page-up':
+			return Math.max(0, index - move.page);
+		case 'page-down':
+			return Math.min(last, index + move.page);
+		case 'top':
+			return 0;
+		case 'bottom':
+			return last;
+		default:
+			return index;
+	}
+}
+
+const MOVES = new Set<ActionId>(['up', 'down', 'page-up', 'page-down', 'top', 'bottom']);
+
+export function useSelection(length: number, page: number): {index: number; move(action: ActionId): boolean; set(index: number): void} {
+	const [raw, dispatch] = useReducer(reduce, 0);
+	const index = Math.max(0, Math.min(raw, length - 1));
+	return {
+		index,
+		move(action) {
+			if (!MOVES.has(action)) return false;
+			dispatch({type: 'move', action, length, page: Math.max(1, page)});
+			return true;
+		},
+		set: next => dispatch({type: 'set', index: next}),
+	};
+}

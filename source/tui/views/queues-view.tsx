@@ -1,0 +1,83 @@
+/**
+ * The queues, live (one pipelined snapshot every 2 s):
+ *
+ *   redis 7.0.15 · 1.2 MB used · noeviction · 3 ms          updated 12:03:04
+ *     QUEUE          STATE   WAITING  ACTIVE  …  FAILED  WORKERS  SIZE  THRESHOLD
+ *   ▸ high           active        12       2  …       3        2    14         50
+ *
+ * Enter opens the queue's jobs; p pauses/resumes; R and F (typed queue name
+ * first) retry or delete every failed job.
+ */
+import {Box, Text} from 'ink';
+import {useState} from 'react';
+import {queueHead, queueRow, redisLine} from '../../present/queue-rows.js';
+import {List} from '../components/list.js';
+import {PollStatus} from '../components/poll-status.js';
+import {useActions, useUi} from '../ui-context.js';
+import {usePoll} from '../use-poll.js';
+import {useSelection} from '../use-selection.js';
+
+const NUMERIC = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+
+export function QueuesView() {
+	const ui = useUi();
+	const poll = usePoll(async () => ui.api.snapshot(), 2000, 'queues');
+	const [filter, setFilter] = useState('');
+	const queues = (poll.data?.queues ?? []).filter(queue => queue.name.includes(filter));
+	const listHeight = ui.height - 2;
+	const selection = useSelection(queues.length, listHeight - 1);
+	const selected = queues[selection.index];
+
+	useActions(action => {
+		if (selection.move(action)) return true;
+		if (action === 'refresh') {
+			poll.refresh();
+			return true;
+		}
+		if (action === 'cancel' && filter) {
+			setFilter('');
+			return true;
+		}
+		if (action === 'filter') {
+			ui.prompt({title: 'Filter queues:', initial: filter, onSubmit: setFilter});
+			return true;
+		}
+		if (!selected) return false;
+		const queue = selected.name;
+		switch (action) {
+			case 'inspect':
+				ui.navigate({view: 'jobs', queue});
+				return true;
+			case 'pause':
+				ui.act(async () => ui.api.setPaused(queue, !selected.paused), () => `${selected.paused ? 'resumed' : 'paused'} ${queue}`, poll.refresh);
+				return true;
+			case 'retry-all':
+				ui.confirm({
+					summary: `Retry all ${selected.counts.failed} failed jobs of "${queue}"?`,
+					expected: queue,
+					onConfirm: () => ui.act(async () => ui.api.retryAll(queue), result => `retried ${result.count} failed jobs of ${queue}`, poll.refresh),
+				});
+				return true;
+			case 'flush':
+				ui.confirm({
+					summary: `Delete all ${selected.counts.failed} failed jobs of "${queue}"?`,
+					expected: queue,
+					onConfirm: () => ui.act(async () => ui.api.flushFailed(queue), result => `deleted ${result.count} failed jobs of ${queue}`, poll.refresh),
+				});
+				return true;
+			default:
+				return false;
+		}
+	});
+
+	const rows = queues.map(queue => queueRow(queue).map(cell => String(cell)));
+	return (
+		<Box flexDirection="column">
+			<Box justifyContent="space-between">
+				<Text>{poll.data ? redisLine(poll.data) : ' '}</Text>
+				<PollStatus {...poll} extra={filter ? `filter "${filter}" (Esc clears)` : ''} />
+			</Box>
+			<List head={queueHead} rows={rows} selected={selection.index} height={listHeight} width={ui.width} numeric={NUMERIC} empty={filter ? `no queue matches "${filter}"` : 'no queues yet'} />
+		</Box>
+	);
+}

@@ -1,0 +1,131 @@
+/**
+ * The console's views under ink-testing-library: the real App over a
+ * ConsoleApi that serves fixed snapshots (the views' input is plain data,
+ * house style 2) and records every call, so a test can say "the operator
+ * pressed R, typed the queue name, and retryAll('emails') was called".
+ * Keys are sent by the keymap's action names; frames are ANSI-stripped.
+ * The data layer behind the real ConsoleApi is tested against Redis elsewhere
+ * (test/tui/console-e2e.test.ts drives the real binary in tmux).
+ */
+import {render} from 'ink-testing-library';
+import {stripVTControlCharacters} from 'node:util';
+import type {ActionId, Scope} from '../../source/keymap/commands.js';
+import {keymap} from '../../source/keymap/commands.js';
+import type {ConsoleApi} from '../../source/store/console-api.js';
+import {App} from '../../source/tui/app.js';
+import type {Route} from '../../source/tui/ui-context.js';
+
+/** The bytes a terminal sends for a key name of the keymap. */
+const SEQUENCES: Record<string, string> = {
+	up: '\u001B[A',
+	down: '\u001B[B',
+	right: '\u001B[C',
+	left: '\u001B[D',
+	enter: '\r',
+	escape: '\u001B',
+	tab: '\t',
+	'shift-tab': '\u001B[Z',
+	space: ' ',
+	backspace: '\u007F',
+	pageup: '\u001B[5~',
+	pagedown: '\u001B[6~',
+	home: '\u001B[H',
+	end: '\u001B[F',
+};
+
+export const sequenceOf = (name: string): string => SEQUENCES[name] ?? (name.startsWith('ctrl-') ? String.fromCharCode(name.charCodeAt(5) - 96) : name);
+
+export type Call = {method: keyof ConsoleApi; args: unknown[]};
+
+/** A ConsoleApi over fixed data: `overrides` replace methods; every call is recorded in `calls`. */
+export function fixtureApi(overrides: Partial<ConsoleApi> = {}): ConsoleApi & {calls: Call[]} {
+	const calls: Call[] = [];
+	const unexpected = (method: string) => async () => {
+		throw new Error(`fixture: ${method} was not expected in this test`);
+	};
+	const base: ConsoleApi = {
+		readOnly: false,
+		where: 'redis://127.0.0.1:6379',
+		timezone: 'UTC',
+		snapshot: unexpected('snapshot'),
+		jobs: unexpected('jobs'),
+		job: unexpected('job'),
+		retry: unexpected('retry'),
+		retryAll: unexpected('retryAll'),
+		remove: unexpected('remove'),
+		flushFailed: unexpected('flushFailed'),
+		setPaused: unexpected('setPaused'),
+		workers: unexpected('workers'),
+		controlWorker: unexpected('controlWorker'),
+		schedules: unexpected('schedules'),
+		runSchedule: unexpected('runSchedule'),
+		services: unexpected('services'),
+		serviceAction: unexpected('serviceAction'),
+		logs: unexpected('logs'),
+		jobLogs: unexpected('jobLogs'),
+		...overrides,
+	};
+	const recorded = {calls} as ConsoleApi & {calls: Call[]};
+	for (const [name, value] of Object.entries(base)) {
+		(recorded as Record<string, unknown>)[name] = typeof value === 'function'
+			? (...args: unknown[]) => {
+				calls.push({method: name as keyof ConsoleApi, args});
+				return (value as (...rest: unknown[]) => unknown)(...args);
+			}
+			: value;
+	}
+	return recorded;
+}
+
+export type ConsoleHarness = {
+	/** The last frame, ANSI-stripped. */
+	frame(): string;
+	/** Sends the first key the keymap binds to `action` in `scope` (or a global one). */
+	press(action: ActionId, scope: Scope): Promise<void>;
+	/** Sends a key by name ("down", "enter", "R", "ctrl-c"…). */
+	key(name: string): Promise<void>;
+	/** Types text (a prompt's answer). */
+	type(text: string): Promise<void>;
+	/** Waits until the frame satisfies `check` (2 s by default); fails with the last frame. */
+	waitFor(check: (frame: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
+	unmount(): void;
+};
+
+const tick = async () => new Promise(resolve => setImmediate(resolve));
+
+export async function renderConsole(api: ConsoleApi, initial: Route = {view: 'queues'}, size: {columns: number; rows: number} = {columns: 140, rows: 30}): Promise<ConsoleHarness> {
+	const instance = render(<App api={api} initial={initial} />);
+	// ink-testing-library's stdout is 100 columns and has no rows: give it a terminal's size.
+	Object.defineProperty(instance.stdout, 'columns', {value: size.columns, configurable: true});
+	Object.defineProperty(instance.stdout, 'rows', {value: size.rows, configurable: true});
+	instance.stdout.emit('resize');
+	const frame = () => stripVTControlCharacters(instance.lastFrame() ?? '');
+	const send = async (bytes: string) => {
+		instance.stdin.write(bytes);
+		await tick();
+		await tick();
+	};
+	await tick();
+	return {
+		frame,
+		async press(action, scope) {
+			const binding = keymap.find(entry => entry.id === action && entry.scope === scope) ?? keymap.find(entry => entry.id === action && entry.scope === 'global');
+			if (!binding) throw new Error(`no key for ${action} in ${scope}`);
+			await send(sequenceOf(binding.keys[0]!));
+		},
+		key: async name => send(sequenceOf(name)),
+		async type(text) {
+			for (const char of text) await send(char); // eslint-disable-line no-await-in-loop
+		},
+		async waitFor(check, what, timeoutMs = 2000) {
+			const deadline = Date.now() + timeoutMs;
+			for (;;) {
+				const current = frame();
+				if (check(current)) return current;
+				if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last frame:\n${current}`);
+				await new Promise(resolve => setTimeout(resolve, 10)); // eslint-disable-line no-await-in-loop
+			}
+		},
+		unmount: () => instance.unmount(),
+	};
+}

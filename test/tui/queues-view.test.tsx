@@ -1,0 +1,127 @@
+/**
+ * The console's shell and its queues view on fixed snapshots: the table, the
+ * READ-ONLY badge, keys routed by the keymap (help, filter, Enter, Tab, q),
+ * dangerous actions that need the queue name typed, and hostile queue names
+ * shown inert.
+ */
+import {afterEach, describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import type {Snapshot} from '../../source/data/types.js';
+import {fixtureApi, renderConsole, type ConsoleHarness} from '../helpers/console.js';
+
+const counts = (failed: number, waiting = 0) => ({waiting, active: 0, delayed: 0, prioritized: 0, 'waiting-children': 0, completed: 10, failed});
+
+export function snapshotOf(queues: Array<{name: string; failed?: number; waiting?: number; paused?: boolean}>): Snapshot {
+	return {
+		redis: {url: 'redis://127.0.0.1:6379', mode: 'standalone', version: '7.0.15', usedMemory: 1_200_000, maxMemory: 0, evictionPolicy: 'noeviction', nodes: 1, uptimeSeconds: 100, connectedClients: 3, persistence: {aof: false, rdb: false}, latencyMs: 2},
+		queues: queues.map(queue => ({
+			name: queue.name,
+			paused: queue.paused ?? false,
+			counts: counts(queue.failed ?? 0, queue.waiting ?? 0),
+			workers: 1,
+			threshold: 100,
+			size: queue.waiting ?? 0,
+			overThreshold: false,
+			exists: true,
+		})),
+		workers: [],
+		schedules: [],
+		generatedAt: Date.now(),
+	} as unknown as Snapshot;
+}
+
+describe('console: shell and queues view', () => {
+	let harness: ConsoleHarness | undefined;
+	afterEach(() => harness?.unmount());
+
+	it('shows every queue with its counts, and moves the selection with j/k', async () => {
+		const api = fixtureApi({snapshot: async () => snapshotOf([{name: 'high', failed: 3, waiting: 12}, {name: 'default'}, {name: 'emails', failed: 7}])});
+		harness = await renderConsole(api);
+		const frame = await harness.waitFor(text => text.includes('emails'), 'the queue table');
+		assert.match(frame, /QUEUE\s+STATE\s+WAITING/);
+		assert.match(frame, /▸ high\s+active\s+12/);
+		await harness.press('down', 'queues');
+		await harness.waitFor(text => /▸ default/.test(text), 'the selection on default');
+		await harness.press('up', 'queues');
+		await harness.waitFor(text => /▸ high/.test(text), 'the selection back on high');
+	});
+
+	it('R asks for the queue name; the right name retries, a wrong one does nothing', async () => {
+		const api = fixtureApi({
+			snapshot: async () => snapshotOf([{name: 'emails', failed: 7}]),
+			retryAll: async queue => ({queue, action: 'retry', count: 7, dryRun: false}),
+		});
+		harness = await renderConsole(api);
+		await harness.waitFor(text => text.includes('emails'), 'the queue table');
+		await harness.press('retry-all', 'queues');
+		await harness.waitFor(text => text.includes('Type "emails" to confirm'), 'the confirmation prompt');
+		await harness.type('email');
+		await harness.key('enter');
+		await harness.waitFor(text => text.includes('not confirmed'), 'the refusal');
+		assert.equal(api.calls.filter(call => call.method === 'retryAll').length, 0);
+		await harness.press('retry-all', 'queues');
+		await harness.type('emails');
+		await harness.key('enter');
+		await harness.waitFor(text => text.includes('retried 7 failed jobs of emails'), 'the outcome');
+		assert.deepEqual(api.calls.filter(call => call.method === 'retryAll').map(call => call.args), [['emails']]);
+	});
+
+	it('read-only: a READ-ONLY badge, no writing keys in the footer, and R only says it is off', async () => {
+		const api = fixtureApi({readOnly: true, snapshot: async () => snapshotOf([{name: 'emails', failed: 7}])});
+		harness = await renderConsole(api);
+		const frame = await harness.waitFor(text => text.includes('emails'), 'the queue table');
+		assert.match(frame, /READ-ONLY/);
+		assert.doesNotMatch(frame, /retry all|flush failed|pause\/resume/);
+		await harness.key('R');
+		await harness.waitFor(text => text.includes('read-only: "retry all" is off'), 'the read-only note');
+		assert.equal(api.calls.filter(call => call.method !== 'snapshot').length, 0);
+	});
+
+	it('? lists the keys of the view from the keymap; Esc closes it', async () => {
+		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'high'}])}));
+		await harness.waitFor(text => text.includes('high'), 'the queue table');
+		await harness.press('help', 'queues');
+		const help = await harness.waitFor(text => text.includes('Keys'), 'the help overlay');
+		assert.match(help, /R\s+retry every failed job of the selected queue/);
+		assert.match(help, /Tab\s+next view/);
+		await harness.key('escape');
+		await harness.waitFor(text => text.includes('QUEUE'), 'the table again');
+	});
+
+	it('/ filters by name; Esc clears the filter', async () => {
+		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'high'}, {name: 'emails'}, {name: 'notifications'}])}));
+		await harness.waitFor(text => text.includes('notifications'), 'the queue table');
+		await harness.press('filter', 'queues');
+		await harness.type('mail');
+		await harness.key('enter');
+		const filtered = await harness.waitFor(text => text.includes('filter "mail"'), 'the filtered table');
+		assert.match(filtered, /emails/);
+		assert.doesNotMatch(filtered, /notifications/);
+		await harness.key('escape');
+		await harness.waitFor(text => text.includes('notifications'), 'the whole table again');
+	});
+
+	it('a hostile queue name is shown with visible placeholders, never raw escapes', async () => {
+		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'evil\u001b[2J\u009b31m'}])}));
+		await harness.waitFor(text => text.includes('evil'), 'the queue table');
+		const raw = harness.frame();
+		assert.ok(!raw.includes('\u001b[2J') && !raw.includes('\u009b'), `raw escapes in: ${JSON.stringify(raw)}`);
+	});
+
+	it('Redis hiccups: the last good table stays, marked STALE', async () => {
+		let fail = false;
+		const api = fixtureApi({
+			snapshot: async () => {
+				if (fail) throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+				return snapshotOf([{name: 'high', waiting: 5}]);
+			},
+		});
+		harness = await renderConsole(api);
+		await harness.waitFor(text => text.includes('high'), 'the queue table');
+		fail = true;
+		await harness.press('refresh', 'queues');
+		const stale = await harness.waitFor(text => text.includes('STALE'), 'the stale marker');
+		assert.match(stale, /ECONNREFUSED/);
+		assert.match(stale, /▸ high\s+active\s+5/);
+	});
+});
