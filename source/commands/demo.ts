@@ -1,8 +1,9 @@
 /**
  * `demo`: the whole product on a private Redis — redis-server on a free
  * port, the supervisor with the four seed workers and the scheduler, the
- * example SACCOS processors, and traffic with realistic failures — shown as
- * a live status table until q or Ctrl-C. On quit everything it started stops.
+ * example SACCOS processors, and traffic with realistic failures — then the
+ * console over all of it (without a terminal: a status table every 2 s). On
+ * quit everything it started stops.
  */
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
@@ -94,6 +95,22 @@ export async function run(context: Context): Promise<number> {
 		});
 
 		const interactive = process.stdout.isTTY === true && !context.json;
+		if (interactive && process.stdin.isTTY) {
+			// On a terminal the demo is the console over the demo's Redis and processes.
+			context.note(`demo: Redis ${url}, workers for ${config.queueOrder.join(', ')} and the scheduler under ${config.stateDir}; opening the console (q quits and stops them all)`);
+			const [{createConsoleApi}, {openConsole}, {openController}] = await Promise.all([import('../store/console-api.js'), import('../tui/open.js'), import('../process/controller.js')]);
+			const ended = new AbortController();
+			const end = () => ended.abort();
+			process.once('SIGTERM', end);
+			if (duration !== undefined) setTimeout(end, duration * 1000).unref();
+			try {
+				await openConsole(createConsoleApi({connection, config, openController: async () => openController(config, ['--config', file])}), {view: 'queues'}, ended.signal);
+			} finally {
+				process.off('SIGTERM', end);
+			}
+			context.note('demo: stopping workers, scheduler and Redis…');
+			return 0;
+		}
 		const quit = new Promise<void>(resolve => {
 			process.once('SIGINT', () => resolve());
 			process.once('SIGTERM', () => resolve());
@@ -122,7 +139,7 @@ export async function run(context: Context): Promise<number> {
 				'',
 				renderTable(['SERVICE', 'STATE', 'PID', 'RESTARTS'], services.map(service => [service.name, service.state, service.pid ?? '-', service.restarts])),
 				'',
-				interactive ? 'q quit · the console replaces this view when it lands' : '',
+				interactive ? 'q quit' : '',
 			].join('\n');
 			if (interactive) process.stdout.write(`\u001B[H\u001B[2J${text}\n`);
 			else if (context.json) process.stdout.write(`${JSON.stringify({queues: snapshot.queues, services})}\n`);

@@ -123,6 +123,16 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 	);
 
 	useInput((input, key) => {
+		// Keys typed fast (or sent by tmux) can arrive as one chunk: "jj" is two moves, not one
+		// unknown key. A prompt takes the chunk whole (a paste).
+		if (!promptRef.current && input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
+			for (const char of input) onKey(char, {});
+			return;
+		}
+		onKey(input, key);
+	});
+
+	function onKey(input: string, key: Parameters<typeof keyName>[1]) {
 		const name = keyName(input, key);
 		if (name === 'ctrl-c') {
 			exit();
@@ -175,7 +185,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 			default:
 				break;
 		}
-	});
+	}
 
 	const current = tabOf(route);
 	return (

@@ -1,10 +1,16 @@
-/** Renders the console on the terminal and resolves when the user quits. */
+/** Renders the console on the terminal and resolves when the user quits (or `signal` aborts). */
 import {render} from 'ink';
 import type {ConsoleApi} from '../store/console-api.js';
 import {App} from './app.js';
 import type {Route} from './ui-context.js';
 
-export async function openConsole(api: ConsoleApi, initial: Route): Promise<void> {
+export async function openConsole(api: ConsoleApi, initial: Route, signal?: AbortSignal): Promise<void> {
 	const instance = render(<App api={api} initial={initial} />, {exitOnCtrlC: false});
-	await instance.waitUntilExit();
+	const close = () => instance.unmount();
+	signal?.addEventListener('abort', close, {once: true});
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		signal?.removeEventListener('abort', close);
+	}
 }

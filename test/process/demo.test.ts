@@ -66,15 +66,16 @@ function leftovers(tmp: string, port: number | undefined): Proc[] {
 
 const describeProcs = (procs: Proc[]) => procs.map(proc => `${proc.pid} (ppid ${proc.ppid}, ${proc.state}) ${proc.cmdline.join(' ')} [cwd ${proc.cwd}]`).join('\n');
 
-/** The demo's table: queue → COMPLETED, for the queue rows on screen. */
+/** The demo's table (the console's queues view, or the piped status table): queue → COMPLETED. */
 function completed(screen: string): Map<string, number> {
 	const rows = new Map<string, number>();
 	const lines = screen.split('\n');
-	const header = lines.findIndex(line => /^QUEUE\s/.test(line));
+	const header = lines.findIndex(line => /^\s*QUEUE\s/.test(line));
 	if (header === -1) return rows;
 	const column = lines[header]!.trim().split(/\s+/).indexOf('COMPLETED');
 	for (const line of lines.slice(header + 1)) {
-		const cells = line.trim().split(/\s+/);
+		// The console marks the selected row with "▸".
+		const cells = line.replace(/^\s*▸/, '').trim().split(/\s+/);
 		if (['high', 'default', 'emails', 'notifications'].includes(cells[0]!) && /^\d+$/.test(cells[column] ?? '')) rows.set(cells[0]!, Number(cells[column]));
 	}
 	return rows;
@@ -102,7 +103,7 @@ describe('demo', {concurrency: true}, () => {
 		}
 	});
 
-	it('in a terminal (tmux): the four seed queues with moving numbers; q quits and leaves nothing', {skip: NO_TMUX ?? NO_REDIS, timeout: 90_000}, async () => {
+	it('in a terminal (tmux): the console over the four seed queues with moving numbers; q quits and leaves nothing', {skip: NO_TMUX ?? NO_REDIS, timeout: 90_000}, async () => {
 		const tmp = fresh('tty');
 		const socket = `saccos-demo-${randomUUID().slice(0, 8)}`;
 		const env = cleanEnv({TMPDIR: tmp, TERM: 'xterm-256color'});

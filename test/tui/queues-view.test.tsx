@@ -44,6 +44,9 @@ describe('console: shell and queues view', () => {
 		await harness.waitFor(text => /▸ default/.test(text), 'the selection on default');
 		await harness.press('up', 'queues');
 		await harness.waitFor(text => /▸ high/.test(text), 'the selection back on high');
+		// Keys that arrive in one chunk (typed fast, or sent by tmux) are each a key.
+		await harness.key('jj');
+		await harness.waitFor(text => /▸ emails/.test(text), 'two moves from one chunk');
 	});
 
 	it('R asks for the queue name; the right name retries, a wrong one does nothing', async () => {

@@ -1,6 +1,104 @@
-// TEMPORARY (being written)
-import {Text} from 'ink';
-export function JobView(_props: {route: unknown}) {
-	void 0;
-	return <Text>job-view</Text>;
+/**
+ * One job, everything needed to understand a failure (polled every 2 s):
+ *
+ *   emails / 1234  send-welcome  failed  attempts 3 made, 3 started  by w-a1
+ *   added 2024-05-01 12:00:00 (5m 02s ago) · processed 12:00:01 · finished …
+ *   lines 1–20 of 85 (↑↓ PgUp PgDn scroll)                 updated 12:03:04
+ *   Failed reason
+ *     SMTP 421 try again later
+ *   Stack trace
+ *     Error: SMTP 421 …
+ *   Data · Logs · Return value · Options
+ *
+ * r retries it (failed jobs only), D deletes it (queue name typed first),
+ * l shows the worker's log lines around it. A job that is gone shows the
+ * API's one-line "no job" message, not a crash.
+ */
+import {Box, Text} from 'ink';
+import {useMemo, useState} from 'react';
+import {sanitizeLine} from '../../data/sanitize.js';
+import {formatCount, jobDetailLines, jobHeader, removeOutcome, retryOutcome, wrapLines, type DetailLine} from '../../present/job-rows.js';
+import {PollStatus} from '../components/poll-status.js';
+import {useActions, useUi, type Route} from '../ui-context.js';
+import {usePoll} from '../use-poll.js';
+import {useSelection} from '../use-selection.js';
+
+const TONES: Record<NonNullable<DetailLine['tone']>, {bold?: boolean; color?: string; dimColor?: boolean}> = {
+	heading: {bold: true},
+	error: {color: 'red'},
+	dim: {dimColor: true},
+};
+
+export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
+	const ui = useUi();
+	const {api} = ui;
+	const {queue, id} = route;
+	const poll = usePoll(async () => api.job(queue, id), 2000, JSON.stringify([queue, id]));
+	const [deleted, setDeleted] = useState(false);
+	const job = deleted ? undefined : poll.data;
+	const bodyHeight = Math.max(1, ui.height - 3);
+	const lines = useMemo(() => (job ? wrapLines(jobDetailLines(job), ui.width - 1) : []), [job, ui.width]);
+	const scroll = useSelection(Math.max(1, lines.length - bodyHeight + 1), bodyHeight - 1);
+
+	useActions(action => {
+		if (scroll.move(action)) return true;
+		if (action === 'refresh') {
+			poll.refresh();
+			return true;
+		}
+		if (!job) return false;
+		switch (action) {
+			case 'retry':
+				if (job.state === 'failed') ui.act(async () => api.retry(queue, [id]), result => retryOutcome(result, queue), poll.refresh);
+				else ui.flash(`only a failed job can be retried, and this one is ${job.state}`, 'error');
+				return true;
+			case 'delete':
+				ui.confirm({
+					summary: `Delete ${job.state} job ${id} of "${queue}"?`,
+					expected: queue,
+					onConfirm: () =>
+						ui.act(
+							async () => api.remove(queue, [id]),
+							result => {
+								if (result.count > 0) setDeleted(true);
+								return removeOutcome(result, queue, job.state);
+							},
+							poll.refresh,
+						),
+				});
+				return true;
+			case 'logs':
+				ui.navigate({view: 'logs', job: {queue, id}});
+				return true;
+			default:
+				return false;
+		}
+	});
+
+	if (!job) {
+		const gone = deleted ? `job ${id} of ${queue} was deleted` : poll.error && !poll.data ? poll.error : undefined;
+		return (
+			<Box flexDirection="column">
+				{gone ? <Text color={deleted ? undefined : 'red'}>{sanitizeLine(gone)}</Text> : <PollStatus {...poll} />}
+				{gone ? <Text dimColor>q goes back</Text> : null}
+			</Box>
+		);
+	}
+	const [who, when] = jobHeader(job, api.timezone);
+	const last = Math.min(lines.length, scroll.index + bodyHeight);
+	return (
+		<Box flexDirection="column">
+			<Text bold wrap="truncate-end">{sanitizeLine(who)}</Text>
+			<Text dimColor wrap="truncate-end">{sanitizeLine(when)}</Text>
+			<Box justifyContent="space-between">
+				<Text dimColor>{`lines ${formatCount(scroll.index + 1)}–${formatCount(last)} of ${formatCount(lines.length)}${lines.length > bodyHeight ? ' (↑↓ PgUp PgDn scroll)' : ''}`}</Text>
+				<PollStatus {...poll} />
+			</Box>
+			{lines.slice(scroll.index, last).map((line, index) => (
+				<Text key={scroll.index + index} wrap="truncate-end" {...(line.tone ? TONES[line.tone] : {})}>
+					{sanitizeLine(line.text) || ' '}
+				</Text>
+			))}
+		</Box>
+	);
 }

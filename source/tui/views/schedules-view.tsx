@@ -1,6 +1,65 @@
-// TEMPORARY (being written)
-import {Text} from 'ink';
+/**
+ * The schedules (every 5 s): next run, last run and its outcome, missed runs:
+ *
+ *   4 schedules · 1 missed run in 24 h                                updated 12:03:04
+ *     SCHEDULE      QUEUE   CRON        TIME ZONE       NEXT RUN                        …  MISSED (24h)
+ *   ▸ nightly-dues  high    0 2 * * *   Africa/Nairobi  2026-11-29 02:00:00 (in 13h 56m)  …             0
+ *
+ * t enqueues one run of the selected schedule now (no confirmation: it is
+ * what the schedule does anyway).
+ */
+import {Box, Text} from 'ink';
+import {scheduleHead, scheduleNumeric, scheduleRow} from '../../present/process-rows.js';
+import {List} from '../components/list.js';
+import {PollStatus} from '../components/poll-status.js';
+import {useActions, useUi} from '../ui-context.js';
+import {usePoll} from '../use-poll.js';
+import {useSelection} from '../use-selection.js';
+
 export function SchedulesView() {
-	void 0;
-	return <Text>schedules-view</Text>;
+	const ui = useUi();
+	const poll = usePoll(async () => ui.api.schedules(), 5000, 'schedules');
+	const schedules = poll.data ?? [];
+	const listHeight = ui.height - 1;
+	const selection = useSelection(schedules.length, listHeight - 1);
+	const selected = schedules[selection.index];
+
+	useActions(action => {
+		if (selection.move(action)) return true;
+		if (action === 'refresh') {
+			poll.refresh();
+			return true;
+		}
+		if (action !== 'run-schedule' || !selected) return false;
+		const {id, queue} = selected;
+		if (!selected.configured) {
+			ui.flash(`${id} is no longer configured: nothing to run (the scheduler removes it at its next sync)`, 'error');
+			return true;
+		}
+		ui.act(async () => ui.api.runSchedule(id), result => `ran ${id} now: job ${String(result['jobId'] ?? '-')} on ${queue}`, poll.refresh);
+		return true;
+	});
+
+	const missed = schedules.reduce((sum, status) => sum + status.missed.length, 0);
+	const absent = schedules.filter(status => status.configured && !status.inRedis).length;
+	const summary = poll.data
+		? `${schedules.length} schedule(s) · ${missed} missed run(s) in 24 h${absent > 0 ? ` · ${absent} not in Redis: is the scheduler running?` : ''}`
+		: ' ';
+	return (
+		<Box flexDirection="column">
+			<Box justifyContent="space-between">
+				<Text color={missed > 0 || absent > 0 ? 'yellow' : undefined}>{summary}</Text>
+				<PollStatus {...poll} />
+			</Box>
+			<List
+				head={scheduleHead}
+				rows={schedules.map(status => scheduleRow(status, poll.updatedAt ?? Date.now()))}
+				selected={selection.index}
+				height={listHeight}
+				width={ui.width}
+				numeric={scheduleNumeric}
+				empty="no schedules configured"
+			/>
+		</Box>
+	);
 }

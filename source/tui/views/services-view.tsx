@@ -1,6 +1,85 @@
-// TEMPORARY (being written)
-import {Text} from 'ink';
+/**
+ * The worker and scheduler services (systemd units or the local supervisor's
+ * children), every 2 s:
+ *
+ *   systemd · 3 services, 2 running                                     updated 12:03:04
+ *     SERVICE      UNIT                              STATE    PID   SINCE       RESTARTS  …
+ *   ▸ worker@high  saccos-queue-worker@high.service  running  4242  3h 12m ago         0  …
+ *
+ * s starts the selected service; x stops and S restarts it ("yes" first);
+ * l or Enter opens its log. With no process backend (no systemd and no local
+ * supervisor) the reason is shown and the poll keeps trying.
+ */
+import {Box, Text} from 'ink';
+import type {ServiceAction} from '../../store/console-api.js';
+import {serviceHead, serviceNumeric, serviceRow} from '../../present/process-rows.js';
+import {List} from '../components/list.js';
+import {PollStatus} from '../components/poll-status.js';
+import {useActions, useUi} from '../ui-context.js';
+import {usePoll} from '../use-poll.js';
+import {useSelection} from '../use-selection.js';
+
+const DONE: Record<ServiceAction, string> = {start: 'started', stop: 'stopped', restart: 'restarted'};
+
 export function ServicesView() {
-	void 0;
-	return <Text>services-view</Text>;
+	const ui = useUi();
+	const poll = usePoll(async () => ui.api.services(), 2000, 'services');
+	const services = poll.data ?? [];
+	const listHeight = ui.height - 1;
+	const selection = useSelection(services.length, listHeight - 1);
+	const selected = services[selection.index];
+
+	const run = (action: ServiceAction, name: string) =>
+		ui.act(async () => ui.api.serviceAction(action, name), result => {
+			const states = Array.isArray(result['services']) ? ` (${(result['services'] as unknown[]).map(String).join(', ')})` : '';
+			return `${DONE[action]} ${name}${states}`;
+		}, poll.refresh);
+
+	useActions(action => {
+		if (selection.move(action)) return true;
+		if (action === 'refresh') {
+			poll.refresh();
+			return true;
+		}
+		if (!selected) return false;
+		const {name} = selected;
+		switch (action) {
+			case 'start-service':
+				run('start', name);
+				return true;
+			case 'stop-service':
+			case 'restart-service': {
+				const verb = action === 'stop-service' ? 'stop' : 'restart';
+				ui.confirm({summary: `${verb === 'stop' ? 'Stop' : 'Restart'} ${name}? Its running jobs get the shutdown grace period.`, expected: 'yes', onConfirm: () => run(verb, name)});
+				return true;
+			}
+			case 'logs':
+				ui.navigate({view: 'logs', service: name});
+				return true;
+			default:
+				return false;
+		}
+	});
+
+	const backend = services[0]?.backend === 'local' ? 'local supervisor' : services[0] ? 'systemd' : '';
+	const running = services.filter(status => status.state === 'running').length;
+	const summary = poll.data ? `${backend ? `${backend} · ` : ''}${services.length} service(s), ${running} running` : ' ';
+	const unavailable = poll.error !== undefined && poll.data === undefined;
+	return (
+		<Box flexDirection="column">
+			<Box justifyContent="space-between">
+				<Text>{summary}</Text>
+				<PollStatus {...poll} />
+			</Box>
+			<List
+				head={serviceHead}
+				rows={services.map(status => serviceRow(status, poll.updatedAt ?? Date.now()))}
+				selected={selection.index}
+				height={listHeight}
+				width={ui.width}
+				numeric={serviceNumeric}
+				empty={unavailable ? 'no services to show until a process backend answers (retrying)' : 'no saccos-queue services are installed: `saccos-queue systemd install`'}
+			/>
+		</Box>
+	);
 }

@@ -1,6 +1,92 @@
-// TEMPORARY (being written)
-import {Text} from 'ink';
+/**
+ * Every live process on every host (heartbeat records, every 2 s), then the
+ * BullMQ workers that no heartbeat explains:
+ *
+ *   3 processes on 2 hosts · 1 other BullMQ worker               updated 12:03:04
+ *     ID        KIND    HOST   PID  STATE    QUEUES  RUNNING  PROCESSED  …  BEAT
+ *   ▸ app1-7f3  worker  app1  4242  running  high        1/4       1200  …  2s ago
+ *   Other BullMQ workers (not started by saccos-queue):
+ *     QUEUE  CONNECTION  ADDRESS          CONNECTED  IDLE
+ *     high   bull:aGln   10.0.0.9:51234   3h 12m     0s
+ *
+ * p pauses or resumes the selected worker, x stops it ("yes" first); both
+ * go through Redis, so any host's worker can be reached.
+ */
+import {Box, Text} from 'ink';
+import {foreignHead, foreignRow, processHead, processNumeric, processRow} from '../../present/process-rows.js';
+import {List} from '../components/list.js';
+import {PollStatus} from '../components/poll-status.js';
+import {useActions, useUi} from '../ui-context.js';
+import {usePoll} from '../use-poll.js';
+import {useSelection} from '../use-selection.js';
+
+const plural = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
+
 export function WorkersView() {
-	void 0;
-	return <Text>workers-view</Text>;
+	const ui = useUi();
+	const poll = usePoll(async () => ui.api.workers(), 2000, 'workers');
+	const processes = poll.data?.processes ?? [];
+	const foreign = poll.data?.foreign ?? [];
+	// The foreign section takes at most a third of the room; the registered processes the rest.
+	const foreignHeight = foreign.length > 0 ? Math.max(2, Math.min(foreign.length + 1, Math.floor((ui.height - 1) / 3))) : 0;
+	const listHeight = Math.max(2, ui.height - 1 - (foreignHeight > 0 ? foreignHeight + 1 : 0));
+	const selection = useSelection(processes.length, listHeight - 1);
+	const selected = processes[selection.index];
+
+	useActions(action => {
+		if (selection.move(action)) return true;
+		if (action === 'refresh') {
+			poll.refresh();
+			return true;
+		}
+		if (!selected) return false;
+		const {id, host, kind} = selected;
+		switch (action) {
+			case 'worker-pause': {
+				if (kind !== 'worker') {
+					ui.flash(`${id} is the scheduler: it can be stopped, not paused`, 'error');
+					return true;
+				}
+				const command = selected.state === 'paused' ? 'resume' : 'pause';
+				ui.act(async () => ui.api.controlWorker(command, id), result => `sent ${command} to ${result.count} worker(s)`, poll.refresh);
+				return true;
+			}
+			case 'worker-stop':
+				ui.confirm({
+					summary: `Stop ${kind} ${id} on ${host} (pid ${selected.pid}) once its jobs finish?${selected.unit ? ' systemd starts it again.' : ''}`,
+					expected: 'yes',
+					onConfirm: () => ui.act(async () => ui.api.controlWorker('stop', id), result => `sent stop to ${result.count} ${kind}(s)`, poll.refresh),
+				});
+				return true;
+			default:
+				return false;
+		}
+	});
+
+	const hosts = new Set(processes.map(entry => entry.host)).size;
+	const summary = poll.data ? `${plural(processes.length, 'process', 'processes')} on ${plural(hosts, 'host', 'hosts')} · ${plural(foreign.length, 'other BullMQ worker', 'other BullMQ workers')}` : ' ';
+	const now = poll.updatedAt ?? Date.now();
+	return (
+		<Box flexDirection="column">
+			<Box justifyContent="space-between">
+				<Text>{summary}</Text>
+				<PollStatus {...poll} />
+			</Box>
+			<List
+				head={processHead}
+				rows={processes.map(entry => processRow(entry, now))}
+				selected={selection.index}
+				height={listHeight}
+				width={ui.width}
+				numeric={processNumeric}
+				empty="no live workers: start one with `saccos-queue worker`, or from the services view"
+			/>
+			{foreignHeight > 0 ? (
+				<>
+					<Text bold>Other BullMQ workers (not started by saccos-queue):</Text>
+					<List head={foreignHead} rows={foreign.map(foreignRow)} selected={-1} height={foreignHeight} width={ui.width} />
+				</>
+			) : null}
+		</Box>
+	);
 }
