@@ -42,7 +42,12 @@ export function keyName(input: string, key: InkKey): string {
 	if (key.tab) return key.shift ? 'shift-tab' : 'tab';
 	if (key.backspace || key.delete) return 'backspace';
 	if (key.ctrl && input.length === 1) return `ctrl-${input.toLowerCase()}`;
+	// Raw characters (from a chunk of several keys split one by one).
 	if (input === ' ') return 'space';
+	if (input === '\t') return 'tab';
+	if (input === '\r' || input === '\n') return 'enter';
+	if (input === '\u007F' || input === '\b') return 'backspace';
+	if (input.length === 1 && input < ' ') return `ctrl-${String.fromCharCode(input.charCodeAt(0) + 96)}`;
 	return input.length === 1 ? input : '';
 }
 

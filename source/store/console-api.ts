@@ -39,7 +39,7 @@ export type ConsoleApi = {
 	controlWorker(command: ControlCommand, id: string): Promise<ActionResult>;
 	schedules(): Promise<ScheduleStatus[]>;
 	runSchedule(id: string): Promise<ActionResult>;
-	/** Null when no process backend can be opened (the reason is in `servicesError`). */
+	/** Rejects when no process backend can be opened (no systemd and no local supervisor). */
 	services(): Promise<ServiceStatus[]>;
 	serviceAction(action: ServiceAction, name: string): Promise<ActionResult>;
 	/** Lines of a service (or "all"), oldest first; with follow, until the signal aborts. */

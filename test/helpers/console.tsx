@@ -80,6 +80,8 @@ export function fixtureApi(overrides: Partial<ConsoleApi> = {}): ConsoleApi & {c
 export type ConsoleHarness = {
 	/** The last frame, ANSI-stripped. */
 	frame(): string;
+	/** The last frame as written to the terminal (Ink's own styling escapes included): for "no raw hostile bytes" checks. */
+	rawFrame(): string;
 	/** Sends the first key the keymap binds to `action` in `scope` (or a global one). */
 	press(action: ActionId, scope: Scope): Promise<void>;
 	/** Sends a key by name ("down", "enter", "R", "ctrl-c"…). */
@@ -108,6 +110,7 @@ export async function renderConsole(api: ConsoleApi, initial: Route = {view: 'qu
 	await tick();
 	return {
 		frame,
+		rawFrame: () => instance.lastFrame() ?? '',
 		async press(action, scope) {
 			const binding = keymap.find(entry => entry.id === action && entry.scope === scope) ?? keymap.find(entry => entry.id === action && entry.scope === 'global');
 			if (!binding) throw new Error(`no key for ${action} in ${scope}`);

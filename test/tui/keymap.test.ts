@@ -46,6 +46,11 @@ describe('keymap', () => {
 		assert.equal(keyName('', {tab: true, shift: true}), 'shift-tab');
 		assert.equal(keyName('c', {ctrl: true}), 'ctrl-c');
 		assert.equal(keyName(' ', {}), 'space');
+		// Raw characters, as a chunk of several keys is split.
+		assert.equal(keyName('\t', {}), 'tab');
+		assert.equal(keyName('\r', {}), 'enter');
+		assert.equal(keyName('\u0003', {}), 'ctrl-c');
+		assert.equal(keyName('\u0012', {}), 'ctrl-r');
 		assert.equal(keyName('R', {shift: true}), 'R');
 		assert.equal(resolve('R', 'jobs', false)?.id, 'retry-all');
 		assert.equal(resolve('j', 'jobs', false)?.id, 'down');

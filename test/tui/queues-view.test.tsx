@@ -107,8 +107,10 @@ describe('console: shell and queues view', () => {
 	it('a hostile queue name is shown with visible placeholders, never raw escapes', async () => {
 		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'evil\u001b[2J\u009b31m'}])}));
 		await harness.waitFor(text => text.includes('evil'), 'the queue table');
-		const raw = harness.frame();
+		// The bytes Ink wrote, styling included: the name's own escapes must not be among them.
+		const raw = harness.rawFrame();
 		assert.ok(!raw.includes('\u001b[2J') && !raw.includes('\u009b'), `raw escapes in: ${JSON.stringify(raw)}`);
+		assert.match(harness.frame(), /evil␛\[2J/, 'the ESC is shown as a visible placeholder');
 	});
 
 	it('Redis hiccups: the last good table stays, marked STALE', async () => {

@@ -40,6 +40,7 @@ export function LogsView({route}: {route: Extract<Route, {view: 'logs'}>}) {
 	const [filter, setFilter] = useState('');
 	const [anchor, setAnchor] = useState<number | null>(null);
 	const stream = useRef<AbortController | undefined>(undefined);
+	const following = useRef(follow);
 
 	useEffect(() => {
 		const abort = new AbortController();
@@ -91,18 +92,20 @@ export function LogsView({route}: {route: Extract<Route, {view: 'logs'}>}) {
 	const {start, end} = logWindow(shown, anchor, page);
 
 	useActions(action => {
-		const next = logWindow(shown, anchor, page, action);
-		if (next.moved) {
-			setAnchor(next.anchor);
+		// Functional updates: keys that arrive as one chunk run before a render.
+		if (logWindow(shown, anchor, page, action).moved) {
+			setAnchor(current => logWindow(shown, current, page, action).anchor);
 			return true;
 		}
 		switch (action) {
 			case 'follow':
 				if (job) ui.flash('a job\'s lines are a fixed window: nothing to follow', 'error');
-				else if (follow) {
+				else if (following.current) {
+					following.current = false;
 					stream.current?.abort();
 					setFollow(false);
 				} else {
+					following.current = true;
 					setFollow(true);
 					setRun(count => count + 1);
 				}
