@@ -31,6 +31,8 @@ export type ActionId =
 	| 'state-6'
 	| 'state-7'
 	| 'mark'
+	| 'previous-queue'
+	| 'next-queue'
 	| 'retry'
 	| 'retry-all'
 	| 'delete'
@@ -89,6 +91,8 @@ export const keymap: readonly KeyAction[] = [
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'filter this page by id, name or error', scope: 'jobs'},
 	...states.map((state, index): KeyAction => ({id: `state-${index + 1}` as ActionId, keys: [String(index + 1)], label: state, description: `show ${state} jobs`, scope: 'jobs', hidden: true})),
 	{id: 'mark', keys: ['space'], label: 'mark', description: 'mark or unmark the selected job', scope: 'jobs'},
+	{id: 'previous-queue', keys: ['['], label: 'prev queue', description: 'the previous queue', scope: 'jobs', hidden: true},
+	{id: 'next-queue', keys: [']'], label: 'next queue', description: 'the next queue', scope: 'jobs', hidden: true},
 	{id: 'retry', keys: ['r'], label: 'retry', description: 'retry the marked failed jobs, or the selected one', scope: 'jobs', writes: true},
 	{id: 'retry-all', keys: ['R'], label: 'retry all', description: 'retry every failed job of this queue', scope: 'jobs', writes: true, dangerous: true},
 	{id: 'delete', keys: ['D'], label: 'delete', description: 'delete the marked jobs, or the selected one', scope: 'jobs', writes: true, dangerous: true},

@@ -57,13 +57,22 @@ export function matchesJob(job: JobSummary, text: string): boolean {
 	return [job.id, job.name, job.failedReason ?? ''].some(value => value.toLowerCase().includes(needle));
 }
 
-const SHORT: Record<JobState, string> = {waiting: 'wait', active: 'active', delayed: 'delay', prioritized: 'prio', 'waiting-children': 'w-child', completed: 'done', failed: 'failed'};
+const SHORT: Record<JobState, string> = {waiting: 'wait', active: 'active', delayed: 'delayed', prioritized: 'prio', 'waiting-children': 'w-child', completed: 'compl', failed: 'failed'};
 
-/** "1 waiting 12" per state (the key, BullMQ's name, the count); shorter names when the full ones do not fit. */
-export function stateTabs(counts: QueueCounts | undefined, width: number): Array<{state: JobState; text: string}> {
-	const tabs = (short: boolean) => JOB_STATES.map((state, index) => ({state, text: ` ${index + 1} ${short ? SHORT[state] : state}${counts ? ` ${formatCount(counts[state])}` : ''} `}));
-	const full = tabs(false);
-	return full.reduce((sum, tab) => sum + tab.text.length, 0) <= width ? full : tabs(true);
+/**
+ * The state tabs, "1 waiting 12" each (the key, BullMQ's name, the count),
+ * in the first form that fits `width`: full names, then abbreviated ones, then
+ * key and count alone (the selected state keeps its full name).
+ */
+export function stateTabs(counts: QueueCounts | undefined, selected: JobState | undefined, width: number): Array<{state: JobState; text: string}> {
+	const of = (state: JobState) => (counts ? ` ${formatCount(counts[state])}` : '');
+	const forms = [
+		(state: JobState, index: number) => ` ${index + 1} ${state}${of(state)} `,
+		(state: JobState, index: number) => ` ${index + 1} ${SHORT[state]}${of(state)}`,
+		(state: JobState, index: number) => (state === selected ? ` ${index + 1} ${state}${of(state)} ` : ` ${index + 1}:${of(state).trim() || '?'}`),
+	];
+	const tabs = forms.map(form => JOB_STATES.map((state, index) => ({state, text: form(state, index)})));
+	return tabs.find(form => form.reduce((sum, tab) => sum + tab.text.length, 0) <= width) ?? tabs.at(-1)!;
 }
 
 /** "1–23 of 1,234 failed", or "no failed jobs". */

@@ -91,12 +91,14 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 	const scope: Scope = route.view;
 
 	const show = useCallback((text: string, kind: 'info' | 'error' = 'info') => setFlash({text, kind}), []);
+	const memory = useRef(new Map<string, number>()).current;
 	const ui: Ui = useMemo(
 		() => ({
 			api,
 			width: columns,
 			height: Math.max(3, rows - 4),
 			navigate: next => setStack(current => [...current, next]),
+			replace: next => setStack(current => [...current.slice(0, -1), next]),
 			prompt: ({title, initial: value = '', onSubmit}) => setPrompt({title, value, onSubmit}),
 			confirm: ({summary, expected, onConfirm}) =>
 				setPrompt({
@@ -108,6 +110,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 					},
 				}),
 			flash: show,
+			memory,
 			act: (work, describe, after) => {
 				show('working…');
 				work().then(
@@ -119,7 +122,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 				);
 			},
 		}),
-		[api, columns, rows, show, setPrompt],
+		[api, columns, rows, show, setPrompt, memory],
 	);
 
 	useInput((input, key) => {
@@ -204,7 +207,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 						))}
 					</Box>
 					<Box height={ui.height} flexDirection="column" overflow="hidden">
-						{help ? <HelpOverlay scope={scope} readOnly={api.readOnly} /> : <View key={JSON.stringify(route)} route={route} />}
+						{help ? <HelpOverlay scope={scope} readOnly={api.readOnly} /> : <View key={`${stack.length}-${route.view}`} route={route} />}
 					</Box>
 					<Text color={flash?.kind === 'error' ? 'red' : 'green'}>{flash ? sanitizeLine(flash.text) : ' '}</Text>
 					{prompt ? <Prompt state={prompt} /> : <Footer scope={scope} readOnly={api.readOnly} width={columns} />}

@@ -9,7 +9,7 @@ import type {ConsoleApi} from '../store/console-api.js';
 
 export type Route =
 	| {view: 'queues'}
-	| {view: 'jobs'; queue?: string; state?: string}
+	| {view: 'jobs'; queue?: string; state?: string; offset?: number}
 	| {view: 'job'; queue: string; id: string}
 	| {view: 'workers'}
 	| {view: 'schedules'}
@@ -30,11 +30,15 @@ export type Ui = {
 	width: number;
 	height: number;
 	navigate(route: Route): void;
+	/** Records the focused view's own state in its route (without remounting it), so back returns to it. */
+	replace(route: Route): void;
 	/** A one-line text prompt (filters). */
 	prompt(options: {title: string; initial?: string; onSubmit(value: string): void}): void;
 	/** Asks for `expected` to be typed before a dangerous action. */
 	confirm(options: Confirm): void;
 	flash(text: string, kind?: 'info' | 'error'): void;
+	/** What views remember across navigation (the selected row when you come back), by key. */
+	memory: Map<string, number>;
 	/** Runs an action: its outcome (or its error, one line) in the flash line. */
 	act<T>(work: () => Promise<T>, describe: (result: T) => string, after?: () => void): void;
 };

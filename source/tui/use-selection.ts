@@ -3,8 +3,9 @@
  * (up, down, page-up, page-down, top, bottom) and kept inside the list as it
  * grows and shrinks between refreshes.
  */
-import {useReducer} from 'react';
+import {useContext, useEffect, useReducer} from 'react';
 import type {ActionId} from '../keymap/commands.js';
+import {UiContext} from './ui-context.js';
 
 type Move = {type: 'move'; action: ActionId; length: number; page: number} | {type: 'set'; index: number};
 
@@ -31,9 +32,14 @@ function reduce(index: number, move: Move): number {
 
 const MOVES = new Set<ActionId>(['up', 'down', 'page-up', 'page-down', 'top', 'bottom']);
 
-export function useSelection(length: number, page: number): {index: number; move(action: ActionId): boolean; set(index: number): void} {
-	const [raw, dispatch] = useReducer(reduce, 0);
+/** `remember`: a key under which the selection outlives the view (back from a job, the same row is selected). */
+export function useSelection(length: number, page: number, remember?: string): {index: number; move(action: ActionId): boolean; set(index: number): void} {
+	const memory = useContext(UiContext)?.memory;
+	const [raw, dispatch] = useReducer(reduce, (remember && memory?.get(remember)) || 0);
 	const index = Math.max(0, Math.min(raw, length - 1));
+	useEffect(() => {
+		if (remember) memory?.set(remember, raw);
+	}, [memory, remember, raw]);
 	return {
 		index,
 		move(action) {

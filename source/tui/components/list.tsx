@@ -52,7 +52,7 @@ export function List({head, rows, selected, height, width, marked, empty, numeri
 	return (
 		<Box flexDirection="column">
 			<Text bold>{`  ${line(head)}`}</Text>
-			{safeRows.length === 0 ? <Text dimColor>{`  ${empty ?? 'nothing here'}`}</Text> : null}
+			{safeRows.length === 0 ? <Text dimColor>{sanitizeLine(`  ${empty ?? 'nothing here'}`)}</Text> : null}
 			{safeRows.slice(start, start + visible).map((row, offset) => {
 				const index = start + offset;
 				const isSelected = index === selected;

@@ -47,16 +47,22 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		else if (state === undefined) setState((queues.find(candidate => candidate.name === queue)?.counts.failed ?? 0) > 0 ? 'failed' : 'waiting');
 	}, [snapshot.data, queue, state]);
 
-	const [offset, setOffset] = useState(0);
+	const [offset, setOffset] = useState(route.offset ?? 0);
 	const [marks, setMarks] = useState<ReadonlySet<string>>(new Set());
 	const [filter, setFilter] = useState('');
 	const listHeight = Math.max(2, ui.height - 2);
 	const limit = Math.min(1000, listHeight - 1);
 	const poll = usePoll(async () => (queue !== undefined && state !== undefined ? api.jobs(queue, state, limit, offset) : undefined), 2000, JSON.stringify([queue, state, limit, offset]));
-	const page = poll.data;
+	// Right after a switch the poll still holds the previous page for a render: never label it with the new state.
+	const page = poll.data && poll.data.queue === queue && poll.data.state === state && poll.data.offset === offset && poll.data.limit === limit ? poll.data : undefined;
 	const loaded = page?.jobs ?? [];
 	const jobs = filter ? loaded.filter(job => matchesJob(job, filter)) : loaded;
-	const selection = useSelection(jobs.length, limit);
+	const selection = useSelection(jobs.length, limit, `jobs:${queue ?? ''}:${state ?? ''}:${offset}`);
+	// Back from a job (or its logs) returns to this queue, state and page.
+	useEffect(() => {
+		if (queue !== undefined && state !== undefined) ui.replace({view: 'jobs', queue, state, offset});
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, [queue, state, offset]);
 	const selected = jobs[selection.index];
 	const total = page?.total ?? 0;
 
@@ -95,6 +101,17 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		}
 		if (action === 'filter') {
 			ui.prompt({title: 'Filter this page by id, name or error:', initial: filter, onSubmit: setFilter});
+			return true;
+		}
+		if (action === 'previous-queue' || action === 'next-queue') {
+			const names = snapshot.data?.queues.map(candidate => candidate.name) ?? [];
+			if (names.length === 0) return true;
+			const at = Math.max(0, names.indexOf(queue ?? ''));
+			setQueue(names[(at + (action === 'next-queue' ? 1 : names.length - 1)) % names.length]);
+			setState(undefined);
+			setMarks(new Set());
+			setFilter('');
+			turn(0, 0);
 			return true;
 		}
 		if (action.startsWith('state-')) {
@@ -151,13 +168,14 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		filter ? `filter "${filter}": ${jobs.length} of this page (Esc clears)` : '',
 		marks.size > 0 ? `${formatCount(marks.size)} marked (Esc clears)` : '',
 	].filter(Boolean);
+	const empty = !page ? (poll.error ? 'cannot load the jobs' : 'loading…') : filter ? `no job on this page matches "${filter}"` : `no ${page.state} jobs in ${queue}`;
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate-end">
 				<Text bold>{sanitizeLine(queue)}</Text>
 				{info?.paused ? <Text inverse color="yellow"> PAUSED </Text> : null}
 				<Text> </Text>
-				{stateTabs(info?.counts, ui.width - queue.length - 10).map(tab => (
+				{stateTabs(info?.counts, state, ui.width - queue.length - (info?.paused ? 9 : 1)).map(tab => (
 					<Text key={tab.state} {...(tab.state === state ? {inverse: true, bold: true} : {dimColor: true})}>
 						{tab.text}
 					</Text>
@@ -165,9 +183,9 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 			</Text>
 			<Box justifyContent="space-between">
 				<Text wrap="truncate-end">{sanitizeLine(status.join(' · ') || ' ')}</Text>
-				<PollStatus {...poll} />
+				<PollStatus {...(state ? poll : snapshot)} />
 			</Box>
-			<List head={table.head} rows={table.rows} selected={selection.index} height={listHeight} width={ui.width} marked={marked} numeric={table.numeric} empty={filter ? `no job on this page matches "${filter}"` : state ? `no ${state} jobs in ${queue}` : 'loading…'} />
+			<List head={table.head} rows={table.rows} selected={selection.index} height={listHeight} width={ui.width} marked={marked} numeric={table.numeric} empty={sanitizeLine(empty)} />
 		</Box>
 	);
 }

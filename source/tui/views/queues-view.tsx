@@ -25,7 +25,7 @@ export function QueuesView() {
 	const [filter, setFilter] = useState('');
 	const queues = (poll.data?.queues ?? []).filter(queue => queue.name.includes(filter));
 	const listHeight = ui.height - 2;
-	const selection = useSelection(queues.length, listHeight - 1);
+	const selection = useSelection(queues.length, listHeight - 1, 'queues');
 	const selected = queues[selection.index];
 
 	useActions(action => {

@@ -21,7 +21,7 @@ export function SchedulesView() {
 	const poll = usePoll(async () => ui.api.schedules(), 5000, 'schedules');
 	const schedules = poll.data ?? [];
 	const listHeight = ui.height - 1;
-	const selection = useSelection(schedules.length, listHeight - 1);
+	const selection = useSelection(schedules.length, listHeight - 1, 'schedules');
 	const selected = schedules[selection.index];
 
 	useActions(action => {

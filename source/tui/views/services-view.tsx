@@ -26,7 +26,7 @@ export function ServicesView() {
 	const poll = usePoll(async () => ui.api.services(), 2000, 'services');
 	const services = poll.data ?? [];
 	const listHeight = ui.height - 1;
-	const selection = useSelection(services.length, listHeight - 1);
+	const selection = useSelection(services.length, listHeight - 1, 'services');
 	const selected = services[selection.index];
 
 	const run = (action: ServiceAction, name: string) =>

@@ -30,7 +30,7 @@ export function WorkersView() {
 	// The foreign section takes at most a third of the room; the registered processes the rest.
 	const foreignHeight = foreign.length > 0 ? Math.max(2, Math.min(foreign.length + 1, Math.floor((ui.height - 1) / 3))) : 0;
 	const listHeight = Math.max(2, ui.height - 1 - (foreignHeight > 0 ? foreignHeight + 1 : 0));
-	const selection = useSelection(processes.length, listHeight - 1);
+	const selection = useSelection(processes.length, listHeight - 1, 'workers');
 	const selected = processes[selection.index];
 
 	useActions(action => {

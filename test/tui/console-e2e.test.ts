@@ -1,0 +1,144 @@
+/**
+ * The console end to end: the real binary in a real terminal (tmux) against a
+ * private redis-server holding failed jobs another BullMQ application made.
+ * With no command on a terminal, `saccos-queue` opens the console; browsing
+ * writes nothing to Redis (keyspace digest); R on a queue asks for its name,
+ * then moves its failed jobs to waiting and audits it; q quits with exit 0.
+ * With --read-only: the badge, and R changes nothing.
+ */
+import {spawnSync} from 'node:child_process';
+import {randomUUID} from 'node:crypto';
+import {readFileSync, rmSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {after, before, describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import {Redis} from 'ioredis';
+import {binary, cleanEnv, runCli} from '../helpers/cli.js';
+import {makeFailedJobs} from '../helpers/failed-jobs.js';
+import {describeDigestDiff, keyspaceDigest, waitFor} from '../helpers/keyspace.js';
+import {startRedisServer, type RedisServer} from '../helpers/redis-server.js';
+
+const tmuxCheck = spawnSync('tmux', ['-V'], {encoding: 'utf8'});
+const NO_TMUX = tmuxCheck.error || tmuxCheck.status !== 0 ? 'tmux is not installed (Debian/Ubuntu: apt-get install tmux)' : undefined;
+
+/** A tmux server of its own running `saccos-queue …args` in a 160×40 pane. */
+function terminal(args: readonly string[]) {
+	const socket = `saccos-console-${randomUUID().slice(0, 8)}`;
+	const status = path.join(os.tmpdir(), `${socket}.status`);
+	const env = cleanEnv({TERM: 'xterm-256color'});
+	const tmux = (...rest: string[]) => spawnSync('tmux', ['-L', socket, ...rest], {encoding: 'utf8', env});
+	const command = [process.execPath, binary, ...args].map(word => `'${word}'`).join(' ');
+	// The exit status is written to a file: the pane closes with the process.
+	const created = tmux('new-session', '-d', '-x', '160', '-y', '40', '-s', 'console', `${command}; echo $? > '${status}'`);
+	assert.equal(created.status, 0, created.stderr);
+	return {
+		screen: () => tmux('capture-pane', '-p', '-t', 'console').stdout,
+		keys: (...keys: string[]) => assert.equal(tmux('send-keys', '-t', 'console', ...keys).status, 0),
+		type: (text: string) => assert.equal(tmux('send-keys', '-t', 'console', '-l', text).status, 0),
+		/** {code} once the process has exited (an object: exit code 0 is falsy for waitFor). */
+		exited: () => {
+			try {
+				const text = readFileSync(status, 'utf8').trim();
+				return text ? {code: Number(text)} : undefined;
+			} catch {
+				return undefined;
+			}
+		},
+		close: () => {
+			tmux('kill-server');
+			rmSync(status, {force: true});
+			rmSync(path.join(process.env['TMUX_TMPDIR'] || '/tmp', `tmux-${process.getuid!()}`, socket), {force: true});
+		},
+	};
+}
+
+const failedOf = (screen: string, queue: string): number | undefined => {
+	const lines = screen.split('\n');
+	const header = lines.find(line => /^\s*QUEUE\s/.test(line));
+	const row = lines.find(line => new RegExp(`^\\s*▸?\\s*${queue}\\s`).test(line));
+	if (!header || !row) return undefined;
+	const column = header.trim().split(/\s+/).indexOf('FAILED');
+	return Number(row.replace(/^\s*▸/, '').trim().split(/\s+/)[column]);
+};
+
+describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () => {
+	let server: RedisServer;
+	let client: Redis;
+	before(async () => {
+		server = await startRedisServer();
+		client = new Redis(server.url);
+	});
+	after(async () => {
+		client.disconnect();
+		await server.stop();
+	});
+
+	it('saccos-queue with no command opens the console; browsing writes nothing; R + the typed queue name retries and audits; q exits 0', {timeout: 90_000}, async () => {
+		const prefix = `c${randomUUID().slice(0, 6)}`;
+		await makeFailedJobs({url: server.url, prefix, queue: 'emails', count: 5, name: 'email.send'});
+		const term = terminal(['--redis', server.url, '--prefix', prefix]);
+		try {
+			const digest = await keyspaceDigest(client);
+			await waitFor(() => failedOf(term.screen(), 'emails') === 5, 'the emails row with 5 failed jobs', 20_000);
+			// Browse: the jobs of emails (failed), the help, another view, back.
+			term.keys('j', 'j');
+			await waitFor(() => /▸ emails/.test(term.screen()), 'the selection on emails');
+			term.keys('Enter');
+			await waitFor(() => term.screen().includes('core banking timeout'), 'the failed jobs of emails with their reason', 10_000);
+			term.keys('q');
+			await waitFor(() => /▸ emails/.test(term.screen()), 'back on the queues view');
+			term.keys('?');
+			await waitFor(() => term.screen().includes('retry every failed job'), 'the help overlay');
+			term.keys('Escape');
+			const after = await keyspaceDigest(client);
+			assert.equal(after.hash, digest.hash, `browsing the console wrote to Redis:\n${describeDigestDiff(digest.entries, after.entries)}`);
+
+			term.keys('R');
+			await waitFor(() => term.screen().includes('Type "emails" to confirm'), 'the confirmation prompt');
+			term.type('emails');
+			term.keys('Enter');
+			await waitFor(() => term.screen().includes('retried 5 failed jobs of emails'), 'the outcome in the flash line', 10_000);
+			assert.equal(await client.zcard(`${prefix}:emails:failed`), 0);
+			assert.equal(await client.llen(`${prefix}:emails:wait`), 5);
+			const audit = await client.xrevrange(`${prefix}:saccos-queue:audit`, '+', '-', 'COUNT', 5);
+			const fields = audit.map(([, values]) => Object.fromEntries(values.reduce<string[][]>((pairs, value, index) => (index % 2 === 0 ? [...pairs, [value]] : (pairs.at(-1)!.push(value), pairs)), [])));
+			assert.ok(fields.some(record => record['action'] === 'retry-all' && record['queue'] === 'emails' && record['count'] === '5'), `no audit record of the retry: ${JSON.stringify(fields)}`);
+
+			term.keys('q');
+			assert.equal((await waitFor(() => term.exited(), 'the console to exit after q', 15_000)).code, 0);
+		} finally {
+			term.close();
+		}
+	});
+
+	it('--read-only: the READ-ONLY badge; R changes nothing and says why', {timeout: 60_000}, async () => {
+		const prefix = `r${randomUUID().slice(0, 6)}`;
+		await makeFailedJobs({url: server.url, prefix, queue: 'emails', count: 3, name: 'email.send'});
+		const term = terminal(['--redis', server.url, '--prefix', prefix, '--read-only']);
+		try {
+			const digest = await keyspaceDigest(client);
+			await waitFor(() => failedOf(term.screen(), 'emails') === 3, 'the emails row with 3 failed jobs', 20_000);
+			assert.match(term.screen(), /READ-ONLY/);
+			term.keys('j', 'j', 'R');
+			await waitFor(() => term.screen().includes('read-only: "retry all" is off'), 'the read-only note');
+			const after = await keyspaceDigest(client);
+			assert.equal(after.hash, digest.hash, describeDigestDiff(digest.entries, after.entries));
+			term.keys('C-c');
+			assert.equal((await waitFor(() => term.exited(), 'the console to exit on Ctrl-C', 15_000)).code, 0);
+		} finally {
+			term.close();
+		}
+	});
+});
+
+describe('console without a terminal', () => {
+	it('`console` with stdin/stdout not a terminal exits 2 with a one-line error and a hint', async () => {
+		const result = await runCli(['console', '--redis', 'redis://127.0.0.1:1']);
+		assert.equal(result.code, 2, result.stderr);
+		assert.match(result.stderr, /the console needs a terminal/);
+		assert.match(result.stderr, /status --json/);
+		assert.equal(result.stderr.trim().split('\n').length, 2, result.stderr);
+	});
+});
+
