@@ -11,8 +11,8 @@
  * action (views see action ids from the keymap, never raw keys); what it
  * leaves, the app handles (help, back, quit, Tab).
  */
-import {Box, Text, useApp, useInput, useStdout} from 'ink';
-import {useCallback, useEffect, useMemo, useRef, useState} from 'react';
+import {Box, Text, useApp, useInput} from 'ink';
+import {useCallback, useMemo, useRef, useState} from 'react';
 import {sanitizeLine} from '../data/sanitize.js';
 import type {Scope} from '../keymap/commands.js';
 import {keyName, resolve} from '../keymap/dispatch.js';
@@ -20,58 +20,15 @@ import type {ConsoleApi} from '../store/console-api.js';
 import {Footer} from './components/footer.js';
 import {HelpOverlay} from './components/help-overlay.js';
 import {editPrompt, Prompt, type PromptState} from './components/prompt.js';
+import {Header} from './components/header.js';
 import {HandlerContext, UiContext, type ActionHandler, type Route, type Ui} from './ui-context.js';
-import {JobView} from './views/job-view.js';
-import {JobsView} from './views/jobs-view.js';
-import {LogsView} from './views/logs-view.js';
-import {QueuesView} from './views/queues-view.js';
-import {SchedulesView} from './views/schedules-view.js';
-import {ServicesView} from './views/services-view.js';
-import {WorkersView} from './views/workers-view.js';
-
-const TABS = ['queues', 'jobs', 'workers', 'schedules', 'services', 'logs'] as const;
-type Tab = (typeof TABS)[number];
-
-const tabOf = (route: Route): Tab => (route.view === 'job' ? 'jobs' : route.view);
+import {useTerminalSize} from './use-terminal-size.js';
+import {TABS, tabOf, View} from './views/view.js';
 
 /** Keys that move or refresh: the view gets them first, though they are global. */
 const FORWARDED = new Set(['up', 'down', 'page-up', 'page-down', 'top', 'bottom', 'refresh', 'cancel', 'back']);
 
 type Flash = {text: string; kind: 'info' | 'error'};
-
-function useTerminalSize(): {columns: number; rows: number} {
-	const {stdout} = useStdout();
-	const read = () => ({columns: stdout.columns || 100, rows: stdout.rows || 30});
-	const [size, setSize] = useState(read);
-	useEffect(() => {
-		const onResize = () => setSize(read());
-		stdout.on('resize', onResize);
-		return () => {
-			stdout.off('resize', onResize);
-		};
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [stdout]);
-	return size;
-}
-
-function View({route}: {route: Route}) {
-	switch (route.view) {
-		case 'queues':
-			return <QueuesView />;
-		case 'jobs':
-			return <JobsView route={route} />;
-		case 'job':
-			return <JobView route={route} />;
-		case 'workers':
-			return <WorkersView />;
-		case 'schedules':
-			return <SchedulesView />;
-		case 'services':
-			return <ServicesView />;
-		case 'logs':
-			return <LogsView route={route} />;
-	}
-}
 
 export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial?: Route}) {
 	const {exit} = useApp();
@@ -190,22 +147,11 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 		}
 	}
 
-	const current = tabOf(route);
 	return (
 		<UiContext.Provider value={ui}>
 			<HandlerContext.Provider value={handler}>
 				<Box flexDirection="column" width={columns}>
-					<Box>
-						<Text bold color="cyan">saccos-queue </Text>
-						<Text>{sanitizeLine(api.where)} </Text>
-						{api.readOnly ? <Text inverse color="yellow"> READ-ONLY </Text> : null}
-						<Text> </Text>
-						{TABS.map((tab, index) => (
-							<Text key={tab} {...(tab === current ? {bold: true, underline: true} : {dimColor: true})}>
-								{`${index > 0 ? ' │ ' : ''}${tab}`}
-							</Text>
-						))}
-					</Box>
+					<Header where={api.where} readOnly={api.readOnly} tabs={TABS} current={tabOf(route)} />
 					<Box height={ui.height} flexDirection="column" overflow="hidden">
 						{help ? <HelpOverlay scope={scope} readOnly={api.readOnly} /> : <View key={`${stack.length}-${route.view}`} route={route} />}
 					</Box>

@@ -67,7 +67,7 @@ describe('console: jobs view and job detail', () => {
 		harness = await renderConsole(api, {view: 'jobs', queue: 'emails'});
 		const frame = await harness.waitFor(text => text.includes('SMTP 421 for job 3'), 'the failed jobs');
 		assert.match(frame, /ID\s+NAME\s+ATTEMPTS\s+FAILED\s+REASON/);
-		assert.match(frame, /▸ 1\s+send-1\s+3\s+40s ago\s+SMTP 421 for job 1/);
+		assert.match(frame, /▸ 1\s+send-1\s+3\s+4\ds ago\s+SMTP 421 for job 1/);
 		assert.match(frame, /1–3 of 3 failed/);
 		assert.match(frame, /7 failed 3/);
 		assert.deepEqual(callsOf(api, 'jobs')[0]?.slice(0, 2), ['emails', 'failed']);

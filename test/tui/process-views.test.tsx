@@ -109,7 +109,7 @@ describe('console: workers, schedules, services and logs views', () => {
 		const api = fixtureApi({services: async () => [service('worker@high'), service('scheduler', {kind: 'scheduler', state: 'failed', pid: null})], serviceAction: async action => ({...ok(`services-${action}`), services: ['worker@high: running']}), logs});
 		harness = await renderConsole(api, {view: 'services'});
 		const frame = await harness.waitFor(text => text.includes('scheduler'), 'the services table');
-		assert.match(frame, /▸ worker@high\s+saccos-queue-worker@high\.service\s+running\s+4242\s+1m 00s ago\s+1\s+47\.7 MB\s+yes\s+systemd/);
+		assert.match(frame, /▸ worker@high\s+saccos-queue-worker@high\.service\s+running\s+4242\s+1m 0\d+s ago\s+1\s+47\.7 MB\s+yes\s+systemd/);
 		await harness.press('restart-service', 'services');
 		await harness.waitFor(text => text.includes('Restart worker@high?') && text.includes('Type "yes"'), 'the confirmation');
 		await harness.type('yes');

@@ -1,0 +1,33 @@
+/** The views, by route: the app mounts the one on top of its stack. */
+import type {Route} from '../ui-context.js';
+import {JobView} from './job-view.js';
+import {JobsView} from './jobs-view.js';
+import {LogsView} from './logs-view.js';
+import {QueuesView} from './queues-view.js';
+import {SchedulesView} from './schedules-view.js';
+import {ServicesView} from './services-view.js';
+import {WorkersView} from './workers-view.js';
+
+export const TABS = ['queues', 'jobs', 'workers', 'schedules', 'services', 'logs'] as const;
+export type Tab = (typeof TABS)[number];
+
+export const tabOf = (route: Route): Tab => (route.view === 'job' ? 'jobs' : route.view);
+
+export function View({route}: {route: Route}) {
+	switch (route.view) {
+		case 'queues':
+			return <QueuesView />;
+		case 'jobs':
+			return <JobsView route={route} />;
+		case 'job':
+			return <JobView route={route} />;
+		case 'workers':
+			return <WorkersView />;
+		case 'schedules':
+			return <SchedulesView />;
+		case 'services':
+			return <ServicesView />;
+		case 'logs':
+			return <LogsView route={route} />;
+	}
+}
