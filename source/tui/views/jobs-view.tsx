@@ -18,7 +18,8 @@ import {Box, Text} from 'ink';
 import {useEffect, useState} from 'react';
 import {sanitizeLine} from '../../data/sanitize.js';
 import {JOB_STATES, type JobState} from '../../data/types.js';
-import {formatCount, jobTable, matchesJob, pageInfo, removeOutcome, retryOutcome, stateTabs} from '../../present/job-rows.js';
+import {formatCount, jobTable, matchesJob, pageInfo, removeOutcome, retryOutcome} from '../../present/job-rows.js';
+import {JobsHeader} from '../components/jobs-header.js';
 import {List} from '../components/list.js';
 import {PollStatus} from '../components/poll-status.js';
 import {useActions, useUi, type Route} from '../ui-context.js';
@@ -171,20 +172,7 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 	const empty = !page ? (poll.error ? 'cannot load the jobs' : 'loading…') : filter ? `no job on this page matches "${filter}"` : `no ${page.state} jobs in ${queue}`;
 	return (
 		<Box flexDirection="column">
-			<Text wrap="truncate-end">
-				<Text bold>{sanitizeLine(queue)}</Text>
-				{info?.paused ? <Text inverse color="yellow"> PAUSED </Text> : null}
-				<Text> </Text>
-				{stateTabs(info?.counts, state, ui.width - queue.length - (info?.paused ? 9 : 1)).map(tab => (
-					<Text key={tab.state} {...(tab.state === state ? {inverse: true, bold: true} : {dimColor: true})}>
-						{tab.text}
-					</Text>
-				))}
-			</Text>
-			<Box justifyContent="space-between">
-				<Text wrap="truncate-end">{sanitizeLine(status.join(' · ') || ' ')}</Text>
-				<PollStatus {...(state ? poll : snapshot)} />
-			</Box>
+			<JobsHeader queue={queue} info={info} state={state} width={ui.width} status={status.join(' · ')} poll={state ? poll : snapshot} />
 			<List head={table.head} rows={table.rows} selected={selection.index} height={listHeight} width={ui.width} marked={marked} numeric={table.numeric} empty={sanitizeLine(empty)} />
 		</Box>
 	);
