@@ -12,3 +12,6 @@ const code = await main(process.argv.slice(2));
 // Exit once stdout has taken everything: a cron job must never hang on a
 // leftover timer, and a piped --json document must arrive whole.
 process.stdout.write('', () => process.exit(code));
+// …and exit anyway if stdout never drains (a reader that stopped reading): a worker's
+// stop must stay bounded, under systemd's TimeoutStopSec.
+setTimeout(() => process.exit(code), 3000);

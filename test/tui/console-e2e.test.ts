@@ -91,6 +91,8 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 			term.keys('?');
 			await waitFor(() => term.screen().includes('retry every failed job'), 'the help overlay');
 			term.keys('Escape');
+			// Wait for the help to close: an Esc followed at once by R reads as Alt-R on a terminal.
+			await waitFor(() => !term.screen().includes('retry every failed job') && /▸ emails/.test(term.screen()), 'the help to close');
 			const after = await keyspaceDigest(client);
 			assert.equal(after.hash, digest.hash, `browsing the console wrote to Redis:\n${describeDigestDiff(digest.entries, after.entries)}`);
 
