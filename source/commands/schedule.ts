@@ -4,11 +4,11 @@
  */
 import {expectArgs, type CommandSpec, type Context} from '../command.js';
 import {dispatchJob} from '../data/actions.js';
-import {listSchedules, type ScheduleStatus} from '../data/schedules.js';
+import {listSchedules} from '../data/schedules.js';
 import {UserError} from '../errors.js';
 import {printJson} from '../output/json.js';
 import {renderTable} from '../output/table.js';
-import {formatRelative, formatTime} from '../present/format.js';
+import {scheduleHead, scheduleRow} from '../present/process-rows.js';
 import {dryRunOf, guardWrite, report, writeOptions} from './act.js';
 
 export const spec: CommandSpec = {
@@ -19,11 +19,6 @@ export const spec: CommandSpec = {
 	writes: true,
 	options: {...writeOptions},
 };
-
-function lastRun(status: ScheduleStatus, zone: string): string {
-	if (!status.lastRun) return '-';
-	return `${formatTime(status.lastRun.time, zone)} ${status.lastRun.state}`;
-}
 
 async function list(context: Context): Promise<number> {
 	const connection = await context.connect();
@@ -36,19 +31,7 @@ async function list(context: Context): Promise<number> {
 		context.out('No schedules configured.');
 		return 0;
 	}
-	context.out(renderTable(
-		['SCHEDULE', 'QUEUE', 'CRON', 'TIME ZONE', 'NEXT RUN', 'LAST RUN', 'MISSED (24h)', 'IN REDIS'],
-		schedules.map(status => [
-			status.id,
-			status.queue,
-			status.cron ?? '(no longer configured)',
-			status.timezone,
-			status.nextRun === null ? '-' : `${formatTime(status.nextRun, status.timezone)} (${formatRelative(status.nextRun)})`,
-			lastRun(status, status.timezone),
-			status.missed.length,
-			status.inRedis ? 'yes' : 'NO: is the scheduler running?',
-		]),
-	));
+	context.out(renderTable(scheduleHead, schedules.map(status => scheduleRow(status))));
 	return 0;
 }
 

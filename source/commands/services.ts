@@ -6,7 +6,7 @@ import type {CommandSpec, Context} from '../command.js';
 import {UserError} from '../errors.js';
 import {printJson} from '../output/json.js';
 import {renderTable} from '../output/table.js';
-import {formatBytes, formatRelative} from '../present/format.js';
+import {serviceHead, serviceRow} from '../present/process-rows.js';
 import type {ServiceStatus} from '../process/services.js';
 import {guardWrite, report, writeOptions} from './act.js';
 import {childArgsOf} from './supervise.js';
@@ -21,19 +21,7 @@ export const spec: CommandSpec = {
 };
 
 function table(statuses: ServiceStatus[]): string {
-	return renderTable(
-		['SERVICE', 'UNIT', 'STATE', 'PID', 'SINCE', 'RESTARTS', 'MEMORY', 'ENABLED'],
-		statuses.map(status => [
-			status.name,
-			status.unit,
-			status.state,
-			status.pid ?? '-',
-			status.since === null ? '-' : formatRelative(status.since),
-			status.restarts,
-			status.memory === null ? '-' : formatBytes(status.memory),
-			status.enabled === null ? '-' : status.enabled ? 'yes' : 'no',
-		]),
-	);
+	return renderTable(serviceHead, statuses.map(status => serviceRow(status)));
 }
 
 export async function run(context: Context): Promise<number> {

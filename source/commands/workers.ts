@@ -9,7 +9,7 @@ import {listWorkers, sendControl, type ControlCommand} from '../data/workers.js'
 import {UserError} from '../errors.js';
 import {printJson} from '../output/json.js';
 import {renderTable} from '../output/table.js';
-import {formatBytes, formatRelative} from '../present/format.js';
+import {foreignHead, foreignRow, processHead, processRow} from '../present/process-rows.js';
 import {dryRunOf, guardWrite, report, writeOptions} from './act.js';
 
 export const spec: CommandSpec = {
@@ -34,13 +34,10 @@ async function list(context: Context): Promise<number> {
 		return 0;
 	}
 	if (processes.length > 0) {
-		context.out(renderTable(
-			['ID', 'KIND', 'HOST', 'PID', 'STATE', 'QUEUES', 'RUNNING', 'DONE', 'FAILED', 'RSS', 'UP', 'UNIT'],
-			processes.map(entry => [entry.id, entry.kind, entry.host, entry.pid, entry.state, entry.queues.join(',') || '-', entry.current.join(' ') || '-', entry.processed, entry.failed, formatBytes(entry.rss), formatRelative(entry.started).replace(/ ago$/, ''), entry.unit ?? '-']),
-		));
+		context.out(renderTable(processHead, processes.map(entry => processRow(entry))));
 	}
 	if (foreign.length > 0) {
-		context.out(`\nOther BullMQ workers (not started by saccos-queue):\n${renderTable(['QUEUE', 'CONNECTION', 'ADDRESS', 'IDLE'], foreign.map(entry => [entry.queue, entry.name, entry.addr, `${entry.idle}s`]))}`);
+		context.out(`\nOther BullMQ workers (not started by saccos-queue):\n${renderTable(foreignHead, foreign.map(foreignRow))}`);
 	}
 	return 0;
 }

@@ -12,7 +12,7 @@ import {formatBytes, formatRelative, formatTime} from './format.js';
 
 const age = (since: number, now: number): string => (since > 0 ? formatDuration(Math.max(0, now - since)) : '-');
 
-export const processHead = ['ID', 'KIND', 'HOST', 'PID', 'STATE', 'QUEUES', 'RUNNING', 'PROCESSED', 'FAILED', 'RSS', 'UP', 'BEAT', 'CURRENT'];
+export const processHead = ['ID', 'KIND', 'HOST', 'PID', 'STATE', 'QUEUES', 'RUNNING', 'PROCESSED', 'FAILED', 'RSS', 'UP', 'BEAT', 'CURRENT', 'UNIT'];
 /** Right-aligned columns of processHead. */
 export const processNumeric = new Set([3, 6, 7, 8, 9]);
 
@@ -30,6 +30,7 @@ export const processRow = (entry: RegisteredProcess, now = Date.now()): string[]
 	age(entry.started, now),
 	entry.heartbeat > 0 ? `${Math.max(0, Math.round((now - entry.heartbeat) / 1000))}s ago` : '-',
 	entry.current.join(' ') || '-',
+	entry.unit ?? '-',
 ];
 
 export const foreignHead = ['QUEUE', 'CONNECTION', 'ADDRESS', 'CONNECTED', 'IDLE'];
