@@ -50,10 +50,27 @@ function demoConfig(url: string, dir: string): object {
 	};
 }
 
+/** After a hang-up: the terminal is gone, so output goes nowhere instead of failing. */
+function muteTerminal(): void {
+	for (const stream of [process.stdout, process.stderr]) {
+		stream.on('error', () => {});
+		stream.write = ((_chunk: unknown, encoding?: unknown, callback?: unknown) => {
+			const done = typeof encoding === 'function' ? encoding : callback;
+			if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+			return true;
+		}) as typeof stream.write;
+	}
+	process.stdin.on('error', () => {});
+}
+
 export async function run(context: Context): Promise<number> {
 	const duration = context.flags['duration'] === undefined ? undefined : numberFlag(context.flags, 'duration', 60, 1, 86_400);
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'saccos-queue-demo-'));
 	const cleanups: Array<() => Promise<void>> = [async () => rmSync(dir, {recursive: true, force: true})];
+	// A hang-up (the SSH session dropped) must not kill the demo before it has stopped
+	// what it started: absorbed until the clean-up is done (each branch reacts to it).
+	const absorbHangUp = () => {};
+	process.on('SIGHUP', absorbHangUp);
 	const cleanup = async () => {
 		for (const step of cleanups.reverse()) await step().catch(() => undefined);
 	};
@@ -101,12 +118,20 @@ export async function run(context: Context): Promise<number> {
 			const [{createConsoleApi}, {openConsole}, {openController}] = await Promise.all([import('../store/console-api.js'), import('../tui/open.js'), import('../process/controller.js')]);
 			const ended = new AbortController();
 			const end = () => ended.abort();
+			// SIGHUP: the terminal went away (an SSH session dropped). Writing to it now fails
+			// (EIO), which must not cut the clean-up short: stop drawing, then stop everything.
+			const hangUp = () => {
+				muteTerminal();
+				end();
+			};
 			process.once('SIGTERM', end);
+			process.once('SIGHUP', hangUp);
 			if (duration !== undefined) setTimeout(end, duration * 1000).unref();
 			try {
 				await openConsole(createConsoleApi({connection, config, openController: async () => openController(config, ['--config', file])}), {view: 'queues'}, ended.signal);
 			} finally {
 				process.off('SIGTERM', end);
+				process.off('SIGHUP', hangUp);
 			}
 			context.note('demo: stopping workers, scheduler and Redis…');
 			return 0;
@@ -114,6 +139,7 @@ export async function run(context: Context): Promise<number> {
 		const quit = new Promise<void>(resolve => {
 			process.once('SIGINT', () => resolve());
 			process.once('SIGTERM', () => resolve());
+			process.once('SIGHUP', () => resolve());
 			if (duration !== undefined) setTimeout(resolve, duration * 1000).unref();
 			if (interactive && process.stdin.isTTY) {
 				process.stdin.setRawMode(true);
@@ -157,5 +183,6 @@ export async function run(context: Context): Promise<number> {
 		return 0;
 	} finally {
 		await cleanup();
+		process.off('SIGHUP', absorbHangUp);
 	}
 }

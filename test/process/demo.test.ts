@@ -154,6 +154,36 @@ describe('demo', {concurrency: true}, () => {
 		}
 	});
 
+	it('the terminal goes away (tmux killed: SIGHUP, as when an SSH session drops): nothing is left either', {skip: NO_TMUX ?? NO_REDIS, timeout: 90_000}, async () => {
+		const tmp = fresh('hup');
+		const socket = `saccos-demo-${randomUUID().slice(0, 8)}`;
+		const env = cleanEnv({TMPDIR: tmp, TERM: 'xterm-256color'});
+		const tmuxCmd = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], {encoding: 'utf8', env});
+		try {
+			assert.equal(tmuxCmd('new-session', '-d', '-x', '200', '-y', '50', '-s', 'demo', `exec '${process.execPath}' '${binary}' demo`).status, 0);
+			const panePid = Number(tmuxCmd('list-panes', '-t', 'demo', '-F', '#{pane_pid}').stdout.trim());
+			started.add(panePid);
+			const screen = await waitFor(() => {
+				const text = tmuxCmd('capture-pane', '-p', '-t', 'demo').stdout;
+				return completed(text).size === 4 ? text : undefined;
+			}, 'the console over the four seed queues', 40_000);
+			const port = Number(/Redis redis:\/\/127\.0\.0\.1:(\d+)/.exec(screen)?.[1]);
+			const children = await waitFor(() => {
+				const below = descendants(panePid);
+				return below.filter(isRedis).length === 1 && below.filter(isSaccos).length >= 5 ? below : undefined;
+			}, 'the demo\'s redis-server and its five services');
+			for (const proc of children) started.add(proc.pid);
+			tmuxCmd('kill-server');
+			await waitFor(() => !alive(panePid), 'the demo to exit after the hang-up', 30_000);
+			await waitFor(() => children.every(proc => !alive(proc.pid)), 'its redis-server and services to stop', 30_000);
+			assert.deepEqual(leftovers(tmp, port), [], `left behind:\n${describeProcs(leftovers(tmp, port))}`);
+			assert.deepEqual(readdirSync(tmp).filter(name => name.startsWith('saccos-queue-demo-')), [], 'the temp dir was removed');
+		} finally {
+			tmuxCmd('kill-server');
+			rmSync(path.join(process.env['TMUX_TMPDIR'] || '/tmp', `tmux-${process.getuid!()}`, socket), {force: true});
+		}
+	});
+
 	type PipeRun = {stdout: string; stderr: string; code: number | null; signal: NodeJS.Signals | null; children: Proc[]; tmp: string};
 	let pipeRun: Promise<PipeRun> | undefined;
 	/** One `demo --duration 5` with pipes for stdout/stderr, shared by the tests below. */
