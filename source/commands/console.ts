@@ -10,15 +10,15 @@ import {childArgsOf} from './supervise.js';
 export const spec: CommandSpec = {
 	name: 'console',
 	summary: 'The interactive console: queues, jobs, workers, schedules, services and logs, live.',
-	usage: ['saccos-queue [--redis URL] [--read-only]', 'console [--view queues|jobs|workers|schedules|services|logs]'],
+	usage: ['saccos-queue [--redis URL] [--read-only]', 'console [--view queues|jobs|workers|schedules|services|logs|events] [--queue Q]'],
 	replaces: 'watch -n 5 "php artisan queue:monitor …", watch "ps aux | grep artisan"',
 	options: {
-		view: {type: 'string', value: 'VIEW', description: 'the view to open first (default queues)'},
+		view: {type: 'string', value: 'VIEW', description: 'the view to open first: queues (default), jobs, workers, schedules, services, logs, events'},
 		queue: {type: 'string', value: 'Q', description: 'with --view jobs: the queue to open'},
 	},
 };
 
-const VIEWS = ['queues', 'jobs', 'workers', 'schedules', 'services', 'logs'] as const;
+const VIEWS = ['queues', 'jobs', 'workers', 'schedules', 'services', 'logs', 'events'] as const;
 
 export async function run(context: Context): Promise<number> {
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {

@@ -8,7 +8,7 @@ import {knownQueues, resolveQueues} from '../data/queues.js';
 import {sanitizeLine} from '../data/sanitize.js';
 import {printJsonLine} from '../output/json.js';
 import {cyan, dim, green, red, yellow} from '../output/color.js';
-import {formatTime} from '../present/format.js';
+import {eventParts, eventTone} from '../present/event-rows.js';
 
 export const spec: CommandSpec = {
 	name: 'events',
@@ -19,20 +19,11 @@ export const spec: CommandSpec = {
 	},
 };
 
-const colour = (event: string): ((text: string) => string) => {
-	if (event === 'failed' || event === 'stalled' || event === 'retries-exhausted') return red;
-	if (event === 'completed') return green;
-	if (event === 'delayed' || event === 'paused') return yellow;
-	return cyan;
-};
+const colours = {bad: red, good: green, wait: yellow, other: cyan};
 
 function line(event: QueueEvent, timeZone: string): string {
-	const details = Object.entries(event.fields)
-		.filter(([key]) => key !== 'prev')
-		.map(([key, value]) => `${key}=${value.length > 120 ? `${value.slice(0, 119)}…` : value}`)
-		.join(' ');
-	const time = formatTime(event.time, timeZone).slice(11);
-	return `${dim(time)} ${sanitizeLine(event.queue).padEnd(14)} ${colour(event.event)(sanitizeLine(event.event).padEnd(10))} ${event.jobId === null ? '' : `job ${sanitizeLine(event.jobId)} `}${sanitizeLine(details)}`;
+	const parts = eventParts(event, timeZone);
+	return `${dim(parts.time)} ${sanitizeLine(parts.queue).padEnd(14)} ${colours[eventTone(event.event)](sanitizeLine(parts.event).padEnd(10))} ${parts.job ? `${sanitizeLine(parts.job)} ` : ''}${sanitizeLine(parts.details)}`;
 }
 
 export async function run(context: Context): Promise<number> {

@@ -35,7 +35,7 @@ export async function followEvents(
 	connection: Connection,
 	queues: readonly string[],
 	onEvent: (event: QueueEvent) => void,
-	options: {signal: AbortSignal; blockMs?: number; count?: number},
+	options: {signal: AbortSignal; blockMs?: number; count?: number; onReady?: () => void},
 ): Promise<void> {
 	const keys = queues.map(queue => queueKey(connection.prefix, queue, 'events'));
 	const last = new Map<string, string>();
@@ -51,6 +51,8 @@ export async function followEvents(
 		throw toUserError(error, connection.where);
 	}
 	const queueOf = new Map(keys.map((key, index) => [key, queues[index]!]));
+	// From here on nothing is missed: what was added before is behind the positions just read.
+	options.onReady?.();
 	const stop = () => connection.client.disconnect();
 	options.signal.addEventListener('abort', stop, {once: true});
 	try {

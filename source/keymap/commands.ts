@@ -5,7 +5,7 @@
  * never raw keys. Read-only mode simply never binds an action that writes.
  */
 
-export type Scope = 'global' | 'queues' | 'jobs' | 'job' | 'workers' | 'schedules' | 'services' | 'logs';
+export type Scope = 'global' | 'queues' | 'jobs' | 'job' | 'workers' | 'schedules' | 'services' | 'logs' | 'events';
 
 export type ActionId =
 	| 'help'
@@ -71,7 +71,7 @@ export const keymap: readonly KeyAction[] = [
 	{id: 'back', keys: ['q'], label: 'back/quit', description: 'back to the previous view; quit at the top', scope: 'global'},
 	{id: 'quit', keys: ['ctrl-c'], label: 'quit', description: 'quit at once', scope: 'global', hidden: true},
 	{id: 'cancel', keys: ['escape'], label: 'cancel', description: 'close a prompt, clear a filter or the marks', scope: 'global', hidden: true},
-	{id: 'next-view', keys: ['tab'], label: 'next view', description: 'next view (queues, jobs, workers, schedules, services, logs)', scope: 'global'},
+	{id: 'next-view', keys: ['tab'], label: 'next view', description: 'next view (queues, jobs, workers, schedules, services, logs, events)', scope: 'global'},
 	{id: 'previous-view', keys: ['shift-tab'], label: 'prev view', description: 'previous view', scope: 'global', hidden: true},
 	{id: 'up', keys: ['k', 'up'], label: 'up', description: 'move up', scope: 'global', hidden: true},
 	{id: 'down', keys: ['j', 'down'], label: 'down', description: 'move down', scope: 'global', hidden: true},
@@ -116,4 +116,7 @@ export const keymap: readonly KeyAction[] = [
 
 	{id: 'follow', keys: ['f'], label: 'follow', description: 'follow new lines (on/off)', scope: 'logs'},
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'show only lines containing a text', scope: 'logs'},
+
+	{id: 'follow', keys: ['f'], label: 'pause/follow', description: 'stop or resume following new events', scope: 'events'},
+	{id: 'filter', keys: ['/'], label: 'filter', description: 'show only events containing a text (queue, event, job, reason…)', scope: 'events'},
 ];

@@ -9,6 +9,7 @@ import type {Config} from '../config.js';
 import {cleanJobs, dispatchJob, removeJobs, retryAllFailed, retryJobs, setPaused, type ActionResult} from '../data/actions.js';
 import {appendAudit} from '../data/audit.js';
 import type {Connection} from '../data/connection.js';
+import {followEvents, type QueueEvent} from '../data/events.js';
 import {getJob, getJobPage} from '../data/jobs.js';
 import {knownQueues} from '../data/queues.js';
 import {listSchedules, type ScheduleStatus} from '../data/schedules.js';
@@ -46,6 +47,8 @@ export type ConsoleApi = {
 	logs(name: string, options: {lines?: number; follow?: boolean; signal?: AbortSignal}, onLine: (line: LogLine) => void): Promise<void>;
 	/** The worker lines around one job (as `logs --job`). */
 	jobLogs(queue: string, id: string, onLine: (line: LogLine) => void): Promise<void>;
+	/** Live events of every known queue (BullMQ's, and our workers' and scheduler's) until `signal` aborts; one blocking connection of its own. */
+	events(onEvent: (event: QueueEvent) => void, signal: AbortSignal, onReady?: () => void): Promise<void>;
 };
 
 export type ConsoleDeps = {
@@ -120,6 +123,15 @@ export function createConsoleApi({connection, config, openController}: ConsoleDe
 				return {queue: null, action: `services-${action}`, count: statuses.length, dryRun: false, services: statuses.map(status => `${status.name}: ${status.state}`)};
 			}),
 		logs: async (name, options, onLine) => (await processes()).logs(name, options, onLine),
+		events: async (onEvent, signal, onReady) => {
+			const queueNames = await known();
+			const blocking = await connection.duplicate('blocking');
+			try {
+				await followEvents(blocking, queueNames, onEvent, {signal, ...(onReady ? {onReady} : {})});
+			} finally {
+				await blocking.close();
+			}
+		},
 		jobLogs: async (queue, id, onLine) => {
 			const job = await getJob(connection, queue, id);
 			const window = jobLogWindow({...job, queue, id});

@@ -14,7 +14,8 @@ export type Route =
 	| {view: 'workers'}
 	| {view: 'schedules'}
 	| {view: 'services'}
-	| {view: 'logs'; service?: string; job?: {queue: string; id: string}};
+	| {view: 'logs'; service?: string; job?: {queue: string; id: string}}
+	| {view: 'events'};
 
 export type Confirm = {
 	/** What will happen, one line. */

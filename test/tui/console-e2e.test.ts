@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
+import {Queue} from 'bullmq';
 import {Redis} from 'ioredis';
 import {binary, cleanEnv, runCli} from '../helpers/cli.js';
 import {makeFailedJobs} from '../helpers/failed-jobs.js';
@@ -111,6 +112,23 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 			assert.equal((await waitFor(() => term.exited(), 'the console to exit after q', 15_000)).code, 0);
 		} finally {
 			term.close();
+		}
+	});
+
+	it('console --view events shows a job another application adds, as it happens', {timeout: 60_000}, async () => {
+		const prefix = `e${randomUUID().slice(0, 6)}`;
+		const queue = new Queue('emails', {connection: client, prefix});
+		await queue.waitUntilReady();
+		const term = terminal(['console', '--view', 'events', '--redis', server.url, '--prefix', prefix]);
+		try {
+			await waitFor(() => term.screen().includes('waiting for events'), 'the events view', 20_000);
+			const job = await queue.add('email.send', {to: 'member@example.com'});
+			await waitFor(() => new RegExp(`emails\\s+added\\s+job ${job.id!}`).test(term.screen()), 'the added event on screen', 10_000);
+			term.keys('q');
+			assert.equal((await waitFor(() => term.exited(), 'the console to exit after q', 15_000)).code, 0);
+		} finally {
+			term.close();
+			await queue.close();
 		}
 	});
 

@@ -1,5 +1,6 @@
 /** The views, by route: the app mounts the one on top of its stack. */
 import type {Route} from '../ui-context.js';
+import {EventsView} from './events-view.js';
 import {JobView} from './job-view.js';
 import {JobsView} from './jobs-view.js';
 import {LogsView} from './logs-view.js';
@@ -8,7 +9,7 @@ import {SchedulesView} from './schedules-view.js';
 import {ServicesView} from './services-view.js';
 import {WorkersView} from './workers-view.js';
 
-export const TABS = ['queues', 'jobs', 'workers', 'schedules', 'services', 'logs'] as const;
+export const TABS = ['queues', 'jobs', 'workers', 'schedules', 'services', 'logs', 'events'] as const;
 export type Tab = (typeof TABS)[number];
 
 export const tabOf = (route: Route): Tab => (route.view === 'job' ? 'jobs' : route.view);
@@ -29,5 +30,7 @@ export function View({route}: {route: Route}) {
 			return <ServicesView />;
 		case 'logs':
 			return <LogsView route={route} />;
+		case 'events':
+			return <EventsView />;
 	}
 }
