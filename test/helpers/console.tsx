@@ -63,6 +63,7 @@ export function fixtureApi(overrides: Partial<ConsoleApi> = {}): ConsoleApi & {c
 		serviceAction: unexpected('serviceAction'),
 		logs: unexpected('logs'),
 		jobLogs: unexpected('jobLogs'),
+		events: unexpected('events'),
 		...overrides,
 	};
 	const recorded = {calls} as ConsoleApi & {calls: Call[]};

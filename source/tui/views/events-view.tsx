@@ -12,15 +12,15 @@
  * last 1,000. Every field is untrusted and passes the sanitizer.
  */
 import {Box, Text} from 'ink';
-import {useEffect, useState} from 'react';
+import {useState} from 'react';
 import {sanitizeLine} from '../../data/sanitize.js';
 import type {QueueEvent} from '../../data/events.js';
 import {eventParts, eventTone} from '../../present/event-rows.js';
-import {logWindow} from '../../present/process-rows.js';
 import {useActions, useUi} from '../ui-context.js';
+import {useScrollback} from '../use-scrollback.js';
+import {useStream} from '../use-stream.js';
 
 export const KEEP_EVENTS = 1000;
-const FLUSH_MS = 40;
 const TONES = {bad: 'red', good: 'green', wait: 'yellow', other: 'cyan'} as const;
 
 type Entry = {seq: number; time: string; queue: string; event: string; tone: keyof typeof TONES; rest: string; search: string};
@@ -33,87 +33,38 @@ function toEntry(event: QueueEvent, seq: number, zone: string): Entry {
 
 export function EventsView() {
 	const ui = useUi();
-	const [entries, setEntries] = useState<Entry[]>([]);
 	const [following, setFollowing] = useState(true);
-	const [error, setError] = useState<string | undefined>(undefined);
-	/** The stream has read where every queue's events stand: from now on nothing is missed. */
-	const [live, setLive] = useState(false);
-	const [run, setRun] = useState(0);
-	const [filter, setFilter] = useState('');
-	const [anchor, setAnchor] = useState<number | null>(null);
-
-	useEffect(() => {
-		if (!following) return undefined;
-		const abort = new AbortController();
+	const [restart, setRestart] = useState(0);
+	const {entries, outcome} = useStream<Entry>((add, signal, ready) => {
 		let seq = Date.now();
-		let pending: Entry[] = [];
-		let timer: NodeJS.Timeout | undefined;
-		// Events come one call each: draw them in batches, not a frame per event.
-		const flush = () => {
-			clearTimeout(timer);
-			timer = undefined;
-			const batch = pending;
-			pending = [];
-			if (batch.length > 0) setEntries(previous => [...previous, ...batch].slice(-KEEP_EVENTS));
-		};
-		setError(undefined);
-		setLive(false);
-		ui.api.events(event => {
-			if (abort.signal.aborted) return;
-			pending.push(toEntry(event, seq++, ui.api.timezone));
-			if (pending.length > KEEP_EVENTS) pending = pending.slice(-KEEP_EVENTS);
-			timer ??= setTimeout(flush, FLUSH_MS);
-		}, abort.signal, () => {
-			if (!abort.signal.aborted) setLive(true);
-		}).catch((failure: unknown) => {
-			if (!abort.signal.aborted) setError(failure instanceof Error ? failure.message : String(failure));
-		});
-		return () => {
-			abort.abort();
-			clearTimeout(timer);
-		};
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [following, run]);
-
-	const needle = filter.toLowerCase();
-	const shown = needle ? entries.filter(entry => entry.search.includes(needle)) : entries;
-	const page = Math.max(1, ui.height - 1);
-	const {start, end} = logWindow(shown, anchor, page);
+		return ui.api.events(event => add(toEntry(event, seq++, ui.api.timezone)), signal, ready);
+	}, {keep: KEEP_EVENTS, active: following, restart, clearOnStart: false});
+	const view = useScrollback(entries, Math.max(1, ui.height - 1), ui, 'Show events containing:');
 
 	useActions(action => {
-		if (logWindow(shown, anchor, page, action).moved) {
-			setAnchor(current => logWindow(shown, current, page, action).anchor);
+		if (view.handle(action)) return true;
+		if (action === 'follow') {
+			setFollowing(current => !current);
 			return true;
 		}
-		switch (action) {
-			case 'follow':
-				setFollowing(current => !current);
-				return true;
-			case 'filter':
-				ui.prompt({title: 'Show events containing:', initial: filter, onSubmit: setFilter});
-				return true;
-			case 'cancel':
-				if (!filter) return false;
-				setFilter('');
-				return true;
-			case 'refresh':
-				setRun(count => count + 1);
-				return true;
-			default:
-				return false;
+		if (action === 'refresh') {
+			setRestart(count => count + 1);
+			return true;
 		}
+		return false;
 	});
 
-	const facts = ['events of every known queue', following ? (live ? 'following (f pauses)' : 'connecting…') : 'paused (f follows)', `${entries.length.toLocaleString('en-US')} event(s)`];
-	if (filter) facts.push(`filter "${filter}": ${shown.length} (Esc clears)`);
-	if (anchor !== null) facts.push('scrolled back (G: newest)');
+	const live = following && outcome.state === 'live';
+	const facts = ['events of every known queue', following ? (live || outcome.state === 'failed' ? 'following (f pauses)' : 'connecting…') : 'paused (f follows)', `${entries.length.toLocaleString('en-US')} event(s)`];
+	if (view.filter) facts.push(`filter "${view.filter}": ${view.shown.length} (Esc clears)`);
+	if (view.scrolled) facts.push('scrolled back (G: newest)');
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate-end">
 				<Text bold>{sanitizeLine(facts.join(' · '))}</Text>
-				{error ? <Text color="red">{`  ${sanitizeLine(error)} (^R retries)`}</Text> : entries.length === 0 && following && live ? <Text dimColor>  waiting for events…</Text> : null}
+				{following && outcome.state === 'failed' ? <Text color="red">{`  ${sanitizeLine(outcome.error)} (^R retries)`}</Text> : entries.length === 0 && live ? <Text dimColor>  waiting for events…</Text> : null}
 			</Text>
-			{shown.slice(start, end).map(entry => (
+			{view.shown.slice(view.start, view.end).map(entry => (
 				<Text key={entry.seq} wrap="truncate-end">
 					<Text dimColor>{`${entry.time} `}</Text>
 					<Text>{`${entry.queue.padEnd(14)} `}</Text>

@@ -11,114 +11,54 @@
  * untrusted and passes the sanitizer.
  */
 import {Box, Text} from 'ink';
-import {useEffect, useRef, useState} from 'react';
+import {useState} from 'react';
 import {sanitizeLine} from '../../data/sanitize.js';
-import {formatLogLine, logLineText, logWindow, type LogEntry as Entry} from '../../present/process-rows.js';
+import {formatLogLine, logLineText, type LogEntry as Entry} from '../../present/process-rows.js';
 import type {LogLine} from '../../process/logs.js';
 import {useActions, useUi, type Route} from '../ui-context.js';
+import {useScrollback} from '../use-scrollback.js';
+import {useStream} from '../use-stream.js';
 
 export const KEEP_LINES = 2000;
 const FIRST_LINES = 200;
-const FLUSH_MS = 40;
 const LEVEL_COLORS: Record<string, string> = {WARN: 'yellow', ERROR: 'red', FATAL: 'red'};
-
-type Outcome = {state: 'reading'} | {state: 'done'} | {state: 'failed'; error: string};
 
 function toEntry(line: LogLine, seq: number, zone: string): Entry {
 	const parts = formatLogLine(line, zone);
 	return {seq, time: sanitizeLine(parts.time), service: sanitizeLine(parts.service), level: parts.level === null ? null : sanitizeLine(parts.level), body: sanitizeLine(parts.body), search: `${logLineText(parts)}\n${line.text}`.toLowerCase()};
 }
 
+/** follow: tail and follow; paused: the stream stopped, its lines kept; once: the tail read once (^R while paused, a job's window). */
+type Mode = 'follow' | 'paused' | 'once';
+
 export function LogsView({route}: {route: Extract<Route, {view: 'logs'}>}) {
 	const ui = useUi();
 	const {job} = route;
 	const name = route.service ?? 'all';
-	const [entries, setEntries] = useState<Entry[]>([]);
-	const [outcome, setOutcome] = useState<Outcome>({state: 'reading'});
-	const [follow, setFollow] = useState(!job);
-	const [run, setRun] = useState(0);
-	const [filter, setFilter] = useState('');
-	const [anchor, setAnchor] = useState<number | null>(null);
-	const stream = useRef<AbortController | undefined>(undefined);
-	const following = useRef(follow);
-
-	useEffect(() => {
-		const abort = new AbortController();
-		stream.current = abort;
+	const [mode, setMode] = useState<Mode>(job ? 'once' : 'follow');
+	const [restart, setRestart] = useState(0);
+	const {entries, outcome} = useStream<Entry>((add, signal, ready) => {
 		let seq = 0;
-		let pending: Entry[] = [];
-		let timer: NodeJS.Timeout | undefined;
-		// Lines arrive one call each: render them in batches, not one frame per line.
-		const flush = () => {
-			clearTimeout(timer);
-			timer = undefined;
-			const batch = pending;
-			pending = [];
-			if (batch.length > 0) setEntries(previous => [...previous, ...batch].slice(-KEEP_LINES));
-		};
-		const onLine = (line: LogLine) => {
-			if (abort.signal.aborted) return;
-			pending.push(toEntry(line, seq++, ui.api.timezone));
-			if (pending.length > 2 * KEEP_LINES) pending = pending.slice(-KEEP_LINES);
-			timer ??= setTimeout(flush, FLUSH_MS);
-		};
-		setEntries([]);
-		setAnchor(null);
-		setOutcome({state: 'reading'});
-		const work = job ? ui.api.jobLogs(job.queue, job.id, onLine) : ui.api.logs(name, {lines: FIRST_LINES, follow, signal: abort.signal}, onLine);
-		work.then(
-			() => {
-				if (abort.signal.aborted) return;
-				flush();
-				setOutcome({state: 'done'});
-			},
-			(error: unknown) => {
-				if (abort.signal.aborted) return;
-				flush();
-				setOutcome({state: 'failed', error: error instanceof Error ? error.message : String(error)});
-			},
-		);
-		return () => {
-			abort.abort();
-			clearTimeout(timer);
-		};
-		// A run starts on mount, on refresh and when follow is turned back on; `follow` is read as it is then.
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [run]);
-
-	const needle = filter.toLowerCase();
-	const shown = needle ? entries.filter(entry => entry.search.includes(needle)) : entries;
-	const page = Math.max(1, ui.height - 1);
-	const {start, end} = logWindow(shown, anchor, page);
+		const onLine = (line: LogLine) => add(toEntry(line, seq++, ui.api.timezone));
+		ready();
+		return job ? ui.api.jobLogs(job.queue, job.id, onLine) : ui.api.logs(name, {lines: FIRST_LINES, follow: mode === 'follow', signal}, onLine);
+	}, {keep: KEEP_LINES, active: mode !== 'paused', restart, clearOnStart: true});
+	const view = useScrollback(entries, Math.max(1, ui.height - 1), ui, 'Show lines containing:');
 
 	useActions(action => {
-		// Functional updates: keys that arrive as one chunk run before a render.
-		if (logWindow(shown, anchor, page, action).moved) {
-			setAnchor(current => logWindow(shown, current, page, action).anchor);
-			return true;
-		}
+		if (view.handle(action)) return true;
 		switch (action) {
 			case 'follow':
 				if (job) ui.flash('a job\'s lines are a fixed window: nothing to follow', 'error');
-				else if (following.current) {
-					following.current = false;
-					stream.current?.abort();
-					setFollow(false);
-				} else {
-					following.current = true;
-					setFollow(true);
-					setRun(count => count + 1);
+				else if (mode === 'follow') setMode('paused');
+				else {
+					setMode('follow');
+					setRestart(count => count + 1);
 				}
 				return true;
-			case 'filter':
-				ui.prompt({title: 'Show lines containing:', initial: filter, onSubmit: setFilter});
-				return true;
-			case 'cancel':
-				if (!filter) return false;
-				setFilter('');
-				return true;
 			case 'refresh':
-				setRun(count => count + 1);
+				if (mode === 'paused') setMode('once');
+				setRestart(count => count + 1);
 				return true;
 			default:
 				return false;
@@ -126,12 +66,13 @@ export function LogsView({route}: {route: Extract<Route, {view: 'logs'}>}) {
 	});
 
 	const what = job ? `worker lines of job ${job.queue}/${job.id}` : `log of ${name}`;
-	const facts = [what, ...(job ? [] : [`follow ${follow ? 'on' : 'off'}`]), `${entries.length.toLocaleString('en-US')} line(s)`];
-	if (filter) facts.push(`filter "${filter}": ${shown.length} (Esc clears)`);
-	if (anchor !== null) facts.push('scrolled back (G: newest)');
+	const facts = [what, ...(job ? [] : [`follow ${mode === 'follow' ? 'on' : 'off'}`]), `${entries.length.toLocaleString('en-US')} line(s)`];
+	if (view.filter) facts.push(`filter "${view.filter}": ${view.shown.length} (Esc clears)`);
+	if (view.scrolled) facts.push('scrolled back (G: newest)');
+	const reading = outcome.state === 'connecting' || outcome.state === 'live';
 	const note =
 		outcome.state === 'failed' ? outcome.error
-		: outcome.state === 'reading' && entries.length === 0 ? 'reading…'
+		: reading && mode !== 'paused' && entries.length === 0 ? 'reading…'
 		: outcome.state === 'done' && entries.length === 0 ? (job ? 'no worker lines for this job in its run window' : 'the log is empty')
 		: '';
 	return (
@@ -140,7 +81,7 @@ export function LogsView({route}: {route: Extract<Route, {view: 'logs'}>}) {
 				<Text bold>{sanitizeLine(facts.join(' · '))}</Text>
 				<Text color={outcome.state === 'failed' ? 'red' : undefined} dimColor={outcome.state !== 'failed'}>{note ? `  ${sanitizeLine(note)}` : ''}</Text>
 			</Text>
-			{shown.slice(start, end).map(entry => (
+			{view.shown.slice(view.start, view.end).map(entry => (
 				<Text key={entry.seq} wrap="truncate-end">
 					<Text dimColor>{`${entry.time} ${entry.service} `}</Text>
 					{entry.level ? <Text color={LEVEL_COLORS[entry.level]}>{`${entry.level} `}</Text> : null}
