@@ -86,7 +86,9 @@ const NO_TMUX = tmux.error || tmux.status !== 0 ? 'tmux is not installed (Debian
 const redisCheck = spawnSync('redis-server', ['--version'], {encoding: 'utf8'});
 const NO_REDIS = redisCheck.error ? 'redis-server is not installed (the demo starts its own)' : undefined;
 
-describe('demo', {concurrency: true}, () => {
+// One test at a time: each demo is a redis-server and five Node processes, and
+// three at once on 2 cores starved the other test file running beside them.
+describe('demo', {concurrency: false}, () => {
 	const scratch: string[] = [];
 	const started = new Set<number>();
 	const fresh = (label: string) => {

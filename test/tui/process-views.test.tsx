@@ -178,8 +178,7 @@ describe('console: workers, schedules, services and logs views', () => {
 		streams[0]!.onLine(line('a later line', 'scheduler'));
 		await harness.waitFor(text => text.includes('a later line') && text.includes('2 line(s)'), 'the followed line');
 		await harness.press('follow', 'logs');
-		await harness.waitFor(text => text.includes('follow off'), 'follow off');
-		assert.equal(streams[0]!.signal?.aborted, true);
+		await harness.waitFor(text => text.includes('follow off') && streams[0]!.signal?.aborted === true, 'follow off, the stream stopped');
 		await harness.press('follow', 'logs');
 		await harness.waitFor(text => text.includes('follow on') && streams.length === 2, 'follow on again, a second stream');
 		assert.equal(streams[1]!.signal?.aborted, false);
