@@ -75,7 +75,7 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 		await server.stop();
 	});
 
-	it('saccos-queue with no command opens the console; browsing writes nothing; R + the typed queue name retries and audits; q exits 0', {timeout: 90_000}, async () => {
+	it('saccos-queue with no command opens the console; browsing every view writes nothing; R + the typed queue name retries and audits; q exits 0', {timeout: 90_000}, async () => {
 		const prefix = `c${randomUUID().slice(0, 6)}`;
 		await makeFailedJobs({url: server.url, prefix, queue: 'emails', count: 5, name: 'email.send'});
 		const term = terminal(['--redis', server.url, '--prefix', prefix]);
@@ -94,6 +94,12 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 			term.keys('Escape');
 			// Wait for the help to close: an Esc followed at once by R reads as Alt-R on a terminal.
 			await waitFor(() => !term.screen().includes('retry every failed job') && /▸ emails/.test(term.screen()), 'the help to close');
+			// Every other view once (each footer names its own keys), and back to the queues.
+			for (const footer of ['Space mark', 'x stop', 't run now', 'S restart', 'f follow', 'f pause/follow', 'R retry all']) {
+				term.keys('Tab');
+				await waitFor(() => term.screen().includes(footer), `the view whose footer has "${footer}"`, 10_000);
+			}
+			await waitFor(() => /▸ emails/.test(term.screen()), 'the queues view, emails still selected');
 			const after = await keyspaceDigest(client);
 			assert.equal(after.hash, digest.hash, `browsing the console wrote to Redis:\n${describeDigestDiff(digest.entries, after.entries)}`);
 
