@@ -80,6 +80,18 @@ describe('console: shell and queues view', () => {
 		assert.equal(api.calls.filter(call => call.method !== 'snapshot').length, 0);
 	});
 
+	it('on an 80-column terminal: whole queue names, the less needed columns left out, the READ-ONLY badge kept', async () => {
+		const api = fixtureApi({readOnly: true, where: 'redis://redis-primary.saccos.internal.example:6379/0', snapshot: async () => snapshotOf([{name: 'notifications', failed: 2, waiting: 5}, {name: 'high'}])});
+		harness = await renderConsole(api, {view: 'queues'}, {columns: 80, rows: 24});
+		const frame = await harness.waitFor(text => text.includes('notifications'), 'the queue table');
+		const lines = frame.split('\n');
+		assert.ok(lines.every(line => line.length <= 80), `a line wider than the terminal:\n${frame}`);
+		assert.match(lines[0]!, /^saccos-queue\s+READ-ONLY/);
+		assert.match(frame, /QUEUE\s+STATE\s+WAITING\s+ACTIVE\s+DELAYED\s+FAILED/);
+		assert.doesNotMatch(frame, /W-CHILDREN|PRIORITIZED/);
+		assert.match(frame, /▸ notifications\s+active\s+5/);
+	});
+
 	it('? lists the keys of the view from the keymap; Esc closes it', async () => {
 		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'high'}])}));
 		await harness.waitFor(text => text.includes('high'), 'the queue table');

@@ -24,13 +24,28 @@ export type ListProps = {
 	empty?: string;
 	/** Right-aligned columns (counts). */
 	numeric?: ReadonlySet<number>;
+	/** Columns to leave out, in this order, while the table is wider than the terminal. */
+	drop?: readonly number[];
 };
 
 const clip = (text: string, width: number): string => (text.length <= width ? text : width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`);
 
+const natural = (head: readonly string[], rows: ReadonlyArray<readonly string[]>, column: number): number => Math.min(60, Math.max(head[column]!.length, ...rows.map(row => (row[column] ?? '').length)));
+
+/** The columns to show: all of them, or without the `drop` ones (in order) until the table fits. */
+export function visibleColumns(head: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number, drop: readonly number[] = []): number[] {
+	const shown = head.map((_, column) => column);
+	const total = () => shown.reduce((sum, column) => sum + natural(head, rows, column), 0) + 2 + (shown.length - 1) * 2;
+	for (const column of drop) {
+		if (total() <= width) break;
+		shown.splice(shown.indexOf(column), 1);
+	}
+	return shown;
+}
+
 /** Column widths: the widest cell each, the widest column shrunk until the row fits. */
 export function columnWidths(head: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number): number[] {
-	const widths = head.map((title, column) => Math.min(60, Math.max(title.length, ...rows.map(row => (row[column] ?? '').length))));
+	const widths = head.map((_, column) => natural(head, rows, column));
 	const room = width - 2 - (widths.length - 1) * 2;
 	while (widths.reduce((sum, value) => sum + value, 0) > room) {
 		const widest = widths.indexOf(Math.max(...widths));
@@ -43,12 +58,16 @@ export function columnWidths(head: readonly string[], rows: ReadonlyArray<readon
 /** The first row to show so that `selected` is visible. */
 export const windowStart = (selected: number, visible: number, total: number): number => Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
 
-export function List({head, rows, selected, height, width, marked, empty, numeric}: ListProps) {
-	const safeRows = rows.map(row => row.map(cell => sanitizeLine(cell)));
+export function List({head: allHead, rows, selected, height, width, marked, empty, numeric: allNumeric, drop}: ListProps) {
+	const allRows = rows.map(row => row.map(cell => sanitizeLine(cell)));
+	const columns = visibleColumns(allHead, allRows, width, drop);
+	const head = columns.map(column => allHead[column]!);
+	const safeRows = allRows.map(row => columns.map(column => row[column] ?? ''));
+	const numeric = new Set(columns.flatMap((column, index) => (allNumeric?.has(column) ? [index] : [])));
 	const widths = columnWidths(head, safeRows, width);
 	const visible = Math.max(1, height - 1);
 	const start = windowStart(selected, visible, safeRows.length);
-	const line = (cells: readonly string[]) => cells.map((cell, column) => (numeric?.has(column) ? clip(cell, widths[column]!).padStart(widths[column]!) : clip(cell, widths[column]!).padEnd(widths[column]!))).join('  ');
+	const line = (cells: readonly string[]) => cells.map((cell, column) => (numeric.has(column) ? clip(cell, widths[column]!).padStart(widths[column]!) : clip(cell, widths[column]!).padEnd(widths[column]!))).join('  ');
 	return (
 		<Box flexDirection="column">
 			<Text bold>{`  ${line(head)}`}</Text>

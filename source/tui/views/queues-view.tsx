@@ -18,6 +18,8 @@ import {usePoll} from '../use-poll.js';
 import {useSelection} from '../use-selection.js';
 
 const NUMERIC = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+/** On a narrow terminal: W-CHILDREN, PRIORITIZED, THRESHOLD, COMPLETED, WORKERS go first, in that order. */
+const DROP = [6, 5, 11, 7, 9];
 
 export function QueuesView() {
 	const ui = useUi();
@@ -74,10 +76,14 @@ export function QueuesView() {
 	return (
 		<Box flexDirection="column">
 			<Box justifyContent="space-between">
-				<Text>{poll.data ? redisLine(poll.data) : ' '}</Text>
-				<PollStatus {...poll} extra={filter ? `filter "${filter}" (Esc clears)` : ''} />
+				<Box flexShrink={1}>
+					<Text wrap="truncate-end">{poll.data ? redisLine(poll.data) : ' '}</Text>
+				</Box>
+				<Box flexShrink={0} marginLeft={1}>
+					<PollStatus {...poll} extra={filter ? `filter "${filter}" (Esc clears)` : ''} />
+				</Box>
 			</Box>
-			<List head={queueHead} rows={rows} selected={selection.index} height={listHeight} width={ui.width} numeric={NUMERIC} empty={filter ? `no queue matches "${filter}"` : 'no queues yet'} />
+			<List head={queueHead} rows={rows} selected={selection.index} height={listHeight} width={ui.width} numeric={NUMERIC} drop={DROP} empty={filter ? `no queue matches "${filter}"` : 'no queues yet'} />
 		</Box>
 	);
 }
