@@ -13,6 +13,8 @@ import {formatBytes, formatRelative, formatTime} from './format.js';
 const age = (since: number, now: number): string => (since > 0 ? formatDuration(Math.max(0, now - since)) : '-');
 
 export const processHead = ['ID', 'KIND', 'HOST', 'PID', 'STATE', 'QUEUES', 'RUNNING', 'PROCESSED', 'FAILED', 'RSS', 'UP', 'BEAT', 'CURRENT', 'UNIT'];
+/** What a narrow terminal leaves out first, in order: UNIT, BEAT, KIND, UP, CURRENT, RSS. */
+export const processDrop = [13, 11, 1, 10, 12, 9];
 /** Right-aligned columns of processHead. */
 export const processNumeric = new Set([3, 6, 7, 8, 9]);
 
@@ -38,6 +40,8 @@ export const foreignHead = ['QUEUE', 'CONNECTION', 'ADDRESS', 'CONNECTED', 'IDLE
 export const foreignRow = (worker: ForeignWorker): string[] => [worker.queue, worker.name, worker.addr, formatDuration(worker.age * 1000), `${worker.idle}s`];
 
 export const scheduleHead = ['SCHEDULE', 'QUEUE', 'CRON', 'TIME ZONE', 'NEXT RUN', 'LAST RUN', 'MISSED (24h)', 'IN REDIS'];
+/** Left out first on a narrow terminal: TIME ZONE, CRON. */
+export const scheduleDrop = [3, 2];
 export const scheduleNumeric = new Set([6]);
 
 export const scheduleRow = (status: ScheduleStatus, now = Date.now()): string[] => [
@@ -52,6 +56,8 @@ export const scheduleRow = (status: ScheduleStatus, now = Date.now()): string[] 
 ];
 
 export const serviceHead = ['SERVICE', 'UNIT', 'STATE', 'PID', 'SINCE', 'RESTARTS', 'MEMORY', 'ENABLED', 'BACKEND'];
+/** Left out first on a narrow terminal: BACKEND, UNIT, ENABLED. */
+export const serviceDrop = [8, 1, 7];
 export const serviceNumeric = new Set([3, 5, 6]);
 
 export const serviceRow = (status: ServiceStatus, now = Date.now()): string[] => [

@@ -9,7 +9,7 @@
  * what the schedule does anyway).
  */
 import {Box, Text} from 'ink';
-import {scheduleHead, scheduleNumeric, scheduleRow} from '../../present/process-rows.js';
+import {scheduleDrop, scheduleHead, scheduleNumeric, scheduleRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
 import {PollStatus} from '../components/poll-status.js';
 import {useActions, useUi} from '../ui-context.js';
@@ -58,6 +58,7 @@ export function SchedulesView() {
 				height={listHeight}
 				width={ui.width}
 				numeric={scheduleNumeric}
+				drop={scheduleDrop}
 				empty="no schedules configured"
 			/>
 		</Box>

@@ -12,7 +12,7 @@
  */
 import {Box, Text} from 'ink';
 import type {ServiceAction} from '../../store/console-api.js';
-import {serviceHead, serviceNumeric, serviceRow} from '../../present/process-rows.js';
+import {serviceDrop, serviceHead, serviceNumeric, serviceRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
 import {PollStatus} from '../components/poll-status.js';
 import {useActions, useUi} from '../ui-context.js';
@@ -78,6 +78,7 @@ export function ServicesView() {
 				height={listHeight}
 				width={ui.width}
 				numeric={serviceNumeric}
+				drop={serviceDrop}
 				empty={unavailable ? 'no services to show until a process backend answers (retrying)' : 'no saccos-queue services are installed: `saccos-queue systemd install`'}
 			/>
 		</Box>

@@ -13,7 +13,7 @@
  * go through Redis, so any host's worker can be reached.
  */
 import {Box, Text} from 'ink';
-import {foreignHead, foreignRow, processHead, processNumeric, processRow} from '../../present/process-rows.js';
+import {foreignHead, foreignRow, processDrop, processHead, processNumeric, processRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
 import {PollStatus} from '../components/poll-status.js';
 import {useActions, useUi} from '../ui-context.js';
@@ -79,6 +79,7 @@ export function WorkersView() {
 				height={listHeight}
 				width={ui.width}
 				numeric={processNumeric}
+				drop={processDrop}
 				empty="no live workers: start one with `saccos-queue worker`, or from the services view"
 			/>
 			{foreignHeight > 0 ? (
