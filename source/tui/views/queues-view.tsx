@@ -8,11 +8,11 @@
  * Enter opens the queue's jobs; p pauses/resumes; R and F (typed queue name
  * first) retry or delete every failed job.
  */
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
 import {useState} from 'react';
 import {queueHead, queueRow, redisLine} from '../../present/queue-rows.js';
 import {List} from '../components/list.js';
-import {PollStatus} from '../components/poll-status.js';
+import {StatusLine} from '../components/status-line.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {useSelection} from '../use-selection.js';
@@ -75,14 +75,7 @@ export function QueuesView() {
 	const rows = queues.map(queue => queueRow(queue).map(cell => String(cell)));
 	return (
 		<Box flexDirection="column">
-			<Box justifyContent="space-between">
-				<Box flexShrink={1}>
-					<Text wrap="truncate-end">{poll.data ? redisLine(poll.data) : ' '}</Text>
-				</Box>
-				<Box flexShrink={0} marginLeft={1}>
-					<PollStatus {...poll} extra={filter ? `filter "${filter}" (Esc clears)` : ''} />
-				</Box>
-			</Box>
+			<StatusLine text={poll.data ? redisLine(poll.data) : ''} poll={poll} extra={filter ? `filter "${filter}" (Esc clears)` : ''} />
 			<List head={queueHead} rows={rows} selected={selection.index} height={listHeight} width={ui.width} numeric={NUMERIC} drop={DROP} empty={filter ? `no queue matches "${filter}"` : 'no queues yet'} />
 		</Box>
 	);

@@ -8,10 +8,10 @@
  * t enqueues one run of the selected schedule now (no confirmation: it is
  * what the schedule does anyway).
  */
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
 import {scheduleDrop, scheduleHead, scheduleNumeric, scheduleRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
-import {PollStatus} from '../components/poll-status.js';
+import {StatusLine} from '../components/status-line.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {useSelection} from '../use-selection.js';
@@ -47,10 +47,7 @@ export function SchedulesView() {
 		: ' ';
 	return (
 		<Box flexDirection="column">
-			<Box justifyContent="space-between">
-				<Text color={missed > 0 || absent > 0 ? 'yellow' : undefined}>{summary}</Text>
-				<PollStatus {...poll} />
-			</Box>
+			<StatusLine text={summary} poll={poll} {...(missed > 0 || absent > 0 ? {color: 'yellow'} : {})} />
 			<List
 				head={scheduleHead}
 				rows={schedules.map(status => scheduleRow(status, poll.updatedAt ?? Date.now()))}

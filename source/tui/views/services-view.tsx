@@ -10,11 +10,11 @@
  * l or Enter opens its log. With no process backend (no systemd and no local
  * supervisor) the reason is shown and the poll keeps trying.
  */
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
 import type {ServiceAction} from '../../store/console-api.js';
 import {serviceDrop, serviceHead, serviceNumeric, serviceRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
-import {PollStatus} from '../components/poll-status.js';
+import {StatusLine} from '../components/status-line.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {useSelection} from '../use-selection.js';
@@ -67,10 +67,7 @@ export function ServicesView() {
 	const unavailable = poll.error !== undefined && poll.data === undefined;
 	return (
 		<Box flexDirection="column">
-			<Box justifyContent="space-between">
-				<Text>{summary}</Text>
-				<PollStatus {...poll} />
-			</Box>
+			<StatusLine text={summary} poll={poll} />
 			<List
 				head={serviceHead}
 				rows={services.map(status => serviceRow(status, poll.updatedAt ?? Date.now()))}

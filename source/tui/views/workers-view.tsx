@@ -15,7 +15,7 @@
 import {Box, Text} from 'ink';
 import {foreignHead, foreignRow, processDrop, processHead, processNumeric, processRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
-import {PollStatus} from '../components/poll-status.js';
+import {StatusLine} from '../components/status-line.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {useSelection} from '../use-selection.js';
@@ -68,10 +68,7 @@ export function WorkersView() {
 	const now = poll.updatedAt ?? Date.now();
 	return (
 		<Box flexDirection="column">
-			<Box justifyContent="space-between">
-				<Text>{summary}</Text>
-				<PollStatus {...poll} />
-			</Box>
+			<StatusLine text={summary} poll={poll} />
 			<List
 				head={processHead}
 				rows={processes.map(entry => processRow(entry, now))}
