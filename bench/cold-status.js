@@ -21,13 +21,15 @@
  *                             [--unrelated 50000] [--control-runs 8] [--no-control]
  *                             [--limit 1.5] [--growth-limit 1.10] [--out FILE]
  */
-import {spawn, execFileSync} from 'node:child_process';
-import {existsSync, readdirSync, statSync, writeFileSync} from 'node:fs';
+import {writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {parseArgs} from 'node:util';
-import {live, cleanupNow, installCleanup, tempDir, startRedis, stopRedis} from './lib/private-redis.js';
+import {installCleanup, tempDir, startRedis, stopRedis} from './lib/private-redis.js';
+import {
+	parseOptions, childEnv, runProcess, summarize, calibrate, commandDelta, breakdown, usedMemory,
+	fmt, verdict, table, machineLine, gitDescribe, missingBuild, staleBuild, runMain,
+} from './lib/common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -42,54 +44,19 @@ const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children
 // ---------------------------------------------------------------------------
 // Options
 
-let options;
-try {
-	({values: options} = parseArgs({
-		options: {
-			runs: {type: 'string', default: '30'},
-			warmup: {type: 'string', default: '3'},
-			jobs: {type: 'string', default: '200000'},
-			unrelated: {type: 'string', default: '50000'},
-			batch: {type: 'string', default: '5000'},
-			'control-runs': {type: 'string', default: '8'},
-			'no-control': {type: 'boolean', default: false},
-			limit: {type: 'string', default: '1.5'},
-			'growth-limit': {type: 'string', default: '1.10'},
-			out: {type: 'string'},
-			help: {type: 'boolean', short: 'h', default: false},
-		},
-		strict: true,
-	}));
-} catch (error) {
-	process.stderr.write(`cold-status: ${error.message}\n`);
-	process.exit(2);
-}
-if (options.help) {
-	process.stdout.write(`${readHeader()}\n`);
-	process.exit(0);
-}
-
-function readHeader() {
-	return 'usage: node bench/cold-status.js [--runs 30] [--warmup 3] [--jobs 200000] [--unrelated 50000] [--batch 5000]\n'
-		+ '                                 [--control-runs 8] [--no-control] [--limit 1.5] [--growth-limit 1.10] [--out FILE]';
-}
-
-function intOption(name, min) {
-	const value = Number(options[name]);
-	if (!Number.isInteger(value) || value < min) {
-		process.stderr.write(`cold-status: --${name} must be a whole number >= ${min}\n`);
-		process.exit(2);
-	}
-	return value;
-}
-function numberOption(name) {
-	const value = Number(options[name]);
-	if (!Number.isFinite(value) || value <= 0) {
-		process.stderr.write(`cold-status: --${name} must be a positive number\n`);
-		process.exit(2);
-	}
-	return value;
-}
+const {values: options, intOption, positiveOption} = parseOptions('cold-status', {
+	runs: '30',
+	warmup: '3',
+	jobs: '200000',
+	unrelated: '50000',
+	batch: '5000',
+	'control-runs': '8',
+	'no-control': false,
+	limit: '1.5',
+	'growth-limit': '1.10',
+	out: undefined,
+}, 'usage: node bench/cold-status.js [--runs 30] [--warmup 3] [--jobs 200000] [--unrelated 50000] [--batch 5000]\n'
+	+ '                                 [--control-runs 8] [--no-control] [--limit 1.5] [--growth-limit 1.10] [--out FILE]');
 
 const RUNS = intOption('runs', 1);
 const WARMUP = intOption('warmup', 0);
@@ -97,8 +64,8 @@ const JOBS = intOption('jobs', 1);
 const UNRELATED = intOption('unrelated', 0);
 const BATCH = intOption('batch', 1);
 const CONTROL_RUNS = options['no-control'] ? 0 : intOption('control-runs', 0);
-const LIMIT = numberOption('limit');
-const GROWTH_LIMIT = numberOption('growth-limit');
+const LIMIT = positiveOption('limit');
+const GROWTH_LIMIT = positiveOption('growth-limit');
 
 // ---------------------------------------------------------------------------
 // Cleanup: the private redis-server, in-flight children and temp dirs go away
@@ -110,30 +77,10 @@ installCleanup('cold-status');
 // Cold process runs
 
 const workDir = tempDir('cwd'); // no saccos-queue.config.* here: the seed defaults apply
-const childEnv = {...process.env};
-for (const name of ['REDIS_URL', 'REDIS_PASSWORD', 'SACCOS_QUEUE_CONFIG', 'SACCOS_QUEUE_PREFIX', 'SACCOS_QUEUE_READ_ONLY', 'NODE_OPTIONS', 'NODE_DEBUG']) delete childEnv[name];
-
-/** Spawns `node <args>` and resolves with its wall time (spawn → exit and stdio closed). */
-function runNode(args) {
-	return new Promise((resolve, reject) => {
-		const started = process.hrtime.bigint();
-		const child = spawn(process.execPath, args, {cwd: workDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe']});
-		live.children.add(child);
-		const stdout = [];
-		const stderr = [];
-		child.stdout.on('data', chunk => stdout.push(chunk));
-		child.stderr.on('data', chunk => stderr.push(chunk));
-		child.once('error', reject);
-		child.once('close', (code, signal) => {
-			const ms = Number(process.hrtime.bigint() - started) / 1e6;
-			live.children.delete(child);
-			resolve({ms, code, signal, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString()});
-		});
-	});
-}
+const env = childEnv();
 
 async function runChecked(command) {
-	const result = await runNode(command.args);
+	const result = await runProcess(process.execPath, command.args, {cwd: workDir, env});
 	if (result.code !== 0) {
 		throw new Error(`${command.label} exited with ${result.code ?? result.signal}\n  node ${command.args.join(' ')}\n${result.stdout}${result.stderr}`);
 	}
@@ -192,54 +139,15 @@ async function timeAlternating(list, runs, warmup, progressLabel) {
 // ---------------------------------------------------------------------------
 // Statistics
 
-function stats(samples) {
-	const sorted = [...samples].sort((a, b) => a - b);
-	const at = q => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-	const median = sorted.length % 2 === 1
-		? sorted[(sorted.length - 1) / 2]
-		: (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-	return {n: sorted.length, median, p90: at(0.9), min: sorted[0], max: sorted[sorted.length - 1], mean: sorted.reduce((a, b) => a + b, 0) / sorted.length};
-}
+const stats = samples => summarize(samples, [0.9], {mean: true});
 
 // ---------------------------------------------------------------------------
 // Redis commands issued by one run (INFO commandstats before/after)
 
-async function commandStats(client) {
-	const text = await client.info('commandstats');
-	const calls = new Map();
-	for (const match of text.matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) calls.set(match[1], Number(match[2]));
-	return calls;
-}
-
-function diff(after, before) {
-	const delta = new Map();
-	for (const [name, calls] of after) {
-		const change = calls - (before.get(name) ?? 0);
-		if (change !== 0) delta.set(name, change);
-	}
-	return delta;
-}
-
-/** What measuring costs by itself (the first INFO shows up in the second): subtracted from every count. */
-async function calibrate(client) {
-	const before = await commandStats(client);
-	const after = await commandStats(client);
-	return diff(after, before);
-}
-
 async function countCommands(client, calibration, command) {
-	const before = await commandStats(client);
-	await runChecked(command);
-	const after = await commandStats(client);
-	const delta = diff(after, before);
-	for (const [name, calls] of calibration) {
-		const left = (delta.get(name) ?? 0) - calls;
-		if (left === 0) delta.delete(name);
-		else delta.set(name, left);
-	}
-	const total = [...delta.values()].reduce((a, b) => a + b, 0);
-	const detail = [...delta.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name, calls]) => `${name} ${calls}`).join(', ');
-	return {total, detail, byCommand: Object.fromEntries(delta)};
+	const delta = await commandDelta(client, calibration, () => runChecked(command));
+	const byCommand = Object.fromEntries(delta);
+	return {total: [...delta.values()].reduce((a, b) => a + b, 0), detail: breakdown(byCommand), byCommand};
 }
 
 // ---------------------------------------------------------------------------
@@ -308,46 +216,11 @@ function eightQueueCommands(url, configFile) {
 }
 
 // ---------------------------------------------------------------------------
-// Output helpers
-
-const fmt = (ms, digits = 1) => ms.toFixed(digits);
-const pad = (text, width, right = false) => (right ? String(text).padStart(width) : String(text).padEnd(width));
-
-function table(head, rows, rightColumns = new Set()) {
-	const widths = head.map((title, column) => Math.max(title.length, ...rows.map(row => String(row[column]).length)));
-	const line = row => row.map((cell, column) => pad(cell, widths[column], rightColumns.has(column))).join('  ').trimEnd();
-	return [line(head), widths.map(width => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
-}
-
-function newestMtime(dir) {
-	let newest = 0;
-	for (const entry of readdirSync(dir, {withFileTypes: true})) {
-		const full = path.join(dir, entry.name);
-		newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
-	}
-	return newest;
-}
-
-function gitDescribe() {
-	try {
-		const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
-		const dirty = execFileSync('git', ['status', '--porcelain', '--', 'source'], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
-		return dirty ? `${commit} (source/ has uncommitted changes)` : commit;
-	} catch {
-		return 'unknown';
-	}
-}
-
-// ---------------------------------------------------------------------------
 
 async function main() {
 	const benchStarted = performance.now();
-	if (!existsSync(path.join(root, 'dist', 'cli.js'))) {
-		process.stderr.write('cold-status: dist/cli.js is missing: run `npm run build` first\n');
-		return 2;
-	}
-	const sourceDir = path.join(root, 'source');
-	const stale = existsSync(sourceDir) && newestMtime(sourceDir) > newestMtime(path.join(root, 'dist'));
+	if (missingBuild('cold-status')) return 2;
+	const stale = staleBuild();
 
 	// Two private servers with the same flags, one left empty and one filled, so
 	// that the empty/filled comparison is interleaved run by run like ours/bare
@@ -365,14 +238,14 @@ async function main() {
 
 	const cpus = os.cpus();
 	console.log('cold `saccos-queue status --json` vs bare ioredis — bench/cold-status.js');
-	console.log(`date ${new Date().toISOString()} | node ${process.version} | redis-server ${empty.server.version} | ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'} | ${os.platform()} ${os.release()} | load ${os.loadavg().map(load => load.toFixed(2)).join(' ')}`);
+	console.log(machineLine(empty.server.version));
 	console.log(`commit ${gitDescribe()} | ${RUNS} timed runs + ${WARMUP} warm-up per series, order alternated run by run | private redis-servers: empty ${empty.server.url}, filled ${filled.server.url}`);
 	if (stale) console.log('WARNING: a file in source/ is newer than dist/: the CLI measured is the last build (run `npm run build`).');
 	console.log('');
 
 	process.stderr.write(`  filling ${filled.server.url}: ${JOBS} completed jobs over ${SEED_QUEUES.length} queues + ${UNRELATED} unrelated keys, batches of ${BATCH}…\n`);
 	const fillResult = await fill(filled.server.client, JOBS, UNRELATED, BATCH);
-	filled.fill = {seconds: fillResult.seconds, keys: fillResult.keys, memory: (await filled.server.client.info('memory')).match(/used_memory_human:(\S+)/)?.[1]};
+	filled.fill = {seconds: fillResult.seconds, keys: fillResult.keys, memory: await usedMemory(filled.server.client)};
 	process.stderr.write(`  filled in ${fillResult.seconds.toFixed(1)} s: DBSIZE ${fillResult.keys}, used_memory ${filled.fill.memory}\n`);
 	empty.completed = await checkSameCounts(empty.commands, Object.fromEntries(SEED_QUEUES.map(queue => [queue, 0])));
 	filled.completed = await checkSameCounts(filled.commands, fillResult.perQueue);
@@ -447,8 +320,8 @@ async function main() {
 	const claim1 = empty.ratio <= LIMIT && filled.ratio <= LIMIT;
 	const claim2 = growth <= GROWTH_LIMIT && sameCommands;
 	console.log('');
-	console.log(`CLAIM 1 ${claim1 ? 'PASS' : 'FAIL'}: cold status --json ≤ ${LIMIT}× bare ioredis: median ${fmt(empty.ours.median)} vs ${fmt(empty.bare.median)} ms = ${empty.ratio.toFixed(2)}× (empty), ${fmt(filled.ours.median)} vs ${fmt(filled.bare.median)} ms = ${filled.ratio.toFixed(2)}× (${filled.title}); paired per-run ratio ${empty.pairedRatio.toFixed(2)}× / ${filled.pairedRatio.toFixed(2)}×`);
-	console.log(`CLAIM 2 ${claim2 ? 'PASS' : 'FAIL'}: cost independent of the number of jobs: ours(${filled.title})/ours(empty) = ${growth.toFixed(2)}× (limit ${GROWTH_LIMIT}; paired ${pairedGrowth.toFixed(2)}×; bare ${bareGrowth.toFixed(2)}×); Redis commands ${empty.count.ours4.total} → ${filled.count.ours4.total}${sameCommands ? ' (same)' : ' (DIFFERENT)'}, 4 → 8 queues: ${filled.count.ours4.total} → ${filled.count.ours8config.total} (${perExtraQueue} per queue + ${fixed} fixed)`);
+	console.log(`CLAIM 1 ${verdict(claim1)}: cold status --json ≤ ${LIMIT}× bare ioredis: median ${fmt(empty.ours.median)} vs ${fmt(empty.bare.median)} ms = ${empty.ratio.toFixed(2)}× (empty), ${fmt(filled.ours.median)} vs ${fmt(filled.bare.median)} ms = ${filled.ratio.toFixed(2)}× (${filled.title}); paired per-run ratio ${empty.pairedRatio.toFixed(2)}× / ${filled.pairedRatio.toFixed(2)}×`);
+	console.log(`CLAIM 2 ${verdict(claim2)}: cost independent of the number of jobs: ours(${filled.title})/ours(empty) = ${growth.toFixed(2)}× (limit ${GROWTH_LIMIT}; paired ${pairedGrowth.toFixed(2)}×; bare ${bareGrowth.toFixed(2)}×); Redis commands ${empty.count.ours4.total} → ${filled.count.ours4.total}${sameCommands ? ' (same)' : ' (DIFFERENT)'}, 4 → 8 queues: ${filled.count.ours4.total} → ${filled.count.ours8config.total} (${perExtraQueue} per queue + ${fixed} fixed)`);
 	if (scanGrowth !== undefined) {
 		console.log(`CONTROL: SCAN dashboard ${filled.title}/empty = ${scanGrowth.toFixed(2)}× (${fmt(empty.scan.median)} → ${fmt(filled.scan.median)} ms, ${empty.count.scan.total} → ${filled.count.scan.total} commands): the fill does expose a keyspace-dependent design`);
 	}
@@ -466,11 +339,4 @@ async function main() {
 	return claim1 && claim2 ? 0 : 1;
 }
 
-try {
-	process.exitCode = await main();
-} catch (error) {
-	process.stderr.write(`\ncold-status: ${error.stack ?? error}\n`);
-	process.exitCode = 2;
-} finally {
-	cleanupNow();
-}
+await runMain('cold-status', main);

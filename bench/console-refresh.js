@@ -53,12 +53,14 @@
  *
  * Internal: `--child JSON` runs one measurement (console or naive).
  */
-import {spawn, execFileSync} from 'node:child_process';
-import {existsSync, readdirSync, statSync, writeFileSync} from 'node:fs';
+import {writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
-import {parseArgs} from 'node:util';
+import {
+	parseOptions, childEnv, runProcess, summarize, calibrate, commandDelta, breakdown, usedMemory,
+	fmt as fixed, note, verdict, table, machineLine, gitDescribe, missingBuild, staleBuild, runMain,
+} from './lib/common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -114,22 +116,6 @@ function instrument(client) {
 			return {sent: counter.sent, writes: counter.writes, trips: counter.trips};
 		},
 	};
-}
-
-async function commandStats(client) {
-	const text = await client.info('commandstats');
-	const calls = new Map();
-	for (const match of text.matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) calls.set(match[1], Number(match[2]));
-	return calls;
-}
-
-function diff(after, before) {
-	const delta = new Map();
-	for (const [name, calls] of after) {
-		const change = calls - (before.get(name) ?? 0);
-		if (change !== 0) delta.set(name, change);
-	}
-	return delta;
 }
 
 async function runChild(spec) {
@@ -219,19 +205,12 @@ async function runChild(spec) {
 
 	// ---- Redis commands per refresh (INFO commandstats, separate connection) --
 	const stats = new Redis(url, {maxRetriesPerRequest: 0});
-	// What measuring costs by itself (the first INFO shows up in the second).
-	const first = await commandStats(stats);
-	const calibration = diff(await commandStats(stats), first);
+	const calibration = await calibrate(stats);
 	const commands = {};
 	for (const view of ['queues', 'jobs']) {
-		const before = await commandStats(stats);
-		for (let index = 0; index < commandRuns; index++) await views[view]();
-		const delta = diff(await commandStats(stats), before);
-		for (const [name, calls] of calibration) {
-			const left = (delta.get(name) ?? 0) - calls;
-			if (left === 0) delta.delete(name);
-			else delta.set(name, left);
-		}
+		const delta = await commandDelta(stats, calibration, async () => {
+			for (let index = 0; index < commandRuns; index++) await views[view]();
+		});
 		const byCommand = Object.fromEntries([...delta.entries()].map(([name, calls]) => [name, calls / commandRuns]));
 		commands[view] = {total: Object.values(byCommand).reduce((a, b) => a + b, 0), byCommand};
 	}
@@ -254,49 +233,26 @@ if (process.argv[2] === '--child') {
 // ---------------------------------------------------------------------------
 // Options
 
-let options;
-try {
-	({values: options} = parseArgs({
-		options: {
-			jobs: {type: 'string', default: '200000'},
-			refreshes: {type: 'string', default: '50'},
-			warmup: {type: 'string', default: '10'},
-			rounds: {type: 'string', default: '3'},
-			'command-runs': {type: 'string', default: '10'},
-			queue: {type: 'string', default: 'default'},
-			page: {type: 'string', default: '50'},
-			limit: {type: 'string', default: '1.5'},
-			out: {type: 'string'},
-			help: {type: 'boolean', short: 'h', default: false},
-		},
-		strict: true,
-	}));
-} catch (error) {
-	process.stderr.write(`console-refresh: ${error.message}\n`);
-	process.exit(2);
-}
-if (options.help) {
-	process.stdout.write('usage: node bench/console-refresh.js [--jobs 200000] [--refreshes 50] [--warmup 10] [--rounds 3]\n'
-		+ '                                     [--command-runs 10] [--queue default] [--page 50] [--limit 1.5] [--out FILE]\n');
-	process.exit(0);
-}
+const {values: options, intOption, numberOption} = parseOptions('console-refresh', {
+	jobs: '200000',
+	refreshes: '50',
+	warmup: '10',
+	rounds: '3',
+	'command-runs': '10',
+	queue: 'default',
+	page: '50',
+	limit: '1.5',
+	out: undefined,
+}, 'usage: node bench/console-refresh.js [--jobs 200000] [--refreshes 50] [--warmup 10] [--rounds 3]\n'
+	+ '                                     [--command-runs 10] [--queue default] [--page 50] [--limit 1.5] [--out FILE]');
 
-function numberOption(name, {integer = false, min = 0} = {}) {
-	const value = Number(options[name]);
-	if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-		process.stderr.write(`console-refresh: --${name} must be ${integer ? 'a whole number' : 'a number'} >= ${min}\n`);
-		process.exit(2);
-	}
-	return value;
-}
-
-const JOBS = numberOption('jobs', {integer: true, min: 400});
-const REFRESHES = numberOption('refreshes', {integer: true, min: 1});
-const WARMUP = numberOption('warmup', {integer: true, min: 0});
-const ROUNDS = numberOption('rounds', {integer: true, min: 1});
-const COMMAND_RUNS = numberOption('command-runs', {integer: true, min: 1});
-const PAGE = numberOption('page', {integer: true, min: 1});
-const LIMIT = numberOption('limit', {min: 0.01});
+const JOBS = intOption('jobs', 400);
+const REFRESHES = intOption('refreshes', 1);
+const WARMUP = intOption('warmup', 0);
+const ROUNDS = intOption('rounds', 1);
+const COMMAND_RUNS = intOption('command-runs', 1);
+const PAGE = intOption('page', 1);
+const LIMIT = numberOption('limit', 0.01);
 const QUEUE = options.queue;
 if (!SEED_QUEUES.includes(QUEUE)) {
 	process.stderr.write(`console-refresh: --queue must be one of ${SEED_QUEUES.join(', ')}\n`);
@@ -309,7 +265,7 @@ if (PAGE > 1000) {
 
 const {Redis} = await import('ioredis');
 const {Queue} = await import('bullmq');
-const {live, cleanupNow, installCleanup, tempDir, startRedis, stopRedis} = await import('./lib/private-redis.js');
+const {installCleanup, tempDir, startRedis, stopRedis} = await import('./lib/private-redis.js');
 installCleanup('console-refresh');
 
 // ---------------------------------------------------------------------------
@@ -377,7 +333,7 @@ async function fill(url, perQueue) {
 			}
 		}
 		const keys = await client.dbsize();
-		const memory = (await client.info('memory')).match(/used_memory_human:(\S+)/)?.[1];
+		const memory = await usedMemory(client);
 		const jobs = Object.values(perQueue).reduce((sum, want) => sum + want.completed + want.failed + want.waiting + want.delayed, 0);
 		return {jobs, keys, memory, seconds: (performance.now() - started) / 1000};
 	} finally {
@@ -389,28 +345,12 @@ async function fill(url, perQueue) {
 // Children
 
 const workDir = tempDir('cwd'); // no saccos-queue.config.* here: the seed defaults apply
-const childEnv = {...process.env};
-for (const name of ['REDIS_URL', 'REDIS_PASSWORD', 'SACCOS_QUEUE_CONFIG', 'SACCOS_QUEUE_PREFIX', 'SACCOS_QUEUE_READ_ONLY', 'NODE_OPTIONS', 'NODE_DEBUG']) delete childEnv[name];
+const env = childEnv();
 
-function runChildProcess(spec) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [SELF, '--child', JSON.stringify(spec)], {cwd: workDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe']});
-		live.children.add(child);
-		const stdout = [];
-		const stderr = [];
-		child.stdout.on('data', chunk => stdout.push(chunk));
-		child.stderr.on('data', chunk => stderr.push(chunk));
-		child.once('error', reject);
-		child.once('close', (code, signal) => {
-			live.children.delete(child);
-			const out = Buffer.concat(stdout).toString();
-			if (code !== 0) {
-				reject(new Error(`child ${spec.mode} exited with ${code ?? signal}\n${out}${Buffer.concat(stderr).toString()}`));
-				return;
-			}
-			resolve(JSON.parse(out));
-		});
-	});
+async function runChildProcess(spec) {
+	const {code, signal, stdout, stderr} = await runProcess(process.execPath, [SELF, '--child', JSON.stringify(spec)], {cwd: workDir, env});
+	if (code !== 0) throw new Error(`child ${spec.mode} exited with ${code ?? signal}\n${stdout}${stderr}`);
+	return JSON.parse(stdout);
 }
 
 /** What a child saw must match the fill: every count, and a full page of failed jobs with their reason. */
@@ -435,69 +375,29 @@ function check(label, result, perQueue) {
 // ---------------------------------------------------------------------------
 // Statistics and output
 
-function stats(samples) {
-	const sorted = [...samples].sort((a, b) => a - b);
-	const at = q => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-	const median = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-	return {n: sorted.length, median, p95: at(0.95), min: sorted[0], max: sorted[sorted.length - 1]};
-}
-
-const fmt = (value, digits = 2) => value.toFixed(digits);
+const stats = samples => summarize(samples, [0.95]);
+/** Two decimals by default here: one refresh takes a few ms. */
+const fmt = (value, digits = 2) => fixed(value, digits);
 const mib = bytes => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-const pad = (text, width, right = false) => (right ? String(text).padStart(width) : String(text).padEnd(width));
 /** "1" when every sample is the same, else "min–max". */
 const span = values => {
 	const low = Math.min(...values);
 	const high = Math.max(...values);
 	return low === high ? String(low) : `${low}–${high}`;
 };
-const breakdown = byCommand => Object.entries(byCommand).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name, calls]) => `${name} ${Number.isInteger(calls) ? calls : calls.toFixed(1)}`).join(', ');
-
-function table(head, rows, rightColumns = new Set()) {
-	const widths = head.map((title, column) => Math.max(title.length, ...rows.map(row => String(row[column]).length)));
-	const line = row => row.map((cell, column) => pad(cell, widths[column], rightColumns.has(column))).join('  ').trimEnd();
-	return [line(head), widths.map(width => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
-}
-
-function newestMtime(dir) {
-	let newest = 0;
-	for (const entry of readdirSync(dir, {withFileTypes: true})) {
-		const full = path.join(dir, entry.name);
-		newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
-	}
-	return newest;
-}
-
-function gitDescribe() {
-	try {
-		const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
-		const dirty = execFileSync('git', ['status', '--porcelain', '--', 'source'], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
-		return dirty ? `${commit} (source/ has uncommitted changes)` : commit;
-	} catch {
-		return 'unknown';
-	}
-}
-
-const note = text => process.stderr.write(`  ${text}\n`);
 
 // ---------------------------------------------------------------------------
 
 async function main() {
 	const benchStarted = performance.now();
-	for (const file of ['config.js', 'data/connection.js', 'store/console-api.js']) {
-		if (!existsSync(path.join(root, 'dist', file))) {
-			process.stderr.write(`console-refresh: dist/${file} is missing: run \`npm run build\` first\n`);
-			return 2;
-		}
-	}
-	const sourceDir = path.join(root, 'source');
-	const stale = existsSync(sourceDir) && newestMtime(sourceDir) > newestMtime(path.join(root, 'dist'));
+	if (missingBuild('console-refresh', ['config.js', 'data/connection.js', 'store/console-api.js'])) return 2;
+	const stale = staleBuild();
 
 	const sizes = {small: {key: 'small', server: await startRedis(), perQueue: plan('small')}, big: {key: 'big', server: await startRedis(), perQueue: plan('big')}};
 	try {
 		const cpus = os.cpus();
 		console.log('console refresh: ~100 vs 200k jobs, and a naive dashboard — bench/console-refresh.js');
-		console.log(`date ${new Date().toISOString()} | node ${process.version} | redis-server ${sizes.small.server.version} | ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'} | ${os.platform()} ${os.release()} | load ${os.loadavg().map(load => load.toFixed(2)).join(' ')}`);
+		console.log(machineLine(sizes.small.server.version));
 		console.log(`commit ${gitDescribe()} | ${ROUNDS} rounds × (${WARMUP} warm-up + ${REFRESHES} timed refreshes of each view) per child, order alternated | jobs view: queue ${QUEUE}, failed, ${PAGE} per page`);
 		if (stale) console.log('WARNING: a file in source/ is newer than dist/: the code measured is the last build (run `npm run build`).');
 		console.log('');
@@ -589,7 +489,6 @@ async function main() {
 			ii: oneTrip,
 			iii: jobsRatio <= LIMIT,
 		};
-		const verdict = ok => (ok ? 'PASS' : 'FAIL');
 		const naiveQ = {small: get('naive', 'queues', 'small'), big: get('naive', 'queues', 'big')};
 		const naiveJ = {small: get('naive', 'jobs', 'small'), big: get('naive', 'jobs', 'big')};
 		console.log(`CLAIM i   ${verdict(claims.i)}: queues view ${sizes.big.title} ≤ ${LIMIT}× ${sizes.small.title}: median ${fmt(cq.big.ms.median)} vs ${fmt(cq.small.ms.median)} ms = ${fmt(queuesRatio)}× (p95 ${fmt(cq.big.ms.p95 / cq.small.ms.p95)}×; per-round medians ${cq.small.roundMedians.map(ms => fmt(ms)).join('/')} vs ${cq.big.roundMedians.map(ms => fmt(ms)).join('/')} ms); Redis commands ${commandsOf(cq.small).join('/')} → ${commandsOf(cq.big).join('/')}${sameCommands ? ' (same, command by command)' : ' (DIFFERENT)'}`);
@@ -612,11 +511,4 @@ async function main() {
 	}
 }
 
-try {
-	process.exitCode = await main();
-} catch (error) {
-	process.stderr.write(`\nconsole-refresh: ${error.stack ?? error}\n`);
-	process.exitCode = 2;
-} finally {
-	cleanupNow();
-}
+await runMain('console-refresh', main);

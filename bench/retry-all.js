@@ -36,12 +36,10 @@
  *                           [--per-job-runs 1] [--interval 5] [--ratio-limit 1.3]
  *                           [--speedup 5] [--ping-limit 50] [--rss-limit 1.25] [--out FILE]
  */
-import {spawn, execFileSync} from 'node:child_process';
 import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {parseArgs} from 'node:util';
 import {setTimeout as sleep} from 'node:timers/promises';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -85,56 +83,38 @@ if (process.argv[2] === '--child') {
 }
 
 // ---------------------------------------------------------------------------
-// Options
+// Options. The shared helpers are imported here, after child mode, so that the
+// baselines' cold start stays as it was.
 
-let options;
-try {
-	({values: options} = parseArgs({
-		options: {
-			jobs: {type: 'string', default: '50000'},
-			small: {type: 'string', default: '5000'},
-			runs: {type: 'string', default: '5'},
-			warmup: {type: 'string', default: '1'},
-			'per-job-runs': {type: 'string', default: '1'},
-			interval: {type: 'string', default: '5'},
-			'ratio-limit': {type: 'string', default: '1.3'},
-			speedup: {type: 'string', default: '5'},
-			'ping-limit': {type: 'string', default: '50'},
-			'rss-limit': {type: 'string', default: '1.25'},
-			out: {type: 'string'},
-			help: {type: 'boolean', short: 'h', default: false},
-		},
-		strict: true,
-	}));
-} catch (error) {
-	process.stderr.write(`retry-all: ${error.message}\n`);
-	process.exit(2);
-}
-if (options.help) {
-	process.stdout.write('usage: node bench/retry-all.js [--jobs 50000] [--small 5000] [--runs 5] [--warmup 1] [--per-job-runs 1]\n'
-		+ '                               [--interval 5] [--ratio-limit 1.3] [--speedup 5] [--ping-limit 50] [--rss-limit 1.25] [--out FILE]\n');
-	process.exit(0);
-}
+const {
+	parseOptions, childEnv, runProcess, summarize, fmt, note, verdict, table, machineLine, gitDescribe, missingBuild, usedMemory, runMain,
+} = await import('./lib/common.js');
 
-function numberOption(name, {integer = false, min = 0} = {}) {
-	const value = Number(options[name]);
-	if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-		process.stderr.write(`retry-all: --${name} must be ${integer ? 'a whole number' : 'a number'} >= ${min}\n`);
-		process.exit(2);
-	}
-	return value;
-}
+const {values: options, intOption, numberOption} = parseOptions('retry-all', {
+	jobs: '50000',
+	small: '5000',
+	runs: '5',
+	warmup: '1',
+	'per-job-runs': '1',
+	interval: '5',
+	'ratio-limit': '1.3',
+	speedup: '5',
+	'ping-limit': '50',
+	'rss-limit': '1.25',
+	out: undefined,
+}, 'usage: node bench/retry-all.js [--jobs 50000] [--small 5000] [--runs 5] [--warmup 1] [--per-job-runs 1]\n'
+	+ '                               [--interval 5] [--ratio-limit 1.3] [--speedup 5] [--ping-limit 50] [--rss-limit 1.25] [--out FILE]');
 
-const JOBS = numberOption('jobs', {integer: true, min: 1});
-const SMALL = numberOption('small', {integer: true, min: 1});
-const RUNS = numberOption('runs', {integer: true, min: 1});
-const WARMUP = numberOption('warmup', {integer: true, min: 0});
-const PER_JOB_RUNS = numberOption('per-job-runs', {integer: true, min: 1});
-const INTERVAL = numberOption('interval', {min: 1});
-const RATIO_LIMIT = numberOption('ratio-limit', {min: 0.01});
-const SPEEDUP = numberOption('speedup', {min: 0.01});
-const PING_LIMIT = numberOption('ping-limit', {min: 0.01});
-const RSS_LIMIT = numberOption('rss-limit', {min: 0.01});
+const JOBS = intOption('jobs', 1);
+const SMALL = intOption('small', 1);
+const RUNS = intOption('runs', 1);
+const WARMUP = intOption('warmup', 0);
+const PER_JOB_RUNS = intOption('per-job-runs', 1);
+const INTERVAL = numberOption('interval', 1);
+const RATIO_LIMIT = numberOption('ratio-limit', 0.01);
+const SPEEDUP = numberOption('speedup', 0.01);
+const PING_LIMIT = numberOption('ping-limit', 0.01);
+const RSS_LIMIT = numberOption('rss-limit', 0.01);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const {Redis} = await import('ioredis');
@@ -142,10 +122,9 @@ const {Queue, Worker} = await import('bullmq');
 
 // ---------------------------------------------------------------------------
 // Cleanup: the private redis-server, in-flight children and temp dirs go away
-// on every exit path (normal end, error, SIGINT/SIGTERM/SIGHUP). Imported here,
-// after child mode, so that the baselines' cold start stays as it was.
+// on every exit path (normal end, error, SIGINT/SIGTERM/SIGHUP).
 
-const {live, cleanupNow, installCleanup, tempDir, startRedis, stopRedis} = await import('./lib/private-redis.js');
+const {installCleanup, tempDir, startRedis, stopRedis} = await import('./lib/private-redis.js');
 installCleanup('retry-all');
 
 // ---------------------------------------------------------------------------
@@ -243,8 +222,7 @@ async function reset(client, entries, expected) {
 // Runs: a cold child under /usr/bin/time, PING sampled meanwhile.
 
 const workDir = tempDir('cwd'); // no saccos-queue.config.* here
-const childEnv = {...process.env};
-for (const name of ['REDIS_URL', 'REDIS_PASSWORD', 'SACCOS_QUEUE_CONFIG', 'SACCOS_QUEUE_PREFIX', 'SACCOS_QUEUE_READ_ONLY', 'NODE_OPTIONS', 'NODE_DEBUG']) delete childEnv[name];
+const env = childEnv();
 
 function commandFor(kind, url) {
 	if (kind === 'ours') return [CLI, 'retry', '--all', '--queue', QUEUE, '--yes', '--json', '--redis', url, '--prefix', PREFIX];
@@ -276,33 +254,23 @@ async function runOnce(kind, server, pinger) {
 	const rssFile = path.join(workDir, `rss-${kind}-${Date.now()}.txt`);
 	const [file, argv] = TIME ? [TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...args]] : [process.execPath, args];
 	const sampler = pingSampler(pinger, INTERVAL);
-	const started = process.hrtime.bigint();
-	const child = spawn(file, argv, {cwd: workDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe']});
-	live.children.add(child);
-	const stdout = [];
-	const stderr = [];
-	child.stdout.on('data', chunk => stdout.push(chunk));
-	child.stderr.on('data', chunk => stderr.push(chunk));
 	let hwm = 0;
-	const watchHwm = TIME ? undefined : setInterval(() => {
-		try {
-			const kib = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
-			hwm = Math.max(hwm, kib);
-		} catch {/* exited */}
-	}, 5);
-	const [code, signal] = await new Promise((resolve, reject) => {
-		child.once('error', reject);
-		child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
-	});
-	const ms = Number(process.hrtime.bigint() - started) / 1e6;
+	let watchHwm;
+	const watch = child => {
+		watchHwm = setInterval(() => {
+			try {
+				const kib = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
+				hwm = Math.max(hwm, kib);
+			} catch {/* exited */}
+		}, 5);
+	};
+	const {ms, code, signal, stdout, stderr} = await runProcess(file, argv, {cwd: workDir, env, onSpawn: TIME ? undefined : watch});
 	clearInterval(watchHwm);
-	live.children.delete(child);
 	await sampler.stop();
-	const out = Buffer.concat(stdout).toString();
-	if (code !== 0) throw new Error(`${kind} exited with ${code ?? signal}\n  ${file} ${argv.join(' ')}\n${out}${Buffer.concat(stderr).toString()}`);
+	if (code !== 0) throw new Error(`${kind} exited with ${code ?? signal}\n  ${file} ${argv.join(' ')}\n${stdout}${stderr}`);
 	const rss = TIME ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : hwm;
 	rmSync(rssFile, {force: true});
-	return {ms, rss, pings: sampler.samples, result: JSON.parse(out)};
+	return {ms, rss, pings: sampler.samples, result: JSON.parse(stdout)};
 }
 
 /** What the run left: every job back, none failed; prioritized ones kept (or not). */
@@ -318,48 +286,19 @@ async function verify(kind, client, total) {
 // ---------------------------------------------------------------------------
 // Statistics and output
 
-function stats(samples) {
-	const sorted = [...samples].sort((a, b) => a - b);
-	const at = q => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-	const median = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-	return {n: sorted.length, median, p99: at(0.99), min: sorted[0], max: sorted[sorted.length - 1]};
-}
-
-const fmt = (value, digits = 1) => value.toFixed(digits);
-const pad = (text, width, right = false) => (right ? String(text).padStart(width) : String(text).padEnd(width));
-
-function table(head, rows, rightColumns = new Set()) {
-	const widths = head.map((title, column) => Math.max(title.length, ...rows.map(row => String(row[column]).length)));
-	const line = row => row.map((cell, column) => pad(cell, widths[column], rightColumns.has(column))).join('  ').trimEnd();
-	return [line(head), widths.map(width => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
-}
-
-function gitDescribe() {
-	try {
-		const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
-		const dirty = execFileSync('git', ['status', '--porcelain', '--', 'source'], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
-		return dirty ? `${commit} (source/ has uncommitted changes)` : commit;
-	} catch {
-		return 'unknown';
-	}
-}
-
-const note = text => process.stderr.write(`  ${text}\n`);
+const stats = samples => summarize(samples, [0.99]);
 
 // ---------------------------------------------------------------------------
 
 async function main() {
 	const benchStarted = performance.now();
-	if (!existsSync(path.join(root, 'dist', 'cli.js'))) {
-		process.stderr.write('retry-all: dist/cli.js is missing: run `npm run build` first\n');
-		return 2;
-	}
+	if (missingBuild('retry-all')) return 2;
 	const server = await startRedis();
 	const pinger = new Redis(server.url, {maxRetriesPerRequest: null});
 	const {client} = server;
 	const cpus = os.cpus();
 	console.log('`saccos-queue retry --all` vs BullMQ retryJobs vs job by job — bench/retry-all.js');
-	console.log(`date ${new Date().toISOString()} | node ${process.version} | redis-server ${server.version} | ${cpus.length} × ${cpus[0]?.model.trim() ?? 'cpu'} | ${os.platform()} ${os.release()} | load ${os.loadavg().map(load => load.toFixed(2)).join(' ')}`);
+	console.log(machineLine(server.version));
 	console.log(`commit ${gitDescribe()} | ${JOBS} failed jobs (every ${PRIORITY_EVERY}th prioritized), ${WARMUP} warm-up + ${RUNS} timed runs of ours and bare (alternated), ${PER_JOB_RUNS} of job by job | PING every ${INTERVAL} ms | peak RSS by ${TIME ? '/usr/bin/time -f %M' : '/proc VmHWM sampling'}`);
 	console.log('');
 
@@ -374,7 +313,7 @@ async function main() {
 		await client.flushall();
 		const bigFill = await makeFailed(server.url, JOBS);
 		const big = await snapshot(client);
-		const memory = (await client.info('memory')).match(/used_memory_human:(\S+)/)?.[1];
+		const memory = await usedMemory(client);
 		note(`  ${fmt(bigFill.seconds)} s, ${big.length} keys, used_memory ${memory}`);
 		const idle = pingSampler(pinger, INTERVAL);
 		await sleep(500);
@@ -445,7 +384,6 @@ async function main() {
 			b: pings.ours.max <= PING_LIMIT,
 			c: rssRatio <= RSS_LIMIT,
 		};
-		const verdict = ok => (ok ? 'PASS' : 'FAIL');
 		console.log(`CLAIM A1 ${verdict(claims.a1)}: ours ≤ ${RATIO_LIMIT}× bare retryJobs: median ${fmt(wall.ours.median, 0)} vs ${fmt(wall.bare.median, 0)} ms = ${ratio.toFixed(2)}×`);
 		console.log(`CLAIM A2 ${verdict(claims.a2)}: ours ≥ ${SPEEDUP}× faster than job by job: ${fmt(wall['per-job'].median, 0)} vs ${fmt(wall.ours.median, 0)} ms = ${speedup.toFixed(1)}×`);
 		console.log(`CLAIM B  ${verdict(claims.b)}: PING while ours runs ≤ ${PING_LIMIT} ms: max ${fmt(pings.ours.max)} ms, p99 ${fmt(pings.ours.p99)} ms over ${pings.ours.n} samples (bare: max ${fmt(pings.bare.max)}, job by job: max ${fmt(pings['per-job'].max)})`);
@@ -466,11 +404,4 @@ async function main() {
 	}
 }
 
-try {
-	process.exitCode = await main();
-} catch (error) {
-	process.stderr.write(`\nretry-all: ${error.stack ?? error}\n`);
-	process.exitCode = 2;
-} finally {
-	cleanupNow();
-}
+await runMain('retry-all', main);

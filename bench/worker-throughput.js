@@ -46,10 +46,10 @@ import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {parseArgs} from 'node:util';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {Redis} from 'ioredis';
 import {HOST, live, cleanupNow, installCleanup, tempDir, startRedis, stopRedis} from './lib/private-redis.js';
+import {parseOptions, childEnv, median} from './lib/common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -58,36 +58,30 @@ const DEFAULT_CLI = path.join(root, 'bin', 'saccos-queue.js');
 const NOOP = path.join(root, 'test', 'helpers', 'processors', 'noop.js');
 const QUEUE = 'bench';
 
-let options;
-try {
-	({values: options} = parseArgs({
-		options: {
-			jobs: {type: 'string', default: '40000'},
-			concurrency: {type: 'string', default: '50'},
-			rounds: {type: 'string', default: '5'},
-			'isolation-jobs': {type: 'string', default: '5000'},
-			'sandbox-jobs': {type: 'string', default: '5000'},
-			'no-isolation': {type: 'boolean', default: false},
-			limit: {type: 'string', default: '0.95'},
-			profile: {type: 'string'},
-			out: {type: 'string'},
-			cli: {type: 'string'},
-			help: {type: 'boolean', short: 'h', default: false},
-			// internal (child mode)
-			child: {type: 'string'},
-			url: {type: 'string'},
-			prefix: {type: 'string'},
-			queue: {type: 'string'},
-			mode: {type: 'string'},
-			processor: {type: 'string'},
-		},
-		strict: true,
-	}));
-} catch (error) {
-	process.stderr.write(`worker-throughput: ${error.message}\n`);
-	process.exit(2);
-}
+// ---------------------------------------------------------------------------
+// Options. Only main() checks the numbers and installs the cleanup of
+// redis-server, children and temp dirs on every exit path (not child mode);
+// --help is handled at the end, outside child mode.
 
+const {values: options, intOption, positiveOption} = parseOptions('worker-throughput', {
+	jobs: '40000',
+	concurrency: '50',
+	rounds: '5',
+	'isolation-jobs': '5000',
+	'sandbox-jobs': '5000',
+	'no-isolation': false,
+	limit: '0.95',
+	profile: undefined,
+	out: undefined,
+	cli: undefined,
+	// internal (child mode)
+	child: undefined,
+	url: undefined,
+	prefix: undefined,
+	queue: undefined,
+	mode: undefined,
+	processor: undefined,
+});
 
 // ---------------------------------------------------------------------------
 // The bare BullMQ worker (child mode): a Worker with a no-op processor, as an
@@ -115,23 +109,9 @@ async function bareChild() {
 }
 
 // ---------------------------------------------------------------------------
-// Options of the main mode; cleanup of redis-server, children and temp dirs
-// on every exit path is installed by main() (not in child mode).
-
-function intOption(name, min) {
-	const value = Number(options[name]);
-	if (!Number.isInteger(value) || value < min) {
-		process.stderr.write(`worker-throughput: --${name} must be a whole number >= ${min}\n`);
-		process.exit(2);
-	}
-	return value;
-}
-
-// ---------------------------------------------------------------------------
 // One measurement
 
-const childEnv = {...process.env};
-for (const name of ['REDIS_URL', 'REDIS_PASSWORD', 'SACCOS_QUEUE_CONFIG', 'SACCOS_QUEUE_PREFIX', 'SACCOS_QUEUE_READ_ONLY', 'NODE_OPTIONS', 'NODE_DEBUG']) delete childEnv[name];
+const env = childEnv();
 
 let run = 0;
 
@@ -164,7 +144,7 @@ async function measure(server, kind, variant, count, workDir, extraNodeArgs = []
 		args = [...extraNodeArgs, options.cli ? path.resolve(options.cli) : DEFAULT_CLI, 'worker', '--config', config, '--redis', server.url, '--prefix', prefix, '--queue', QUEUE, '--concurrency', String(CONCURRENCY)];
 	}
 	const started = performance.now();
-	const child = spawn(process.execPath, args, {cwd: workDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe']});
+	const child = spawn(process.execPath, args, {cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe']});
 	live.children.add(child);
 	let logLines = 0;
 	let stderr = '';
@@ -219,12 +199,6 @@ function cpuMs(pid) {
 	}
 }
 
-const median = values => {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 // ---------------------------------------------------------------------------
 // Profile: ours under --cpu-prof, self time by function and by package.
 
@@ -266,11 +240,7 @@ async function main() {
 	const ROUNDS = intOption('rounds', 1);
 	const ISOLATION_JOBS = intOption('isolation-jobs', 10);
 	const SANDBOX_JOBS = intOption('sandbox-jobs', 10);
-	const LIMIT = Number(options.limit);
-	if (!(LIMIT > 0)) {
-		process.stderr.write('worker-throughput: --limit must be a positive number\n');
-		process.exit(2);
-	}
+	const LIMIT = positiveOption('limit');
 	installCleanup('worker-throughput');
 
 	let server;
