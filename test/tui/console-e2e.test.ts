@@ -138,6 +138,23 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 		}
 	});
 
+	it('a Redis password never reaches the screen: not in the header, not when the server goes away', {timeout: 60_000}, async () => {
+		const password = `pw-${randomUUID().slice(0, 8)}-secret`;
+		const locked = await startRedisServer({password});
+		const term = terminal(['--redis', locked.url, '--prefix', `p${randomUUID().slice(0, 6)}`]);
+		try {
+			await waitFor(() => term.screen().includes('QUEUE'), 'the queue table', 20_000);
+			await locked.stop();
+			await waitFor(() => term.screen().includes('STALE'), 'the stale marker once Redis is gone', 20_000);
+			const screen = term.screen();
+			assert.ok(!screen.includes(password) && !screen.includes(encodeURIComponent(password)), `the password on screen:\n${screen}`);
+			assert.match(screen, /redis:\/\/(?:\*\*\*|:\*\*\*)@127\.0\.0\.1/, 'the address is shown, its password masked');
+		} finally {
+			term.close();
+			await locked.stop();
+		}
+	});
+
 	it('--read-only: the READ-ONLY badge; R changes nothing and says why', {timeout: 60_000}, async () => {
 		const prefix = `r${randomUUID().slice(0, 6)}`;
 		await makeFailedJobs({url: server.url, prefix, queue: 'emails', count: 3, name: 'email.send'});
