@@ -28,7 +28,10 @@ export type ScheduleStatus = {
 	configured: boolean;
 	/** Whether the BullMQ Job Scheduler exists in Redis (the scheduler process keeps it there). */
 	inRedis: boolean;
+	/** The next run the scheduler has put in Redis (null when it has not, e.g. not running yet). */
 	nextRun: number | null;
+	/** The next fire time of the cron, computed here: when it should run, whatever Redis holds. */
+	expectedNextRun: number | null;
 	lastRun: ScheduleRun | null;
 	/** Fire times in the last day (since the schedule was created) with no job. */
 	missed: number[];
@@ -97,6 +100,7 @@ export async function listSchedules(connection: Connection, config: Config, now 
 				configured: isConfigured,
 				inRedis: score !== null,
 				nextRun: score === null ? null : Number(score),
+				expectedNextRun: isConfigured ? (fireTimes(schedule.cron, timezone, now, now + 400 * 86_400_000, 1)[0] ?? null) : null,
 				lastRun: null,
 				missed,
 				iterations: iterations === null ? null : Number(iterations),

@@ -49,7 +49,9 @@ export const scheduleRow = (status: ScheduleStatus, now = Date.now()): string[] 
 	status.queue,
 	status.cron ?? '(no longer configured)',
 	status.timezone,
-	status.nextRun === null ? '-' : `${formatTime(status.nextRun, status.timezone)} (${formatRelative(status.nextRun, now)})`,
+	status.nextRun !== null
+		? `${formatTime(status.nextRun, status.timezone)} (${formatRelative(status.nextRun, now)})`
+		: status.expectedNextRun !== null ? `${formatTime(status.expectedNextRun, status.timezone)} (due; not in Redis)` : '-',
 	status.lastRun ? `${formatTime(status.lastRun.time, status.timezone)} ${status.lastRun.state}` : '-',
 	String(status.missed.length),
 	status.inRedis ? 'yes' : 'NO: is the scheduler running?',

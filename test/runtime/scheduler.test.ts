@@ -22,7 +22,7 @@ const SEED = [
 	{id: 'reports:generate-monthly', cron: '0 7 1 * *', queue: 'default'},
 ];
 
-type Listed = {id: string; queue: string; cron: string | null; timezone: string; inRedis: boolean; nextRun: number | null; configured: boolean};
+type Listed = {id: string; queue: string; cron: string | null; timezone: string; inRedis: boolean; nextRun: number | null; expectedNextRun: number | null; configured: boolean};
 
 const next = (cron: string, from: number): number => CronExpressionParser.parse(cron, {currentDate: new Date(from), tz: ZONE}).next().getTime();
 
@@ -58,6 +58,22 @@ describe('scheduler and schedule commands', {concurrency: true}, () => {
 		assert.equal(result.code, 0, describeResult(result));
 		return parseJson<{schedules: Listed[]}>(result).schedules;
 	};
+
+	it('before any scheduler ran: not in Redis, no next run of Redis\'s, and the time each is due by its cron and zone', async () => {
+		const box = open('due');
+		const config = box.writeConfig({timezone: ZONE, schedules: SEED});
+		const before = Date.now();
+		const schedules = await list(box, config);
+		const after = Date.now();
+		for (const seed of SEED) {
+			const listed = schedules.find(entry => entry.id === seed.id)!;
+			assert.equal(listed.inRedis, false);
+			assert.equal(listed.nextRun, null);
+			assert.ok([next(seed.cron, before), next(seed.cron, after)].includes(listed.expectedNextRun!), `${seed.id}: due ${String(listed.expectedNextRun)}`);
+		}
+		const table = await cli(box, config, ['schedule', 'list']);
+		assert.match(table.stdout, /reports:generate-daily\s+default\s+0 2 \* \* \*\s+Africa\/Dar_es_Salaam\s+\d{4}-\d\d-\d\d 02:00:00 \(due; not in Redis\)/);
+	});
 
 	it('the scheduler puts the four seed schedules in Redis with next runs in the configured time zone', async () => {
 		const box = open('sched');

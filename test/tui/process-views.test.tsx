@@ -24,7 +24,7 @@ const workers = async () => ({processes: [worker(), worker({id: 'app2-77', host:
 
 const schedule: ScheduleStatus = {
 	id: 'nightly-dues', queue: 'high', name: 'dues', cron: '0 2 * * *', timezone: 'UTC', configured: true, inRedis: true,
-	nextRun: Date.UTC(2030, 0, 1, 2, 0, 0), lastRun: {time: Date.UTC(2026, 10, 28, 2, 0, 0), jobId: 'repeat:nightly-dues:1', state: 'failed'}, missed: [1, 2], iterations: 40,
+	nextRun: Date.UTC(2030, 0, 1, 2, 0, 0), expectedNextRun: Date.UTC(2030, 0, 1, 2, 0, 0), lastRun: {time: Date.UTC(2026, 10, 28, 2, 0, 0), jobId: 'repeat:nightly-dues:1', state: 'failed'}, missed: [1, 2], iterations: 40,
 };
 const service = (name: string, over: Partial<ServiceStatus> = {}): ServiceStatus => ({
 	name, unit: `saccos-queue-${name}.service`, kind: 'worker', state: 'running', pid: 4242, since: now - 60_000, restarts: 1, memory: 50_000_000, enabled: true, logFile: null, backend: 'systemd', ...over,
