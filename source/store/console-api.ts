@@ -6,7 +6,7 @@
  * the CLI's are.
  */
 import type {Config} from '../config.js';
-import {cleanJobs, dispatchJob, removeJobs, retryAllFailed, retryJobs, setPaused, type ActionResult} from '../data/actions.js';
+import {cleanJobs, dispatchJob, removeJobs, retryAllFailed, retryJobs, setPaused, type ActionResult, type Progress} from '../data/actions.js';
 import {appendAudit} from '../data/audit.js';
 import type {Connection} from '../data/connection.js';
 import {followEvents, type QueueEvent} from '../data/events.js';
@@ -32,9 +32,10 @@ export type ConsoleApi = {
 	jobs(queue: string, state: string, limit: number, offset: number): Promise<JobPage>;
 	job(queue: string, id: string): Promise<JobDetail>;
 	retry(queue: string, ids: readonly string[]): Promise<ActionResult>;
-	retryAll(queue: string): Promise<ActionResult>;
+	/** `onProgress` after each bounded batch. */
+	retryAll(queue: string, onProgress?: (progress: Progress) => void): Promise<ActionResult>;
 	remove(queue: string, ids: readonly string[]): Promise<ActionResult>;
-	flushFailed(queue: string): Promise<ActionResult>;
+	flushFailed(queue: string, onProgress?: (progress: Progress) => void): Promise<ActionResult>;
 	setPaused(queue: string, paused: boolean): Promise<ActionResult>;
 	workers(): Promise<{processes: RegisteredProcess[]; foreign: ForeignWorker[]}>;
 	controlWorker(command: ControlCommand, id: string): Promise<ActionResult>;
@@ -100,9 +101,9 @@ export function createConsoleApi({connection, config, openController}: ConsoleDe
 		jobs: async (queue, state, limit, offset) => getJobPage(connection, queue, state, limit, offset),
 		job: async (queue, id) => getJob(connection, queue, id),
 		retry: async (queue, ids) => write('retry', queue, async () => retryJobs(connection, queue, ids)),
-		retryAll: async queue => write('retry-all', queue, async () => retryAllFailed(connection, queue)),
+		retryAll: async (queue, onProgress) => write('retry-all', queue, async () => retryAllFailed(connection, queue, onProgress ? {onProgress} : {})),
 		remove: async (queue, ids) => write('delete', queue, async () => removeJobs(connection, queue, ids)),
-		flushFailed: async queue => write('flush', queue, async () => cleanJobs(connection, queue, 'failed', 0)),
+		flushFailed: async (queue, onProgress) => write('flush', queue, async () => cleanJobs(connection, queue, 'failed', 0, onProgress ? {onProgress} : {})),
 		setPaused: async (queue, paused) => write(paused ? 'pause' : 'resume', queue, async () => setPaused(connection, queue, paused)),
 		workers: async () => listWorkers(connection, await known()),
 		controlWorker: async (command, id) =>

@@ -49,10 +49,18 @@ describe('console: shell and queues view', () => {
 		await harness.waitFor(text => /▸ emails/.test(text), 'two moves from one chunk');
 	});
 
-	it('R asks for the queue name; the right name retries, a wrong one does nothing', async () => {
+	it('R asks for the queue name; the right name retries (with its progress), a wrong one does nothing', async () => {
+		let release = () => {};
+		const batchDone = new Promise<void>(resolve => {
+			release = resolve;
+		});
 		const api = fixtureApi({
-			snapshot: async () => snapshotOf([{name: 'emails', failed: 7}]),
-			retryAll: async queue => ({queue, action: 'retry', count: 7, dryRun: false}),
+			snapshot: async () => snapshotOf([{name: 'emails', failed: 7000}]),
+			retryAll: async (queue, onProgress) => {
+				onProgress?.({done: 1000, total: 7000});
+				await batchDone;
+				return {queue, action: 'retry', count: 7000, dryRun: false};
+			},
 		});
 		harness = await renderConsole(api);
 		await harness.waitFor(text => text.includes('emails'), 'the queue table');
@@ -65,8 +73,10 @@ describe('console: shell and queues view', () => {
 		await harness.press('retry-all', 'queues');
 		await harness.type('emails');
 		await harness.key('enter');
-		await harness.waitFor(text => text.includes('retried 7 failed jobs of emails'), 'the outcome');
-		assert.deepEqual(api.calls.filter(call => call.method === 'retryAll').map(call => call.args), [['emails']]);
+		await harness.waitFor(text => text.includes('retrying emails: 1,000 of 7,000 (14%)'), 'the progress after the first batch');
+		release();
+		await harness.waitFor(text => text.includes('retried 7,000 failed jobs of emails'), 'the outcome');
+		assert.deepEqual(api.calls.filter(call => call.method === 'retryAll').map(call => call.args[0]), ['emails']);
 	});
 
 	it('read-only: a READ-ONLY badge, no writing keys in the footer, and R only says it is off', async () => {

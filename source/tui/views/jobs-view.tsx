@@ -22,6 +22,7 @@ import {formatCount, jobTable, matchesJob, pageInfo, removeOutcome, retryOutcome
 import {JobsHeader} from '../components/jobs-header.js';
 import {List} from '../components/list.js';
 import {PollStatus} from '../components/poll-status.js';
+import {confirmFlush, confirmRetryAll} from '../queue-actions.js';
 import {useActions, useUi, type Route} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {useSelection} from '../use-selection.js';
@@ -123,13 +124,12 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		}
 		if (queue === undefined || state === undefined) return false;
 		const ids = marks.size > 0 ? [...marks] : selected ? [selected.id] : [];
-		const failedCount = info ? formatCount(info.counts.failed) : 'the';
 		switch (action) {
 			case 'retry-all':
-				ui.confirm({summary: `Retry all ${failedCount} failed jobs of "${queue}"?`, expected: queue, onConfirm: () => ui.act(async () => api.retryAll(queue), result => `retried ${formatCount(result.count)} failed jobs of ${queue}`, afterWrite)});
+				confirmRetryAll(ui, queue, info?.counts.failed, afterWrite);
 				return true;
 			case 'flush':
-				ui.confirm({summary: `Delete all ${failedCount} failed jobs of "${queue}"?`, expected: queue, onConfirm: () => ui.act(async () => api.flushFailed(queue), result => `deleted ${formatCount(result.count)} failed jobs of ${queue}`, afterWrite)});
+				confirmFlush(ui, queue, info?.counts.failed, afterWrite);
 				return true;
 			case 'pause':
 				if (!info) ui.flash(`the state of "${queue}" is not loaded yet; try again in a moment`, 'error');

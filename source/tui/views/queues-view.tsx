@@ -13,6 +13,7 @@ import {useState} from 'react';
 import {queueHead, queueRow, redisLine} from '../../present/queue-rows.js';
 import {List} from '../components/list.js';
 import {StatusLine} from '../components/status-line.js';
+import {confirmFlush, confirmRetryAll} from '../queue-actions.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {useSelection} from '../use-selection.js';
@@ -54,18 +55,10 @@ export function QueuesView() {
 				ui.act(async () => ui.api.setPaused(queue, !selected.paused), () => `${selected.paused ? 'resumed' : 'paused'} ${queue}`, poll.refresh);
 				return true;
 			case 'retry-all':
-				ui.confirm({
-					summary: `Retry all ${selected.counts.failed} failed jobs of "${queue}"?`,
-					expected: queue,
-					onConfirm: () => ui.act(async () => ui.api.retryAll(queue), result => `retried ${result.count} failed jobs of ${queue}`, poll.refresh),
-				});
+				confirmRetryAll(ui, queue, selected.counts.failed, poll.refresh);
 				return true;
 			case 'flush':
-				ui.confirm({
-					summary: `Delete all ${selected.counts.failed} failed jobs of "${queue}"?`,
-					expected: queue,
-					onConfirm: () => ui.act(async () => ui.api.flushFailed(queue), result => `deleted ${result.count} failed jobs of ${queue}`, poll.refresh),
-				});
+				confirmFlush(ui, queue, selected.counts.failed, poll.refresh);
 				return true;
 			default:
 				return false;
