@@ -10,22 +10,23 @@ type Progress = {done: number; total: number};
 
 const progressLine = (verb: string, queue: string) => ({done, total}: Progress) => `${verb} ${queue}: ${formatCount(done)} of ${formatCount(total)} (${total > 0 ? Math.floor((done / total) * 100) : 100}%)`;
 
-/** R: every failed job of `queue` back to waiting, after its name is typed. */
-export function confirmRetryAll(ui: Ui, queue: string, failed: number | undefined, after: () => void): void {
-	const show = progressLine('retrying', queue);
+const actions = {
+	retry: {ask: 'Retry', doing: 'retrying', done: 'retried', run: (ui: Ui, queue: string, onProgress: (progress: Progress) => void) => ui.api.retryAll(queue, onProgress)},
+	flush: {ask: 'Delete', doing: 'deleting the failed jobs of', done: 'deleted', run: (ui: Ui, queue: string, onProgress: (progress: Progress) => void) => ui.api.flushFailed(queue, onProgress)},
+};
+
+function confirmWholeQueue(kind: keyof typeof actions, ui: Ui, queue: string, failed: number | undefined, after: () => void): void {
+	const action = actions[kind];
+	const show = progressLine(action.doing, queue);
 	ui.confirm({
-		summary: `Retry all ${failed === undefined ? 'the' : formatCount(failed)} failed jobs of "${queue}"?`,
+		summary: `${action.ask} all ${failed === undefined ? 'the' : formatCount(failed)} failed jobs of "${queue}"?`,
 		expected: queue,
-		onConfirm: () => ui.act(async () => ui.api.retryAll(queue, progress => ui.flash(show(progress))), result => `retried ${formatCount(result.count)} failed jobs of ${queue}`, after),
+		onConfirm: () => ui.act(async () => action.run(ui, queue, progress => ui.flash(show(progress))), result => `${action.done} ${formatCount(result.count)} failed jobs of ${queue}`, after),
 	});
 }
 
+/** R: every failed job of `queue` back to waiting, after its name is typed. */
+export const confirmRetryAll = (ui: Ui, queue: string, failed: number | undefined, after: () => void): void => confirmWholeQueue('retry', ui, queue, failed, after);
+
 /** F: every failed job of `queue` deleted, after its name is typed. */
-export function confirmFlush(ui: Ui, queue: string, failed: number | undefined, after: () => void): void {
-	const show = progressLine('deleting failed jobs of', queue);
-	ui.confirm({
-		summary: `Delete all ${failed === undefined ? 'the' : formatCount(failed)} failed jobs of "${queue}"?`,
-		expected: queue,
-		onConfirm: () => ui.act(async () => ui.api.flushFailed(queue, progress => ui.flash(show(progress))), result => `deleted ${formatCount(result.count)} failed jobs of ${queue}`, after),
-	});
-}
+export const confirmFlush = (ui: Ui, queue: string, failed: number | undefined, after: () => void): void => confirmWholeQueue('flush', ui, queue, failed, after);
