@@ -23,6 +23,7 @@ export const spec: CommandSpec = {
 		'stop-timeout': {type: 'string', value: 'S', description: 'on SIGTERM, wait S seconds for active jobs (default 25; keep below the unit\'s TimeoutStopSec)'},
 		'lock-duration': {type: 'string', value: 'MS', description: 'BullMQ job lock, ms (default 30000)'},
 		'stalled-interval': {type: 'string', value: 'MS', description: 'BullMQ stalled-job check interval, ms (default 30000)'},
+		'log-data': {type: 'boolean', description: 'put the job\'s data (JSON, cut at 2 KB, known secrets masked) in its "job failed" and "job timed out" lines'},
 		daemon: {type: 'boolean', description: 'accepted for compatibility with queue:work (always a long-running process)'},
 	},
 };
@@ -53,6 +54,7 @@ export async function run(context: Context): Promise<number> {
 		stopTimeoutMs: numberFlag(flags, 'stop-timeout', 25, 0, 3600) * 1000,
 		lockDurationMs: intFlag(flags, 'lock-duration', 30_000, 1000, 3_600_000),
 		stalledIntervalMs: intFlag(flags, 'stalled-interval', 30_000, 500, 3_600_000),
+		logData: flags['log-data'] === true,
 	};
 	const [{runWorker}, {createLogger}] = await Promise.all([import('../runtime/worker.js'), import('../runtime/logger.js')]);
 	return runWorker(config, options, createLogger('worker'));

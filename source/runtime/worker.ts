@@ -15,6 +15,7 @@ import os from 'node:os';
 import type {Config, QueueConfig} from '../config.js';
 import {connect, type Connection} from '../data/connection.js';
 import {queueKey, registryKey} from '../data/keys.js';
+import {redact} from '../data/redact.js';
 import {isUserError} from '../errors.js';
 import {errorFields, type Logger} from './logger.js';
 import {loadProcessor, validateData, type JobInfo, type LoadedProcessor} from './processors.js';
@@ -42,6 +43,8 @@ export type WorkerOptions = {
 	stopTimeoutMs: number;
 	lockDurationMs: number;
 	stalledIntervalMs: number;
+	/** Put the job's data in its failure lines (`--log-data`); off by default: data may be personal. */
+	logData?: boolean;
 };
 
 /** How the worker runs one queue's jobs: its settings, resolved once at start. */
@@ -317,7 +320,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		} catch (error) {
 			if (entry.abandoned) return undefined;
 			const err = error instanceof Error ? error : new Error(String(error));
-			const fields = {queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1};
+			const fields = {queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1, ...(options.logData ? {data: dataForLog(job.data)} : {})};
 			try {
 				await job.moveToFailed(err, token, false);
 			} catch (moveError) {
@@ -477,6 +480,18 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	]);
 	log.info({reason: stopReason, processed, failed}, 'worker stopped');
 	return exitCode;
+}
+
+/** A job's data for a log line, when asked: JSON text cut at 2 KB, with the secrets this process knows masked. */
+function dataForLog(data: unknown): string {
+	let text: string;
+	try {
+		text = JSON.stringify(data) ?? 'null';
+	} catch {
+		text = '(data that is not JSON)';
+	}
+	const masked = redact(text);
+	return masked.length > 2000 ? `${masked.slice(0, 1999)}…` : masked;
 }
 
 /** Worker lifecycle events go into each queue's BullMQ event stream, so `events` shows them. */

@@ -132,4 +132,27 @@ describe('worker: rate limits and logs', {concurrency: true}, () => {
 		assert.match(worker.stderr(), /trace, debug, info, warn, error, fatal/);
 		assert.ok(!/\n\s+at /.test(worker.stderr()), `a stack trace:\n${worker.stderr()}`);
 	});
+
+	it('--log-data puts a failed job\'s data in its "job failed" line, with the Redis password masked', async () => {
+		const password = `pw-${Math.random().toString(36).slice(2)}-secret`;
+		const server = await startRedisServer({password});
+		servers.push(server);
+		const box = sandbox(server.url, 'log-data');
+		boxes.push(box);
+		const config = box.writeConfig({queues: {default: {timeout: 5}}});
+		const marker = `MEMBER-${Math.random().toString(36).slice(2)}`;
+		const id = await box.add('default', {member: marker, callback: server.url, failTimes: 5}, {attempts: 1});
+		const worker = box.worker(config, ['--queue', 'default', '--log-data', ...FAST]);
+		const failed = await worker.waitForLine(line.job('job failed', id), 'job failed');
+		worker.signal('SIGTERM');
+		assert.equal((await worker.waitForExit(10_000)).code, 0, worker.describe());
+		const data = JSON.parse(String(failed['data'])) as Record<string, unknown>;
+		assert.equal(data['member'], marker);
+		assert.match(String(data['callback']), /^redis:\/\/(?:\*\*\*|:\*\*\*)@127\.0\.0\.1:\d+/);
+		const stdout = worker.rawLines.join('\n');
+		assert.ok(!stdout.includes(password) && !stdout.includes(encodeURIComponent(password)), `the Redis password in the worker's stdout:\n${stdout}`);
+		// Only failure lines carry it.
+		assert.ok(worker.lines.filter(entry => 'data' in entry).every(entry => entry.msg === 'job failed' || entry.msg === 'job timed out'));
+	});
 });
+
