@@ -50,3 +50,13 @@ export function useSelection(length: number, page: number, remember?: string): {
 		set: next => dispatch({type: 'set', index: next}),
 	};
 }
+
+/** What every polled list does alike: the movement keys, and ^R to refresh now. True when it used the action. */
+export function listAction(action: ActionId, selection: {move(action: ActionId): boolean}, poll: {refresh(): void}): boolean {
+	if (selection.move(action)) return true;
+	if (action === 'refresh') {
+		poll.refresh();
+		return true;
+	}
+	return false;
+}

@@ -16,7 +16,7 @@ import {StatusLine} from '../components/status-line.js';
 import {confirmFlush, confirmRetryAll} from '../queue-actions.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
-import {useSelection} from '../use-selection.js';
+import {listAction, useSelection} from '../use-selection.js';
 
 const NUMERIC = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 /** On a narrow terminal: W-CHILDREN, PRIORITIZED, THRESHOLD, COMPLETED, WORKERS go first, in that order. */
@@ -32,11 +32,7 @@ export function QueuesView() {
 	const selected = queues[selection.index];
 
 	useActions(action => {
-		if (selection.move(action)) return true;
-		if (action === 'refresh') {
-			poll.refresh();
-			return true;
-		}
+		if (listAction(action, selection, poll)) return true;
 		if (action === 'cancel' && filter) {
 			setFilter('');
 			return true;

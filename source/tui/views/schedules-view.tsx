@@ -14,7 +14,7 @@ import {List} from '../components/list.js';
 import {StatusLine} from '../components/status-line.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
-import {useSelection} from '../use-selection.js';
+import {listAction, useSelection} from '../use-selection.js';
 
 export function SchedulesView() {
 	const ui = useUi();
@@ -25,11 +25,7 @@ export function SchedulesView() {
 	const selected = schedules[selection.index];
 
 	useActions(action => {
-		if (selection.move(action)) return true;
-		if (action === 'refresh') {
-			poll.refresh();
-			return true;
-		}
+		if (listAction(action, selection, poll)) return true;
 		if (action !== 'run-schedule' || !selected) return false;
 		const {id, queue} = selected;
 		if (!selected.configured) {

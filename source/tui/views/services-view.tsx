@@ -17,7 +17,7 @@ import {List} from '../components/list.js';
 import {StatusLine} from '../components/status-line.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
-import {useSelection} from '../use-selection.js';
+import {listAction, useSelection} from '../use-selection.js';
 
 const DONE: Record<ServiceAction, string> = {start: 'started', stop: 'stopped', restart: 'restarted'};
 
@@ -36,11 +36,7 @@ export function ServicesView() {
 		}, poll.refresh);
 
 	useActions(action => {
-		if (selection.move(action)) return true;
-		if (action === 'refresh') {
-			poll.refresh();
-			return true;
-		}
+		if (listAction(action, selection, poll)) return true;
 		if (!selected) return false;
 		const {name} = selected;
 		switch (action) {

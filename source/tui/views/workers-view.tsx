@@ -18,7 +18,7 @@ import {List} from '../components/list.js';
 import {StatusLine} from '../components/status-line.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
-import {useSelection} from '../use-selection.js';
+import {listAction, useSelection} from '../use-selection.js';
 
 const plural = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
 
@@ -34,11 +34,7 @@ export function WorkersView() {
 	const selected = processes[selection.index];
 
 	useActions(action => {
-		if (selection.move(action)) return true;
-		if (action === 'refresh') {
-			poll.refresh();
-			return true;
-		}
+		if (listAction(action, selection, poll)) return true;
 		if (!selected) return false;
 		const {id, host, kind} = selected;
 		switch (action) {
