@@ -26,7 +26,6 @@ type LogMethod = {
 };
 export type Logger = {[level in Level]: LogMethod} & {
 	child(bindings: Fields): Logger;
-	isLevelEnabled(level: Level): boolean;
 };
 
 const rank: Record<Level, number> = {trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60};
@@ -42,7 +41,7 @@ const hex = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, 
 const plain = /^[\u0020\u0021\u0023-\u005B\u005D-\u007E]*$/;
 
 /** JSON for one value, with nothing in it a terminal could act on. */
-export function jsonValue(value: unknown): string {
+function jsonValue(value: unknown): string {
 	if (typeof value === 'string' && plain.test(value)) return `"${value}"`;
 	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
 	const json = JSON.stringify(value) ?? 'null';
@@ -129,10 +128,7 @@ function makeLogger(bindings: string, threshold: number): Logger {
 			append(`${head}${isoNow()}"${bindings}${fields},"msg":${jsonValue(text)}}\n`);
 		}) as LogMethod;
 	};
-	const logger = {
-		child: (more: Fields) => makeLogger(bindings + serialize(more), threshold),
-		isLevelEnabled: (level: Level) => rank[level] >= threshold,
-	} as Logger;
+	const logger = {child: (more: Fields) => makeLogger(bindings + serialize(more), threshold)} as Logger;
 	for (const level of levels) logger[level] = method(level);
 	return logger;
 }

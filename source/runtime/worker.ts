@@ -140,7 +140,6 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	const slots: Array<Active | undefined> = Array.from({length: options.concurrency}, () => undefined);
 	const running = (): Active[] => slots.filter((entry): entry is Active => entry !== undefined);
 	const started = Date.now();
-	const workers = new Map<string, BullWorker>();
 	let wake: () => void = () => {};
 
 	const stop = (reason: string, code = 0) => {
@@ -176,7 +175,8 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	const settings = (queue: string): QueueConfig => config.queues[queue] ?? {timeout: 90, tries: 3, isolation: 'none', concurrency: 1};
 	const plans = new Map<string, Plan>();
 	for (const queue of options.queues) {
-		const limiter = settings(queue).limiter;
+		const queueSettings = settings(queue);
+		const {limiter} = queueSettings;
 		const worker = new BullWorker(queue, null, {
 			connection: client,
 			prefix,
@@ -200,8 +200,6 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 			lastError = Date.now();
 			quiet = 0;
 		});
-		workers.set(queue, worker);
-		const queueSettings = settings(queue);
 		plans.set(queue, {
 			queue,
 			worker,
@@ -472,7 +470,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		(async () => {
 			await emit(connection, options.queues, 'worker.stopped', id).catch(() => undefined);
 			await heartbeat.stop();
-			await Promise.all([...workers.values()].map(async worker => worker.close(true).catch(() => undefined)));
+			await Promise.all([...plans.values()].map(async ({worker}) => worker.close(true).catch(() => undefined)));
 			subscriber.disconnect();
 			await connection.close();
 		})(),

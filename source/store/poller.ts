@@ -13,7 +13,7 @@ export type PollState<T> = {
 	stale: boolean;
 	/** When the data shown was fetched (ms). */
 	updatedAt: number | undefined;
-	/** A tick is running. */
+	/** The first load is running (nothing to show yet). */
 	loading: boolean;
 };
 
@@ -55,7 +55,8 @@ export function startPoller<T>(fetch: () => Promise<T>, intervalMs: number, desc
 			return;
 		}
 		running = true;
-		set({loading: true});
+		// Only the first load is shown as loading: a refresh under data on screen needs no extra render.
+		if (current.data === undefined) set({loading: true});
 		try {
 			const data = await fetch();
 			failures = 0;

@@ -21,6 +21,3 @@ export function usePoll<T>(fetch: () => Promise<T>, intervalMs: number, key: str
 	}, [key, intervalMs]);
 	return {...state, refresh: () => poller?.refresh()};
 }
-
-/** Keeps a selection index inside a list that changes length. */
-export const clamp = (index: number, length: number): number => Math.max(0, Math.min(index, length - 1));

@@ -33,7 +33,7 @@ const clip = (text: string, width: number): string => (text.length <= width ? te
 const natural = (head: readonly string[], rows: ReadonlyArray<readonly string[]>, column: number): number => Math.min(60, Math.max(head[column]!.length, ...rows.map(row => (row[column] ?? '').length)));
 
 /** The columns to show: all of them, or without the `drop` ones (in order) until the table fits. */
-export function visibleColumns(head: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number, drop: readonly number[] = []): number[] {
+function visibleColumns(head: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number, drop: readonly number[] = []): number[] {
 	const shown = head.map((_, column) => column);
 	const total = () => shown.reduce((sum, column) => sum + natural(head, rows, column), 0) + 2 + (shown.length - 1) * 2;
 	for (const column of drop) {
@@ -44,7 +44,7 @@ export function visibleColumns(head: readonly string[], rows: ReadonlyArray<read
 }
 
 /** Column widths: the widest cell each, the widest column shrunk until the row fits. */
-export function columnWidths(head: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number): number[] {
+function columnWidths(head: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number): number[] {
 	const widths = head.map((_, column) => natural(head, rows, column));
 	const room = width - 2 - (widths.length - 1) * 2;
 	while (widths.reduce((sum, value) => sum + value, 0) > room) {
@@ -56,7 +56,7 @@ export function columnWidths(head: readonly string[], rows: ReadonlyArray<readon
 }
 
 /** The first row to show so that `selected` is visible. */
-export const windowStart = (selected: number, visible: number, total: number): number => Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
+const windowStart = (selected: number, visible: number, total: number): number => Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
 
 export function List({head: allHead, rows, selected, height, width, marked, empty, numeric: allNumeric, drop}: ListProps) {
 	const allRows = rows.map(row => row.map(cell => sanitizeLine(cell)));

@@ -20,7 +20,7 @@ import {useActions, useUi} from '../ui-context.js';
 import {useScrollback} from '../use-scrollback.js';
 import {useStream} from '../use-stream.js';
 
-export const KEEP_EVENTS = 1000;
+const KEEP_EVENTS = 1000;
 const TONES = {bad: 'red', good: 'green', wait: 'yellow', other: 'cyan'} as const;
 
 type Entry = {seq: number; time: string; queue: string; event: string; tone: keyof typeof TONES; rest: string; search: string};

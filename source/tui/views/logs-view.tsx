@@ -19,7 +19,7 @@ import {useActions, useUi, type Route} from '../ui-context.js';
 import {useScrollback} from '../use-scrollback.js';
 import {useStream} from '../use-stream.js';
 
-export const KEEP_LINES = 2000;
+const KEEP_LINES = 2000;
 const FIRST_LINES = 200;
 const LEVEL_COLORS: Record<string, string> = {WARN: 'yellow', ERROR: 'red', FATAL: 'red'};
 
