@@ -14,7 +14,7 @@ import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {Redis} from 'ioredis';
-import {scratchDir, spawnCli} from '../helpers/cli.js';
+import {gatherOutput, scratchDir, spawnCli} from '../helpers/cli.js';
 import {makeFailedJobs, placement, scope} from '../helpers/failed-jobs.js';
 import {waitFor} from '../helpers/keyspace.js';
 import {startRedisServer, testRedisUrl, type RedisServer} from '../helpers/redis-server.js';
@@ -120,14 +120,7 @@ describe('Ctrl-C between queues of a bulk action', () => {
 			await admin.call('CLIENT', 'PAUSE', '15000', 'WRITE');
 			const file = path.join(scratchDir(), `${s.prefix}-interrupt.jsonl`);
 			const child = spawnCli([...entry.args(file), '--yes', '--json', '--redis', server.url, '--prefix', s.prefix]);
-			let stdout = '';
-			let stderr = '';
-			child.stdout.on('data', (chunk: Buffer) => {
-				stdout += chunk.toString('utf8');
-			});
-			child.stderr.on('data', (chunk: Buffer) => {
-				stderr += chunk.toString('utf8');
-			});
+			const output = gatherOutput(child);
 			const exited = new Promise<number | null>(resolve => child.once('close', code => resolve(code)));
 			const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
 			t.after(() => clearTimeout(killer));
@@ -135,16 +128,16 @@ describe('Ctrl-C between queues of a bulk action', () => {
 			// The command's first write (a Lua script on the first queue) is now held by the pause.
 			await waitFor(async () => /flags=\w*b\w* .*cmd=eval/.test(String(await admin.call('CLIENT', 'LIST'))), 'the command to block on its first script', 10_000);
 			child.kill('SIGINT');
-			await waitFor(() => stderr.includes('stopping'), 'the command to acknowledge the interrupt', 10_000);
+			await waitFor(() => output.stderr().includes('stopping'), 'the command to acknowledge the interrupt', 10_000);
 			await admin.call('CLIENT', 'UNPAUSE');
 			const code = await exited;
 
 			const first = await s.client.zcard(`${s.prefix}:first:failed`);
 			const second = await s.client.zcard(`${s.prefix}:second:failed`);
-			t.diagnostic(`exit ${String(code)}; failed left: first ${first}, second ${second}; stdout ${stdout.trim()}`);
+			t.diagnostic(`exit ${String(code)}; failed left: first ${first}, second ${second}; stdout ${output.stdout().trim()}`);
 			assert.equal(first, 0, 'the batch that was running when Ctrl-C came finished (300 jobs is one batch)');
 			assert.equal(second, 300, 'the second queue was not started');
-			assert.equal(code, 130, `the operator stopped it before the second queue: exit 130, not ${String(code)}\nstdout: ${stdout}\nstderr: ${stderr}`);
+			assert.equal(code, 130, `the operator stopped it before the second queue: exit 130, not ${String(code)}\nstdout: ${output.stdout()}\nstderr: ${output.stderr()}`);
 			const records = await s.audit();
 			assert.ok(records.some(record => record['result'] === 'interrupted'), `the audit says it was interrupted: ${JSON.stringify(records.map(record => [record['queue'], record['result'], record['count']]))}`);
 		});

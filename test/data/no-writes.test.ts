@@ -8,7 +8,7 @@ import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
 import {Redis} from 'ioredis';
-import {describeResult, runCli, spawnCli, type CliResult} from '../helpers/cli.js';
+import {describeResult, gatherOutput, runCli, spawnCli, type CliResult} from '../helpers/cli.js';
 import {fillLikeAnotherApp, STATES, type FillResult} from '../helpers/fill.js';
 import {describeDigestDiff, infoKeyCount, keyspaceDigest, waitFor} from '../helpers/keyspace.js';
 import {startRedisServer, type RedisServer} from '../helpers/redis-server.js';
@@ -102,20 +102,13 @@ describe('reading never writes', () => {
 	for (const json of [true, false]) {
 		it(`events${json ? ' --json' : ''}: follows, stops on SIGINT with exit 0, writes nothing`, async () => {
 			const child = spawnCli(['events', ...(json ? ['--json'] : []), ...common()]);
-			let stdout = '';
-			let stderr = '';
-			child.stdout.on('data', (chunk: Buffer) => {
-				stdout += chunk.toString('utf8');
-			});
-			child.stderr.on('data', (chunk: Buffer) => {
-				stderr += chunk.toString('utf8');
-			});
+			const output = gatherOutput(child);
 			const exited = new Promise<[number | null, NodeJS.Signals | null]>(resolve => {
 				child.once('close', (code, signal) => resolve([code, signal]));
 			});
 			try {
 				// Ready = its blocking XREAD is parked on the server (the only XREAD on this private server).
-				await waitFor(async () => /\bcmd=xread\b/.test(await admin.client('LIST') as string), `events to block in XREAD (stderr: ${stderr})`);
+				await waitFor(async () => /\bcmd=xread\b/.test(await admin.client('LIST') as string), `events to block in XREAD (stderr: ${output.stderr()})`);
 				child.kill('SIGINT');
 				const [code, signal] = await Promise.race([
 					exited,
@@ -123,9 +116,9 @@ describe('reading never writes', () => {
 						setTimeout(() => reject(new Error('events did not stop within 5 s of SIGINT')), 5000).unref();
 					}),
 				]);
-				assert.equal(signal, null, `events died of ${String(signal)}; stderr: ${stderr}`);
-				assert.equal(code, 0, `stderr: ${stderr}`);
-				assert.equal(stdout, '', 'no event happened, so none is printed');
+				assert.equal(signal, null, `events died of ${String(signal)}; stderr: ${output.stderr()}`);
+				assert.equal(code, 0, `stderr: ${output.stderr()}`);
+				assert.equal(output.stdout(), '', 'no event happened, so none is printed');
 			} finally {
 				if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 				await exited;

@@ -152,6 +152,19 @@ export async function runCliInPty(args: readonly string[], options: CliOptions =
 	return collect(child, options.timeoutMs ?? 20_000, started);
 }
 
+/** A running child's output so far, as text (for tests that act while it runs). */
+export function gatherOutput(child: {stdout: NodeJS.ReadableStream | null; stderr: NodeJS.ReadableStream | null}): {stdout(): string; stderr(): string} {
+	let stdout = '';
+	let stderr = '';
+	child.stdout?.on('data', (chunk: Buffer) => {
+		stdout += chunk.toString('utf8');
+	});
+	child.stderr?.on('data', (chunk: Buffer) => {
+		stderr += chunk.toString('utf8');
+	});
+	return {stdout: () => stdout, stderr: () => stderr};
+}
+
 /** Gathers a child's output until it closes (SIGKILL after timeoutMs). */
 async function collect(child: ReturnType<typeof spawn>, timeoutMs: number, started: number): Promise<CliResult> {
 	const out: Buffer[] = [];

@@ -166,3 +166,15 @@ export async function waitForClusterReady(cluster: Cluster): Promise<void> {
 		cluster.on('error', onError);
 	});
 }
+
+/** The promise's value, or a rejection naming what was awaited after `ms` (the timer does not outlive it). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	try {
+		return await Promise.race([promise, new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+		})]);
+	} finally {
+		clearTimeout(timer);
+	}
+}

@@ -20,7 +20,7 @@ import {getEventListeners, setMaxListeners} from 'node:events';
 import {loadConfig} from '../../source/config.js';
 import {connect} from '../../source/data/connection.js';
 import {runTraffic} from '../../source/runtime/traffic.js';
-import {binary, cleanEnv} from '../helpers/cli.js';
+import {binary, cleanEnv, gatherOutput} from '../helpers/cli.js';
 import {deletePrefix, waitFor} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
 
@@ -194,14 +194,7 @@ describe('demo', {concurrency: false}, () => {
 			const tmp = fresh('pipe');
 			const child = spawn(process.execPath, [binary, 'demo', '--duration', '5'], {cwd: tmp, env: cleanEnv({TMPDIR: tmp}), stdio: ['ignore', 'pipe', 'pipe']});
 			started.add(child.pid!);
-			let stdout = '';
-			let stderr = '';
-			child.stdout.on('data', (chunk: Buffer) => {
-				stdout += chunk.toString('utf8');
-			});
-			child.stderr.on('data', (chunk: Buffer) => {
-				stderr += chunk.toString('utf8');
-			});
+			const output = gatherOutput(child);
 			let result: [number | null, NodeJS.Signals | null] | undefined;
 			child.once('close', (code, signal) => {
 				result = [code, signal];
@@ -214,7 +207,7 @@ describe('demo', {concurrency: false}, () => {
 			// The leak detector finds the demo's processes while it runs (so "none left" below means something).
 			assert.ok(leftovers(tmp, undefined).length >= 6 || result, `leftovers() sees the running demo:\n${describeProcs(leftovers(tmp, undefined))}`);
 			const [code, signal] = await waitFor(() => result, 'demo --duration 5 to exit', 40_000);
-			return {stdout, stderr, code, signal, children, tmp};
+			return {stdout: output.stdout(), stderr: output.stderr(), code, signal, children, tmp};
 		})();
 		return pipeRun;
 	};

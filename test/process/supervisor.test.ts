@@ -14,7 +14,7 @@ import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {describeResult, runCli, spawnCli, type CliResult} from '../helpers/cli.js';
-import {deletePrefix, waitFor} from '../helpers/keyspace.js';
+import {deletePrefix, waitFor, within} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
 
 type Status = {name: string; unit: string; kind: string; state: string; pid: number | null; since: number | null; restarts: number; memory: number | null; enabled: boolean | null; logFile: string | null; backend: string};
@@ -232,14 +232,3 @@ describe('local supervisor, for real', () => {
 	});
 });
 
-/** The promise's value, or a rejection naming what was awaited after `ms` (the timer does not outlive it). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	try {
-		return await Promise.race([promise, new Promise<never>((_, reject) => {
-			timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-		})]);
-	} finally {
-		clearTimeout(timer);
-	}
-}

@@ -12,7 +12,7 @@ import {after, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {describeResult, runCli, spawnCli, type CliResult} from '../helpers/cli.js';
 import {fakeSystemd, type FakeSystemd, type Invocation} from '../helpers/fake-systemd/index.js';
-import {deletePrefix, waitFor} from '../helpers/keyspace.js';
+import {deletePrefix, waitFor, within} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
 
 const HIGH = 'saccos-queue-worker@high.service';
@@ -237,14 +237,3 @@ function alive(pid: number): boolean {
 	}
 }
 
-/** The promise's value, or a rejection naming what was awaited after `ms` (the timer does not outlive it). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	try {
-		return await Promise.race([promise, new Promise<never>((_, reject) => {
-			timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-		})]);
-	} finally {
-		clearTimeout(timer);
-	}
-}

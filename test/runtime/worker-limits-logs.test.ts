@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {waitFor} from '../helpers/keyspace.js';
 import {startRedisServer, testRedisUrl, type RedisServer} from '../helpers/redis-server.js';
-import {killAll, line, sandbox, type Sandbox} from '../helpers/worker-process.js';
+import {FAST, killAll, line, type Sandbox, sandbox} from '../helpers/worker-process.js';
 
-const FAST = ['--sleep', '0.2', '--lock-duration', '2000', '--stalled-interval', '1000'];
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number): number {

@@ -10,9 +10,8 @@ import {Redis} from 'ioredis';
 import {waitFor} from '../helpers/keyspace.js';
 import {startRedisServer, type RedisServer} from '../helpers/redis-server.js';
 import {describeResult, runCli} from '../helpers/cli.js';
-import {killAll, line, sandbox, type LongProcess, type Sandbox} from '../helpers/worker-process.js';
+import {FAST, killAll, line, type LongProcess, type Sandbox, sandbox} from '../helpers/worker-process.js';
 
-const FAST = ['--sleep', '0.2', '--lock-duration', '2000', '--stalled-interval', '1000'];
 
 describe('worker: Redis restarts', {concurrency: true}, () => {
 	const boxes: Sandbox[] = [];
