@@ -28,7 +28,7 @@ export async function run(context: Context): Promise<number> {
 	if (!(VIEWS as readonly string[]).includes(view)) throw new UserError('usage', `unknown view "${view}"`, `views: ${VIEWS.join(', ')}`);
 	const queue = typeof context.flags['queue'] === 'string' ? context.flags['queue'] : undefined;
 	const connection = await context.connect('console');
-	const [{createConsoleApi}, {openConsole}] = await Promise.all([import('../store/console-api.js'), import('../tui/open.js')]);
+	const [{createConsoleApi}, {openConsole}] = await Promise.all([import('../store/console-api.js'), import('../tui/load.js')]);
 	const api = createConsoleApi({
 		connection,
 		config: context.config,

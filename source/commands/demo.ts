@@ -115,7 +115,7 @@ export async function run(context: Context): Promise<number> {
 		if (interactive && process.stdin.isTTY) {
 			// On a terminal the demo is the console over the demo's Redis and processes.
 			context.note(`demo: Redis ${url}, workers for ${config.queueOrder.join(', ')} and the scheduler under ${config.stateDir}; opening the console (q quits and stops them all)`);
-			const [{createConsoleApi}, {openConsole}, {openController}] = await Promise.all([import('../store/console-api.js'), import('../tui/open.js'), import('../process/controller.js')]);
+			const [{createConsoleApi}, {openConsole}, {openController}] = await Promise.all([import('../store/console-api.js'), import('../tui/load.js'), import('../process/controller.js')]);
 			const ended = new AbortController();
 			const end = () => ended.abort();
 			// SIGHUP: the terminal went away (an SSH session dropped). Writing to it now fails

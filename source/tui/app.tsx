@@ -12,7 +12,7 @@
  * leaves, the app handles (help, back, quit, Tab).
  */
 import {Box, Text, useApp, useInput} from 'ink';
-import {useCallback, useMemo, useRef, useState} from 'react';
+import {useCallback, useLayoutEffect, useMemo, useRef, useState} from 'react';
 import {sanitizeLine} from '../data/sanitize.js';
 import type {Scope} from '../keymap/commands.js';
 import {keyName, resolve} from '../keymap/dispatch.js';
@@ -82,15 +82,24 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 		[api, columns, rows, show, setPrompt, memory],
 	);
 
-	useInput((input, key) => {
+	// Ink re-subscribes a useInput handler in a passive effect after each render, so a key
+	// arriving between a render and that effect (a loaded machine, keys sent by a script) would
+	// meet the previous render's state: Tab twice would land on the same view. One handler for
+	// the app's life reads the committed render's onKey instead.
+	const latestOnKey = useRef(onKey);
+	useLayoutEffect(() => {
+		latestOnKey.current = onKey;
+	});
+	const onInput = useCallback((input: string, key: Parameters<typeof keyName>[1]) => {
 		// Keys typed fast (or sent by tmux) can arrive as one chunk: "jj" is two moves, not one
 		// unknown key. A prompt takes the chunk whole (a paste).
 		if (!promptRef.current && input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
-			for (const char of input) onKey(char, {});
+			for (const char of input) latestOnKey.current(char, {});
 			return;
 		}
-		onKey(input, key);
-	});
+		latestOnKey.current(input, key);
+	}, []);
+	useInput(onInput);
 
 	function onKey(input: string, key: Parameters<typeof keyName>[1]) {
 		const name = keyName(input, key);
@@ -138,8 +147,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 			case 'next-view':
 			case 'previous-view': {
 				const step = action.id === 'next-view' ? 1 : TABS.length - 1;
-				const next = TABS[(TABS.indexOf(tabOf(route)) + step) % TABS.length]!;
-				setStack([{view: next}]);
+				setStack(current => [{view: TABS[(TABS.indexOf(tabOf(current.at(-1)!)) + step) % TABS.length]!}]);
 				break;
 			}
 			default:

@@ -3,7 +3,7 @@
  * prompts, a flash line, and `useActions` to receive the keymap's action ids
  * (views never see raw keys; house style 3).
  */
-import {createContext, useContext, useEffect, useRef} from 'react';
+import {createContext, useContext, useLayoutEffect, useRef} from 'react';
 import type {ActionId} from '../keymap/commands.js';
 import type {ConsoleApi} from '../store/console-api.js';
 
@@ -60,7 +60,9 @@ export function useActions(handler: ActionHandler): void {
 	const slot = useContext(HandlerContext);
 	const latest = useRef(handler);
 	latest.current = handler;
-	useEffect(() => {
+	// In the commit (a layout effect), not after it: a key that arrives right after a view
+	// appears must reach that view, not the one it replaced.
+	useLayoutEffect(() => {
 		const forward: ActionHandler = id => latest.current(id);
 		slot.current = forward;
 		return () => {

@@ -89,6 +89,8 @@ export type ConsoleHarness = {
 	key(name: string): Promise<void>;
 	/** Types text (a prompt's answer). */
 	type(text: string): Promise<void>;
+	/** Sends keys one write each, back to back with no turn of the event loop between (a fast typist, a script). */
+	burst(...names: string[]): Promise<void>;
 	/** Waits until the frame satisfies `check` (2 s by default); fails with the last frame. */
 	waitFor(check: (frame: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
 	unmount(): void;
@@ -118,6 +120,11 @@ export async function renderConsole(api: ConsoleApi, initial: Route = {view: 'qu
 			await send(sequenceOf(binding.keys[0]!));
 		},
 		key: async name => send(sequenceOf(name)),
+		async burst(...names) {
+			for (const name of names) instance.stdin.write(sequenceOf(name));
+			await tick();
+			await tick();
+		},
 		async type(text) {
 			for (const char of text) await send(char); // eslint-disable-line no-await-in-loop
 		},

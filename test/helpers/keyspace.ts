@@ -135,14 +135,15 @@ export async function commandCalls(node: Redis): Promise<number> {
 /**
  * Polls `check` until it returns a truthy value or the deadline passes.
  * The condition is what synchronizes; the short back-off only spares the CPU.
+ * `what` may be a function, called only on a timeout (to show what was seen).
  */
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => Promise<T> | T, what: string | (() => string), timeoutMs = 10_000): Promise<NonNullable<T>> {
 	const deadline = Date.now() + timeoutMs;
 	let delay = 0;
 	for (;;) {
 		const value = await check(); // eslint-disable-line no-await-in-loop
 		if (value) return value as NonNullable<T>;
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
 		await (delay === 0 ? nextTick() : sleep(delay)); // eslint-disable-line no-await-in-loop
 		delay = Math.min(Math.max(delay * 2, 2), 50);
 	}

@@ -27,14 +27,22 @@ const NO_TMUX = tmuxCheck.error || tmuxCheck.status !== 0 ? 'tmux is not install
 function terminal(args: readonly string[]) {
 	const socket = `saccos-console-${randomUUID().slice(0, 8)}`;
 	const status = path.join(os.tmpdir(), `${socket}.status`);
-	const env = cleanEnv({TERM: 'xterm-256color'});
+	// CI=true as a shell on a CI runner has it: Ink would draw nothing until exit there,
+	// so this also checks that the console shows itself live wherever CI is set.
+	const env = cleanEnv({TERM: 'xterm-256color', CI: 'true'});
 	const tmux = (...rest: string[]) => spawnSync('tmux', ['-L', socket, ...rest], {encoding: 'utf8', env});
 	const command = [process.execPath, binary, ...args].map(word => `'${word}'`).join(' ');
 	// The exit status is written to a file: the pane closes with the process.
 	const created = tmux('new-session', '-d', '-x', '160', '-y', '40', '-s', 'console', `${command}; echo $? > '${status}'`);
 	assert.equal(created.status, 0, created.stderr);
+	const screen = () => tmux('capture-pane', '-p', '-t', 'console').stdout;
 	return {
-		screen: () => tmux('capture-pane', '-p', '-t', 'console').stdout,
+		screen,
+		/** Waits until `check` holds for the screen; a timeout shows the last screen. */
+		until: async (check: (text: string) => boolean, what: string, timeoutMs?: number) => {
+			let last = '';
+			await waitFor(() => check(last = screen()), () => `${what}; the screen was:\n${last}`, timeoutMs);
+		},
 		keys: (...keys: string[]) => assert.equal(tmux('send-keys', '-t', 'console', ...keys).status, 0),
 		type: (text: string) => assert.equal(tmux('send-keys', '-t', 'console', '-l', text).status, 0),
 		/** {code} once the process has exited (an object: exit code 0 is falsy for waitFor). */
@@ -81,33 +89,33 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 		const term = terminal(['--redis', server.url, '--prefix', prefix]);
 		try {
 			const digest = await keyspaceDigest(client);
-			await waitFor(() => failedOf(term.screen(), 'emails') === 5, 'the emails row with 5 failed jobs', 20_000);
+			await term.until(screen => failedOf(screen, 'emails') === 5, 'the emails row with 5 failed jobs', 20_000);
 			// Browse: the jobs of emails (failed), the help, another view, back.
 			term.keys('j', 'j');
-			await waitFor(() => /▸ emails/.test(term.screen()), 'the selection on emails');
+			await term.until(screen => /▸ emails/.test(screen), 'the selection on emails');
 			term.keys('Enter');
-			await waitFor(() => term.screen().includes('core banking timeout'), 'the failed jobs of emails with their reason', 10_000);
+			await term.until(screen => screen.includes('core banking timeout'), 'the failed jobs of emails with their reason', 10_000);
 			term.keys('q');
-			await waitFor(() => /▸ emails/.test(term.screen()), 'back on the queues view');
+			await term.until(screen => /▸ emails/.test(screen), 'back on the queues view');
 			term.keys('?');
-			await waitFor(() => term.screen().includes('retry every failed job'), 'the help overlay');
+			await term.until(screen => screen.includes('retry every failed job'), 'the help overlay');
 			term.keys('Escape');
 			// Wait for the help to close: an Esc followed at once by R reads as Alt-R on a terminal.
-			await waitFor(() => !term.screen().includes('retry every failed job') && /▸ emails/.test(term.screen()), 'the help to close');
+			await term.until(screen => !screen.includes('retry every failed job') && /▸ emails/.test(screen), 'the help to close');
 			// Every other view once (each footer names its own keys), and back to the queues.
 			for (const footer of ['Space mark', 'x stop', 't run now', 'S restart', 'f follow', 'f pause/follow', 'R retry all']) {
 				term.keys('Tab');
-				await waitFor(() => term.screen().includes(footer), `the view whose footer has "${footer}"`, 10_000);
+				await term.until(screen => screen.includes(footer), `the view whose footer has "${footer}"`, 10_000);
 			}
-			await waitFor(() => /▸ emails/.test(term.screen()), 'the queues view, emails still selected');
+			await term.until(screen => /▸ emails/.test(screen), 'the queues view, emails still selected');
 			const after = await keyspaceDigest(client);
 			assert.equal(after.hash, digest.hash, `browsing the console wrote to Redis:\n${describeDigestDiff(digest.entries, after.entries)}`);
 
 			term.keys('R');
-			await waitFor(() => term.screen().includes('Type "emails" to confirm'), 'the confirmation prompt');
+			await term.until(screen => screen.includes('Type "emails" to confirm'), 'the confirmation prompt');
 			term.type('emails');
 			term.keys('Enter');
-			await waitFor(() => term.screen().includes('retried 5 failed jobs of emails'), 'the outcome in the flash line', 10_000);
+			await term.until(screen => screen.includes('retried 5 failed jobs of emails'), 'the outcome in the flash line', 10_000);
 			assert.equal(await client.zcard(`${prefix}:emails:failed`), 0);
 			assert.equal(await client.llen(`${prefix}:emails:wait`), 5);
 			const audit = await client.xrevrange(`${prefix}:saccos-queue:audit`, '+', '-', 'COUNT', 5);
@@ -127,9 +135,9 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 		await queue.waitUntilReady();
 		const term = terminal(['console', '--view', 'events', '--redis', server.url, '--prefix', prefix]);
 		try {
-			await waitFor(() => term.screen().includes('waiting for events'), 'the events view', 20_000);
+			await term.until(screen => screen.includes('waiting for events'), 'the events view', 20_000);
 			const job = await queue.add('email.send', {to: 'member@example.com'});
-			await waitFor(() => new RegExp(`emails\\s+added\\s+job ${job.id!}`).test(term.screen()), 'the added event on screen', 10_000);
+			await term.until(screen => new RegExp(`emails\\s+added\\s+job ${job.id!}`).test(screen), 'the added event on screen', 10_000);
 			term.keys('q');
 			assert.equal((await waitFor(() => term.exited(), 'the console to exit after q', 15_000)).code, 0);
 		} finally {
@@ -143,9 +151,9 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 		const locked = await startRedisServer({password});
 		const term = terminal(['--redis', locked.url, '--prefix', `p${randomUUID().slice(0, 6)}`]);
 		try {
-			await waitFor(() => term.screen().includes('QUEUE'), 'the queue table', 20_000);
+			await term.until(screen => screen.includes('QUEUE'), 'the queue table', 20_000);
 			await locked.stop();
-			await waitFor(() => term.screen().includes('STALE'), 'the stale marker once Redis is gone', 20_000);
+			await term.until(screen => screen.includes('STALE'), 'the stale marker once Redis is gone', 20_000);
 			const screen = term.screen();
 			assert.ok(!screen.includes(password) && !screen.includes(encodeURIComponent(password)), `the password on screen:\n${screen}`);
 			assert.match(screen, /redis:\/\/(?:\*\*\*|:\*\*\*)@127\.0\.0\.1/, 'the address is shown, its password masked');
@@ -161,10 +169,10 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 		const term = terminal(['--redis', server.url, '--prefix', prefix, '--read-only']);
 		try {
 			const digest = await keyspaceDigest(client);
-			await waitFor(() => failedOf(term.screen(), 'emails') === 3, 'the emails row with 3 failed jobs', 20_000);
+			await term.until(screen => failedOf(screen, 'emails') === 3, 'the emails row with 3 failed jobs', 20_000);
 			assert.match(term.screen(), /READ-ONLY/);
 			term.keys('j', 'j', 'R');
-			await waitFor(() => term.screen().includes('read-only: "retry all" is off'), 'the read-only note');
+			await term.until(screen => screen.includes('read-only: "retry all" is off'), 'the read-only note');
 			const after = await keyspaceDigest(client);
 			assert.equal(after.hash, digest.hash, describeDigestDiff(digest.entries, after.entries));
 			term.keys('C-c');

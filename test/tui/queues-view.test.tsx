@@ -113,6 +113,16 @@ describe('console: shell and queues view', () => {
 		await harness.waitFor(text => text.includes('QUEUE'), 'the table again');
 	});
 
+	it('keys sent back to back each act on the view the previous one opened: Tab Tab is the workers view, S-Tab S-Tab the queues again', async () => {
+		// The jobs and workers calls fail here (no fixture): the views, their footers and Tab still work.
+		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'high'}])}));
+		await harness.waitFor(text => text.includes('QUEUE'), 'the queue table');
+		await harness.burst('tab', 'tab');
+		await harness.waitFor(text => text.includes('x stop'), 'the workers view (its footer)');
+		await harness.burst('shift-tab', 'shift-tab');
+		await harness.waitFor(text => text.includes('R retry all'), 'the queues view again');
+	});
+
 	it('/ filters by name; Esc clears the filter', async () => {
 		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'high'}, {name: 'emails'}, {name: 'notifications'}])}));
 		await harness.waitFor(text => text.includes('notifications'), 'the queue table');
