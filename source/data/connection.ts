@@ -208,7 +208,9 @@ export function toUserError(error: unknown, where: string): unknown {
 		return new UserError('redis-misconfigured', `Redis at ${where} cannot serve this request: ${message}`, 'run `saccos-queue doctor` to check the server and the prefix');
 	}
 	if (unreachable.test(text)) {
-		return new UserError('redis-unreachable', `cannot reach Redis at ${where}: ${message}`, 'is redis-server running? check --redis / REDIS_URL and the firewall');
+		// ioredis's MaxRetriesPerRequestError names an option, not what happened.
+		const plain = /max retries per request/i.test(message) ? 'the connection is lost and reconnecting has not worked' : message;
+		return new UserError('redis-unreachable', `cannot reach Redis at ${where}: ${plain}`, 'is redis-server running? check --redis / REDIS_URL and the firewall');
 	}
 	return error;
 }

@@ -55,7 +55,9 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 			width: columns,
 			height: Math.max(3, rows - 4),
 			navigate: next => setStack(current => [...current, next]),
-			replace: next => setStack(current => [...current.slice(0, -1), next]),
+			// A view records where it is (its queue, state, page) with replace, from an effect; one
+			// flushed just after a key opened another view must not bring the old one back.
+			replace: next => setStack(current => (current.at(-1)!.view === next.view ? [...current.slice(0, -1), next] : current)),
 			prompt: ({title, initial: value = '', onSubmit}) => setPrompt({title, value, onSubmit}),
 			confirm: ({summary, expected, onConfirm}) =>
 				setPrompt({

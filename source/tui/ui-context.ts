@@ -31,7 +31,7 @@ export type Ui = {
 	width: number;
 	height: number;
 	navigate(route: Route): void;
-	/** Records the focused view's own state in its route (without remounting it), so back returns to it. */
+	/** Records the focused view's own state in its route (without remounting it), so back returns to it; ignored once another view has the focus. */
 	replace(route: Route): void;
 	/** A one-line text prompt (filters). */
 	prompt(options: {title: string; initial?: string; onSubmit(value: string): void}): void;

@@ -151,7 +151,8 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 		const locked = await startRedisServer({password});
 		const term = terminal(['--redis', locked.url, '--prefix', `p${randomUUID().slice(0, 6)}`]);
 		try {
-			await term.until(screen => screen.includes('QUEUE'), 'the queue table', 20_000);
+			// Loaded (the update time), not just drawn: the marker is for data once seen.
+			await term.until(screen => screen.includes('QUEUE') && /updated \d\d:\d\d:\d\d/.test(screen), 'the queue table, loaded', 20_000);
 			await locked.stop();
 			await term.until(screen => screen.includes('STALE'), 'the stale marker once Redis is gone', 20_000);
 			const screen = term.screen();

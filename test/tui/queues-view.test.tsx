@@ -161,4 +161,13 @@ describe('console: shell and queues view', () => {
 		assert.match(stale, /ECONNREFUSED/);
 		assert.match(stale, /▸ high\s+active\s+5/);
 	});
+
+	it('Redis down from the start: "cannot load", never an empty "no queues yet"', async () => {
+		harness = await renderConsole(fixtureApi({snapshot: async () => {
+			throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+		}}));
+		const frame = await harness.waitFor(text => text.includes('cannot load the queues'), 'the table saying it could not load');
+		assert.match(frame, /cannot load: connect ECONNREFUSED/);
+		assert.doesNotMatch(frame, /no queues yet/);
+	});
 });

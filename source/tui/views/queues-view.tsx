@@ -65,7 +65,7 @@ export function QueuesView() {
 	return (
 		<Box flexDirection="column">
 			<StatusLine text={poll.data ? redisLine(poll.data) : ''} poll={poll} extra={filter ? `filter "${filter}" (Esc clears)` : ''} />
-			<List head={queueHead} rows={rows} selected={selection.index} height={listHeight} width={ui.width} numeric={NUMERIC} drop={DROP} empty={filter ? `no queue matches "${filter}"` : 'no queues yet'} />
+			<List head={queueHead} rows={rows} selected={selection.index} height={listHeight} width={ui.width} numeric={NUMERIC} drop={DROP} empty={!poll.data ? (poll.error ? 'cannot load the queues' : 'loading…') : filter ? `no queue matches "${filter}"` : 'no queues yet'} />
 		</Box>
 	);
 }
