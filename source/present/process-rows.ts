@@ -40,8 +40,8 @@ export const foreignHead = ['QUEUE', 'CONNECTION', 'ADDRESS', 'CONNECTED', 'IDLE
 export const foreignRow = (worker: ForeignWorker): string[] => [worker.queue, worker.name, worker.addr, formatDuration(worker.age * 1000), `${worker.idle}s`];
 
 export const scheduleHead = ['SCHEDULE', 'QUEUE', 'CRON', 'TIME ZONE', 'NEXT RUN', 'LAST RUN', 'MISSED (24h)', 'IN REDIS'];
-/** Left out first on a narrow terminal: TIME ZONE, CRON. */
-export const scheduleDrop = [3, 2];
+/** Left out first on a narrow terminal: CRON (the next run shows what it means), then TIME ZONE (the console's status line names a shared one). */
+export const scheduleDrop = [2, 3];
 export const scheduleNumeric = new Set([6]);
 
 export const scheduleRow = (status: ScheduleStatus, now = Date.now()): string[] => [
@@ -51,7 +51,7 @@ export const scheduleRow = (status: ScheduleStatus, now = Date.now()): string[] 
 	status.timezone,
 	status.nextRun !== null
 		? `${formatTime(status.nextRun, status.timezone)} (${formatRelative(status.nextRun, now)})`
-		: status.expectedNextRun !== null ? `${formatTime(status.expectedNextRun, status.timezone)} (due; not in Redis)` : '-',
+		: status.expectedNextRun !== null ? `${formatTime(status.expectedNextRun, status.timezone)} (expected; not in Redis)` : '-',
 	status.lastRun ? `${formatTime(status.lastRun.time, status.timezone)} ${status.lastRun.state}` : '-',
 	String(status.missed.length),
 	status.inRedis ? 'yes' : 'NO: is the scheduler running?',

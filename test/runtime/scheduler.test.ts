@@ -72,7 +72,7 @@ describe('scheduler and schedule commands', {concurrency: true}, () => {
 			assert.ok([next(seed.cron, before), next(seed.cron, after)].includes(listed.expectedNextRun!), `${seed.id}: due ${String(listed.expectedNextRun)}`);
 		}
 		const table = await cli(box, config, ['schedule', 'list']);
-		assert.match(table.stdout, /reports:generate-daily\s+default\s+0 2 \* \* \*\s+Africa\/Dar_es_Salaam\s+\d{4}-\d\d-\d\d 02:00:00 \(due; not in Redis\)/);
+		assert.match(table.stdout, /reports:generate-daily\s+default\s+0 2 \* \* \*\s+Africa\/Dar_es_Salaam\s+\d{4}-\d\d-\d\d 02:00:00 \(expected; not in Redis\)/);
 	});
 
 	it('the scheduler puts the four seed schedules in Redis with next runs in the configured time zone', async () => {

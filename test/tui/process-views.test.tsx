@@ -99,6 +99,7 @@ describe('console: workers, schedules, services and logs views', () => {
 		const frame = await harness.waitFor(text => text.includes('nightly-dues'), 'the schedules table');
 		assert.match(frame, /nightly-dues\s+high\s+0 2 \* \* \*\s+UTC\s+2030-01-01 02:00:00 \(in /);
 		assert.match(frame, /2026-11-28 02:00:00 failed\s+2\s+yes/);
+		assert.match(frame, /1 schedule\(s\) · times in UTC · 2 missed run\(s\) in 24 h/, 'the one shared zone named above the table');
 		await harness.press('run-schedule', 'schedules');
 		await harness.waitFor(text => text.includes('ran nightly-dues now: job 917 on high'), 'the outcome');
 		assert.deepEqual(callsOf(api, 'runSchedule'), [['nightly-dues']]);

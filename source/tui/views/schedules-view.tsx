@@ -1,7 +1,7 @@
 /**
  * The schedules (every 5 s): next run, last run and its outcome, missed runs:
  *
- *   4 schedules · 1 missed run in 24 h                                updated 12:03:04
+ *   4 schedule(s) · times in Africa/Nairobi · 1 missed run(s) in 24 h  updated 12:03:04
  *     SCHEDULE      QUEUE   CRON        TIME ZONE       NEXT RUN                        …  MISSED (24h)
  *   ▸ nightly-dues  high    0 2 * * *   Africa/Nairobi  2026-11-29 02:00:00 (in 13h 56m)  …             0
  *
@@ -38,8 +38,10 @@ export function SchedulesView() {
 
 	const missed = schedules.reduce((sum, status) => sum + status.missed.length, 0);
 	const absent = schedules.filter(status => status.configured && !status.inRedis).length;
+	// One zone for all (the usual case): named here, so the times read right when the TIME ZONE column is left out.
+	const zones = new Set(schedules.map(status => status.timezone));
 	const summary = poll.data
-		? `${schedules.length} schedule(s) · ${missed} missed run(s) in 24 h${absent > 0 ? ` · ${absent} not in Redis: is the scheduler running?` : ''}`
+		? `${schedules.length} schedule(s)${zones.size === 1 ? ` · times in ${[...zones][0]!}` : ''} · ${missed} missed run(s) in 24 h${absent > 0 ? ` · ${absent} not in Redis: is the scheduler running?` : ''}`
 		: ' ';
 	return (
 		<Box flexDirection="column">
