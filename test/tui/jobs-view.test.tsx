@@ -73,6 +73,19 @@ describe('console: jobs view and job detail', () => {
 		assert.deepEqual(callsOf(api, 'jobs')[0]?.slice(0, 2), ['emails', 'failed']);
 	});
 
+	it('a long failed reason uses the width the terminal has: whole at 160 columns, cut with … at 80', async () => {
+		const reason = `core banking API timed out after 30000 ms while posting loan repayment batch ${'x'.repeat(20)} (attempt 3 of 3)`;
+		const jobs = pages({failed: [job('1', 'failed', {failedReason: reason})]});
+		harness = await renderConsole(fixtureApi({snapshot: async () => snapshot([{name: 'emails', failed: 1}]), jobs}), {view: 'jobs', queue: 'emails'}, {columns: 160, rows: 20});
+		const wide = await harness.waitFor(text => text.includes('1–1 of 1 failed'), 'the failed job');
+		assert.ok(wide.includes(reason), `the reason is cut at 160 columns:\n${wide}`);
+		harness.unmount();
+		harness = await renderConsole(fixtureApi({snapshot: async () => snapshot([{name: 'emails', failed: 1}]), jobs}), {view: 'jobs', queue: 'emails'}, {columns: 80, rows: 20});
+		const narrow = await harness.waitFor(text => text.includes('1–1 of 1 failed'), 'the failed job');
+		assert.match(narrow, /core banking API timed out[^\n]*…/);
+		assert.ok(narrow.split('\n').every(line => line.length <= 80), `a line wider than 80 columns:\n${narrow}`);
+	});
+
 	it('] and [ switch to the next and previous queue, each opening on its own default state', async () => {
 		const api = fixtureApi({snapshot: async () => snapshot([{name: 'high'}, {name: 'emails', failed: 3}]), jobs: pages()});
 		harness = await renderConsole(api, {view: 'jobs', queue: 'high'});

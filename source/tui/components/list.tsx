@@ -6,7 +6,8 @@
  *   default   paused        0       0
  *
  * Every cell passes the sanitizer (its text may come from a job); columns
- * take the width of their widest cell, and the widest shrinks to fit.
+ * take the width of their widest cell (at most 60, more when the terminal has
+ * room), and the widest shrinks to fit.
  */
 import {Box, Text} from 'ink';
 import {sanitizeLine} from '../../data/sanitize.js';
@@ -30,7 +31,10 @@ export type ListProps = {
 
 const clip = (text: string, width: number): string => (text.length <= width ? text : width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`);
 
-const natural = (head: readonly string[], rows: ReadonlyArray<readonly string[]>, column: number): number => Math.min(60, Math.max(head[column]!.length, ...rows.map(row => (row[column] ?? '').length)));
+/** The widest cell of a column, header included. */
+const widest = (head: readonly string[], rows: ReadonlyArray<readonly string[]>, column: number): number => Math.max(head[column]!.length, ...rows.map(row => (row[column] ?? '').length));
+/** A column's width before fitting: its widest cell, at most 60 (a long reason must not push the rest away). */
+const natural = (head: readonly string[], rows: ReadonlyArray<readonly string[]>, column: number): number => Math.min(60, widest(head, rows, column));
 
 /** The columns to show: all of them, or without the `drop` ones (in order) until the table fits. */
 function visibleColumns(head: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number, drop: readonly number[] = []): number[] {
@@ -43,14 +47,25 @@ function visibleColumns(head: readonly string[], rows: ReadonlyArray<readonly st
 	return shown;
 }
 
-/** Column widths: the widest cell each, the widest column shrunk until the row fits. */
+/**
+ * Column widths: the natural width each, the widest column shrunk until the row fits;
+ * room left over goes to the columns cut at 60, the last first (a failed reason).
+ */
 function columnWidths(head: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number): number[] {
 	const widths = head.map((_, column) => natural(head, rows, column));
 	const room = width - 2 - (widths.length - 1) * 2;
-	while (widths.reduce((sum, value) => sum + value, 0) > room) {
-		const widest = widths.indexOf(Math.max(...widths));
-		if (widths[widest]! <= 4) break;
-		widths[widest]!--;
+	let total = widths.reduce((sum, value) => sum + value, 0);
+	while (total > room) {
+		const column = widths.indexOf(Math.max(...widths));
+		if (widths[column]! <= 4) break;
+		widths[column]!--;
+		total--;
+	}
+	for (let column = widths.length - 1; column >= 0 && total < room; column--) {
+		if (widths[column]! < 60) continue;
+		const grow = Math.min(room - total, widest(head, rows, column) - widths[column]!);
+		widths[column]! += grow;
+		total += grow;
 	}
 	return widths;
 }
