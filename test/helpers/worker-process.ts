@@ -17,6 +17,7 @@ import {Queue, type JobsOptions} from 'bullmq';
 import {Redis} from 'ioredis';
 import {binary, cleanEnv} from './cli.js';
 import {deletePrefix, waitFor} from './keyspace.js';
+import {startRedisServer, type RedisServer} from './redis-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Absolute paths of the test processors (test/helpers/processors/). */
@@ -303,16 +304,29 @@ export async function jobView(queue: Queue, id: string) {
  * Sandboxes for one describe block: call it in the block's body; after the
  * block every sandbox is cleaned up and every worker it spawned is killed.
  */
-export function useSandboxes(redisUrl: string): (label: string) => Sandbox {
+export function useSandboxes(redisUrl: string): (label: string, url?: string) => Sandbox {
 	const boxes: Sandbox[] = [];
 	after(async () => {
 		await Promise.all(boxes.map(async box => box.cleanup()));
 		await killAll();
 	});
-	return label => {
-		const box = sandbox(redisUrl, label);
+	return (label, url = redisUrl) => {
+		const box = sandbox(url, label);
 		boxes.push(box);
 		return box;
+	};
+}
+
+/** Private redis-servers for a suite (to stop or restart under a worker), stopped after it (after hooks run in order: call this after useSandboxes, so the workers are gone first). */
+export function usePrivateServers(): (options?: Parameters<typeof startRedisServer>[0]) => Promise<RedisServer> {
+	const servers: RedisServer[] = [];
+	after(async () => {
+		await Promise.all(servers.map(async server => server.stop()));
+	});
+	return async options => {
+		const server = await startRedisServer(options);
+		servers.push(server);
+		return server;
 	};
 }
 

@@ -3,12 +3,12 @@
  * worker's logs as journald receives them: one JSON object per line with the
  * job fields, never the job's data, never the Redis password.
  */
-import {after, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {waitFor} from '../helpers/keyspace.js';
-import {startRedisServer, testRedisUrl, type RedisServer} from '../helpers/redis-server.js';
-import {FAST, killAll, line, type Sandbox, sandbox} from '../helpers/worker-process.js';
+import {testRedisUrl} from '../helpers/redis-server.js';
+import {FAST, line, usePrivateServers, useSandboxes} from '../helpers/worker-process.js';
 
 
 /** CPU seconds (user + system) a process has used, from /proc. */
@@ -19,17 +19,11 @@ function cpuSeconds(pid: number): number {
 }
 
 describe('worker: rate limits and logs', {concurrency: true}, () => {
-	const boxes: Sandbox[] = [];
-	const servers: RedisServer[] = [];
-	after(async () => {
-		await Promise.all(boxes.map(async box => box.cleanup()));
-		await killAll();
-		await Promise.all(servers.map(async server => server.stop()));
-	});
+	const open = useSandboxes(testRedisUrl());
+	const privateServer = usePrivateServers();
 
 	it('limiter {max: 2, duration: 1000}: no more than 2 jobs start in any second, without spinning the CPU', async () => {
-		const box = sandbox(testRedisUrl(), 'limit');
-		boxes.push(box);
+		const box = open('limit');
 		const config = box.writeConfig({queues: {notifications: {timeout: 5, limiter: {max: 2, duration: 1000}}}});
 		const ids = [];
 		for (let index = 0; index < 6; index++) ids.push(await box.add('notifications', {})); // eslint-disable-line no-await-in-loop
@@ -56,10 +50,8 @@ describe('worker: rate limits and logs', {concurrency: true}, () => {
 
 	it('stdout is one JSON object per line with the job fields, and carries neither job data nor the Redis password', async () => {
 		const password = `pw-${Math.random().toString(36).slice(2)}-secret`;
-		const server = await startRedisServer({password});
-		servers.push(server);
-		const box = sandbox(server.url, 'logs');
-		boxes.push(box);
+		const server = await privateServer({password});
+		const box = open('logs', server.url);
 		assert.ok(box.redisUrl.includes(encodeURIComponent(password)), 'the worker must be given the password in its URL');
 		const config = box.writeConfig({queues: {default: {timeout: 5}}});
 		const marker = `MARKER-${Math.random().toString(36).slice(2)}`;
@@ -103,8 +95,7 @@ describe('worker: rate limits and logs', {concurrency: true}, () => {
 	});
 
 	it('a hostile job name (newline, ESC, C1 CSI, U+2028) stays inside one inert JSON line', async () => {
-		const box = sandbox(testRedisUrl(), 'hostile-log');
-		boxes.push(box);
+		const box = open('hostile-log');
 		const config = box.writeConfig({queues: {default: {timeout: 5}}});
 		const name = 'evil\n{"level":"fatal"}\u001b[2J\u009b31m\u2028end';
 		const id = await box.add('default', {}, {name, attempts: 1});
@@ -121,8 +112,7 @@ describe('worker: rate limits and logs', {concurrency: true}, () => {
 	});
 
 	it('an unknown SACCOS_QUEUE_LOG_LEVEL exits 2 with a one-line error and a hint', async () => {
-		const box = sandbox(testRedisUrl(), 'log-level');
-		boxes.push(box);
+		const box = open('log-level');
 		const config = box.writeConfig({queues: {default: {timeout: 5}}});
 		const worker = box.worker(config, ['--queue', 'default', ...FAST], {SACCOS_QUEUE_LOG_LEVEL: 'loud'});
 		const exit = await worker.waitForExit(10_000);
@@ -134,10 +124,8 @@ describe('worker: rate limits and logs', {concurrency: true}, () => {
 
 	it('--log-data puts a failed job\'s data in its "job failed" line, with the Redis password masked', async () => {
 		const password = `pw-${Math.random().toString(36).slice(2)}-secret`;
-		const server = await startRedisServer({password});
-		servers.push(server);
-		const box = sandbox(server.url, 'log-data');
-		boxes.push(box);
+		const server = await privateServer({password});
+		const box = open('log-data', server.url);
 		const config = box.writeConfig({queues: {default: {timeout: 5}}});
 		const marker = `MEMBER-${Math.random().toString(36).slice(2)}`;
 		const id = await box.add('default', {member: marker, callback: server.url, failTimes: 5}, {attempts: 1});

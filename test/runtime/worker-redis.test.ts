@@ -4,29 +4,22 @@
  * (an empty dataset, as after a crash without persistence). The worker
  * reconnects by itself and processes the jobs added afterwards; none is lost.
  */
-import {after, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {Redis} from 'ioredis';
 import {waitFor} from '../helpers/keyspace.js';
-import {startRedisServer, type RedisServer} from '../helpers/redis-server.js';
+import {testRedisUrl} from '../helpers/redis-server.js';
 import {describeResult, runCli} from '../helpers/cli.js';
-import {FAST, killAll, line, type LongProcess, type Sandbox, sandbox} from '../helpers/worker-process.js';
+import {FAST, line, usePrivateServers, useSandboxes, type LongProcess, type Sandbox} from '../helpers/worker-process.js';
 
 
 describe('worker: Redis restarts', {concurrency: true}, () => {
-	const boxes: Sandbox[] = [];
-	const servers: RedisServer[] = [];
-	after(async () => {
-		await Promise.all(boxes.map(async box => box.cleanup()));
-		await killAll();
-		await Promise.all(servers.map(async server => server.stop()));
-	});
+	const open = useSandboxes(testRedisUrl());
+	const privateServer = usePrivateServers();
 
 	const setup = async (label: string) => {
-		const server = await startRedisServer();
-		servers.push(server);
-		const box = sandbox(server.url, label);
-		boxes.push(box);
+		const server = await privateServer();
+		const box = open(label, server.url);
 		const config = box.writeConfig({queues: {high: {timeout: 5}, default: {timeout: 5}}});
 		const worker = box.worker(config, ['--queue', 'high,default', '--concurrency', '2', ...FAST]);
 		await worker.waitForLine(line.started, 'worker started');
