@@ -4,14 +4,9 @@
  * caller sanitizes them before they reach a terminal.
  */
 import {closeSync, existsSync, openSync, readSync, statSync} from 'node:fs';
+import {lineFacts, type LogLine} from './log-line.js';
 
-export type LogLine = {
-	service: string;
-	/** Epoch ms, from the line's JSON `time` (local files) or the journal. */
-	time: number | null;
-	pid: number | null;
-	text: string;
-};
+export type {LogLine} from './log-line.js';
 
 export type LogQuery = {
 	lines?: number;
@@ -20,18 +15,6 @@ export type LogQuery = {
 	follow?: boolean;
 	signal?: AbortSignal;
 };
-
-/** The time and pid a JSON log line carries, if any. */
-export function lineFacts(text: string): {time: number | null; pid: number | null; fields: Record<string, unknown> | null} {
-	if (!text.startsWith('{')) return {time: null, pid: null, fields: null};
-	try {
-		const fields = JSON.parse(text) as Record<string, unknown>;
-		const time = typeof fields['time'] === 'string' ? Date.parse(fields['time']) : typeof fields['time'] === 'number' ? fields['time'] : NaN;
-		return {time: Number.isFinite(time) ? time : null, pid: typeof fields['pid'] === 'number' ? fields['pid'] : null, fields};
-	} catch {
-		return {time: null, pid: null, fields: null};
-	}
-}
 
 /** The last `count` lines of a file, reading backwards in blocks (bounded memory). */
 export function tailFile(file: string, count: number): string[] {
