@@ -114,6 +114,8 @@ export async function journalLines(definition: ServiceDefinition, query: LogQuer
 	if (query.sinceMs !== undefined) args.push('--since', `@${Math.floor(query.sinceMs / 1000)}`);
 	if (query.untilMs !== undefined) args.push('--until', `@${Math.ceil(query.untilMs / 1000)}`);
 	if (query.follow) args.push('-f');
+	// Aborted while the caller was still getting ready (the view left): no journalctl to leave behind.
+	if (query.signal?.aborted) return;
 	await new Promise<void>((resolve, reject) => {
 		const child = spawn('journalctl', args, {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, SYSTEMD_PAGER: '', LC_ALL: 'C'}});
 		let stderr = '';

@@ -47,7 +47,7 @@ export type ConsoleApi = {
 	/** Lines of a service (or "all"), oldest first; with follow, until the signal aborts. */
 	logs(name: string, options: {lines?: number; follow?: boolean; signal?: AbortSignal}, onLine: (line: LogLine) => void): Promise<void>;
 	/** The worker lines around one job (as `logs --job`). */
-	jobLogs(queue: string, id: string, onLine: (line: LogLine) => void): Promise<void>;
+	jobLogs(queue: string, id: string, onLine: (line: LogLine) => void, signal?: AbortSignal): Promise<void>;
 	/** Live events of every known queue (BullMQ's, and our workers' and scheduler's) until `signal` aborts; one blocking connection of its own. */
 	events(onEvent: (event: QueueEvent) => void, signal: AbortSignal, onReady?: () => void): Promise<void>;
 };
@@ -133,11 +133,11 @@ export function createConsoleApi({connection, config, openController}: ConsoleDe
 				await blocking.close();
 			}
 		},
-		jobLogs: async (queue, id, onLine) => {
+		jobLogs: async (queue, id, onLine, signal) => {
 			const job = await getJob(connection, queue, id);
 			const window = jobLogWindow({...job, queue, id});
 			if (!window) throw new UserError('usage', `job ${queue}/${id} has not run yet (state ${job.state})`, 'its worker lines appear once a worker takes it');
-			await (await processes()).logs('all', {sinceMs: window.sinceMs, untilMs: window.untilMs}, line => {
+			await (await processes()).logs('all', {sinceMs: window.sinceMs, untilMs: window.untilMs, ...(signal ? {signal} : {})}, line => {
 				if (window.matches(line)) onLine(line);
 			});
 		},

@@ -22,7 +22,8 @@ export type Poller<T> = {
 	/** Calls `listener` on every change; returns the unsubscribe function. */
 	subscribe(listener: () => void): () => void;
 	/** A tick now (or right after the running one). */
-	refresh(): void;
+	/** Polls now (or right after the poll in flight); resolves once that poll has settled. */
+	refresh(): Promise<void>;
 	stop(): void;
 };
 
@@ -37,6 +38,8 @@ export function startPoller<T>(fetch: () => Promise<T>, intervalMs: number, desc
 	let again = false;
 	let stopped = false;
 	let failures = 0;
+	// refresh() callers, served by the next poll that starts after they asked.
+	let waiting: Array<() => void> = [];
 
 	const set = (next: Partial<PollState<T>>) => {
 		current = {...current, ...next};
@@ -55,6 +58,8 @@ export function startPoller<T>(fetch: () => Promise<T>, intervalMs: number, desc
 			return;
 		}
 		running = true;
+		const served = waiting;
+		waiting = [];
 		// Only the first load is shown as loading: a refresh under data on screen needs no extra render.
 		if (current.data === undefined) set({loading: true});
 		try {
@@ -66,6 +71,7 @@ export function startPoller<T>(fetch: () => Promise<T>, intervalMs: number, desc
 			if (!stopped) set({error: describeError(error), stale: current.data !== undefined, loading: false});
 		} finally {
 			running = false;
+			for (const resolve of served) resolve();
 		}
 		if (again) {
 			again = false;
@@ -79,14 +85,18 @@ export function startPoller<T>(fetch: () => Promise<T>, intervalMs: number, desc
 			listeners.add(listener);
 			return () => listeners.delete(listener);
 		},
-		refresh() {
+		async refresh() {
+			if (stopped) return;
+			const settled = new Promise<void>(resolve => waiting.push(resolve));
 			if (running) again = true;
 			else schedule(0);
+			return settled;
 		},
 		stop() {
 			stopped = true;
 			clearTimeout(timer);
 			listeners.clear();
+			for (const resolve of waiting.splice(0)) resolve();
 		},
 	};
 }

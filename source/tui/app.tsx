@@ -15,13 +15,13 @@ import {Box, Text, useApp, useInput} from 'ink';
 import {useCallback, useLayoutEffect, useMemo, useRef, useState} from 'react';
 import {sanitizeLine} from '../data/sanitize.js';
 import type {Scope} from '../keymap/commands.js';
-import {keyName, resolve} from '../keymap/dispatch.js';
+import {keyName, resolve, type InkKey} from '../keymap/dispatch.js';
 import type {ConsoleApi} from '../store/console-api.js';
 import {Footer} from './components/footer.js';
 import {HelpOverlay} from './components/help-overlay.js';
 import {editPrompt, Prompt, type PromptState} from './components/prompt.js';
 import {Header} from './components/header.js';
-import {HandlerContext, UiContext, type ActionHandler, type Route, type Ui} from './ui-context.js';
+import {HandlerContext, UiContext, type ActionHandler, type Remembered, type Route, type Ui} from './ui-context.js';
 import {useTerminalSize} from './use-terminal-size.js';
 import {TABS, tabOf, View} from './views/view.js';
 
@@ -48,7 +48,15 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 	const scope: Scope = route.view;
 
 	const show = useCallback((text: string, kind: 'info' | 'error' = 'info') => setFlash({text, kind}), []);
-	const memory = useRef(new Map<string, number>()).current;
+	const memory = useRef(new Map<string, Remembered>()).current;
+	// One action at a time: a second p must not race the first (pause, then pause again instead
+	// of resume), t t must not enqueue two runs, and quitting while one runs asks first.
+	const busy = useRef<string | undefined>(undefined);
+	const refuseWhileBusy = useCallback((): boolean => {
+		if (!busy.current) return false;
+		show(`wait: ${busy.current} is still running`, 'error');
+		return true;
+	}, [show]);
 	const ui: Ui = useMemo(
 		() => ({
 			api,
@@ -60,7 +68,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 			replace: next => setStack(current => (current.at(-1)!.view === next.view ? [...current.slice(0, -1), next] : current)),
 			prompt: ({title, initial: value = '', onSubmit}) => setPrompt({title, value, onSubmit}),
 			confirm: ({summary, expected, onConfirm}) =>
-				setPrompt({
+				refuseWhileBusy() || setPrompt({
 					title: `${summary} Type "${expected}" to confirm:`,
 					value: '',
 					onSubmit: typed => {
@@ -70,48 +78,93 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 				}),
 			flash: show,
 			memory,
-			act: (work, describe, after) => {
+			act: (work, describe, after, what = 'the last action') => {
+				if (refuseWhileBusy()) return;
+				busy.current = what;
 				show('working…');
-				work().then(
-					result => {
-						show(describe(result));
-						after?.();
-					},
-					(error: unknown) => show(error instanceof Error ? error.message : String(error), 'error'),
-				);
+				void (async () => {
+					try {
+						show(describe(await work()));
+					} catch (error) {
+						show(error instanceof Error ? error.message : String(error), 'error');
+					}
+					// Refreshed (also after an error: a bulk action may have done part of its work)
+					// before the next action: a toggle must read the new state, not the old one.
+					try {
+						await after?.();
+					} finally {
+						busy.current = undefined;
+					}
+				})();
 			},
 		}),
-		[api, columns, rows, show, setPrompt, memory],
+		[api, columns, rows, show, setPrompt, memory, refuseWhileBusy],
 	);
 
 	// Ink re-subscribes a useInput handler in a passive effect after each render, so a key
 	// arriving between a render and that effect (a loaded machine, keys sent by a script) would
 	// meet the previous render's state: Tab twice would land on the same view. One handler for
 	// the app's life reads the committed render's onKey instead.
+	//
+	// Keys typed fast (or sent by tmux) can arrive together, and React renders what a key did
+	// only later: "jj" must be two moves, not the same move twice, "\t\tp" must pause a worker
+	// on the workers view, not the queue the first view had selected, and "qq" must leave two
+	// views. So keys wait in line, and each is handled once what the previous one did has been
+	// committed (a turn is forced, in case the key changed nothing). A chunk of several
+	// characters is split into keys, unless a prompt is open: then it is a paste.
 	const latestOnKey = useRef(onKey);
+	const keys = useRef<Array<[string, InkKey]>>([]);
+	const draining = useRef(false);
+	const awaitingCommit = useRef(false);
+	const [, setTurn] = useState(0);
+	const drain = useCallback(() => {
+		const next = keys.current.shift();
+		if (!next) {
+			draining.current = false;
+			return;
+		}
+		latestOnKey.current(...next);
+		awaitingCommit.current = true;
+		setTurn(turn => turn + 1);
+	}, []);
 	useLayoutEffect(() => {
 		latestOnKey.current = onKey;
+		if (awaitingCommit.current) {
+			awaitingCommit.current = false;
+			setImmediate(drain);
+		}
 	});
-	const onInput = useCallback((input: string, key: Parameters<typeof keyName>[1]) => {
-		// Keys typed fast (or sent by tmux) can arrive as one chunk: "jj" is two moves, not one
-		// unknown key. A prompt takes the chunk whole (a paste).
+	const onInput = useCallback((input: string, key: InkKey) => {
 		if (!promptRef.current && input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
-			for (const char of input) latestOnKey.current(char, {});
+			for (const char of input) keys.current.push([char, {}]);
+		} else keys.current.push([input, key]);
+		if (draining.current) return;
+		draining.current = true;
+		drain();
+	}, [drain]);
+	useInput(onInput);
+	const quitting = useRef(false);
+	const quit = () => {
+		// A bulk action stops between batches when the console exits: say so once, quit on the second press.
+		if (busy.current && !quitting.current) {
+			quitting.current = true;
+			show(`${busy.current} is still running: press q (or ^C) again to quit and stop it after its current batch`, 'error');
 			return;
 		}
-		latestOnKey.current(input, key);
-	}, []);
-	useInput(onInput);
+		exit();
+	};
 
-	function onKey(input: string, key: Parameters<typeof keyName>[1]) {
+	function onKey(input: string, key: InkKey) {
 		const name = keyName(input, key);
 		if (name === 'ctrl-c') {
-			exit();
+			quit();
 			return;
 		}
+		if (name !== 'q') quitting.current = false;
 		const open = promptRef.current;
 		if (open) {
-			const next = editPrompt(open.value, input, key);
+			// A key split from a chunk comes raw: its Enter and Backspace still edit.
+			const next = editPrompt(open.value, input, name === 'enter' ? {return: true} : name === 'backspace' ? {backspace: true} : key);
 			if (typeof next === 'string') setPrompt({...open, value: next});
 			else {
 				setPrompt(undefined);
@@ -137,11 +190,11 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 				setHelp(true);
 				break;
 			case 'quit':
-				exit();
+				quit();
 				break;
 			case 'back':
-				if (stack.length > 1) setStack(current => current.slice(0, -1));
-				else exit();
+				if (stack.length > 1) setStack(current => (current.length > 1 ? current.slice(0, -1) : current));
+				else quit();
 				break;
 			case 'cancel':
 				setFlash(undefined);

@@ -15,18 +15,18 @@ const actions = {
 	flush: {ask: 'Delete', doing: 'deleting the failed jobs of', done: 'deleted', run: (ui: Ui, queue: string, onProgress: (progress: Progress) => void) => ui.api.flushFailed(queue, onProgress)},
 };
 
-function confirmWholeQueue(kind: keyof typeof actions, ui: Ui, queue: string, failed: number | undefined, after: () => void): void {
+function confirmWholeQueue(kind: keyof typeof actions, ui: Ui, queue: string, failed: number | undefined, after: () => unknown): void {
 	const action = actions[kind];
 	const show = progressLine(action.doing, queue);
 	ui.confirm({
 		summary: `${action.ask} all ${failed === undefined ? 'the' : formatCount(failed)} failed jobs of "${queue}"?`,
 		expected: queue,
-		onConfirm: () => ui.act(async () => action.run(ui, queue, progress => ui.flash(show(progress))), result => `${action.done} ${formatCount(result.count)} failed jobs of ${queue}`, after),
+		onConfirm: () => ui.act(async () => action.run(ui, queue, progress => ui.flash(show(progress))), result => `${action.done} ${formatCount(result.count)} failed jobs of ${queue}`, after, `${action.doing} ${queue}`),
 	});
 }
 
 /** R: every failed job of `queue` back to waiting, after its name is typed. */
-export const confirmRetryAll = (ui: Ui, queue: string, failed: number | undefined, after: () => void): void => confirmWholeQueue('retry', ui, queue, failed, after);
+export const confirmRetryAll = (ui: Ui, queue: string, failed: number | undefined, after: () => unknown): void => confirmWholeQueue('retry', ui, queue, failed, after);
 
 /** F: every failed job of `queue` deleted, after its name is typed. */
-export const confirmFlush = (ui: Ui, queue: string, failed: number | undefined, after: () => void): void => confirmWholeQueue('flush', ui, queue, failed, after);
+export const confirmFlush = (ui: Ui, queue: string, failed: number | undefined, after: () => unknown): void => confirmWholeQueue('flush', ui, queue, failed, after);

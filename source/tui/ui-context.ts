@@ -39,10 +39,16 @@ export type Ui = {
 	confirm(options: Confirm): void;
 	flash(text: string, kind?: 'info' | 'error'): void;
 	/** What views remember across navigation (the selected row when you come back), by key. */
-	memory: Map<string, number>;
-	/** Runs an action: its outcome (or its error, one line) in the flash line. */
-	act<T>(work: () => Promise<T>, describe: (result: T) => string, after?: () => void): void;
+	memory: Map<string, Remembered>;
+	/**
+	 * Runs an action: its outcome (or its error, one line) in the flash line, then `after`
+	 * (a refresh). One at a time: while one runs (`what`, for the messages), another is refused.
+	 */
+	act<T>(work: () => Promise<T>, describe: (result: T) => string, after?: () => unknown, what?: string): void;
 };
+
+/** A list's selection as remembered: its row, and the id of what was on it. */
+export type Remembered = {index: number; id: string | undefined};
 
 export type ActionHandler = (id: ActionId) => boolean;
 

@@ -4,7 +4,7 @@ import {startPoller, type PollState, type Poller} from '../store/poller.js';
 
 const initial = {data: undefined, error: undefined, stale: false, updatedAt: undefined, loading: true};
 
-export function usePoll<T>(fetch: () => Promise<T>, intervalMs: number, key: string): PollState<T> & {refresh(): void} {
+export function usePoll<T>(fetch: () => Promise<T>, intervalMs: number, key: string): PollState<T> & {refresh(): Promise<void>} {
 	const [state, setState] = useState<PollState<T>>(initial);
 	const [poller, setPoller] = useState<Poller<T> | undefined>(undefined);
 	useEffect(() => {
@@ -19,5 +19,5 @@ export function usePoll<T>(fetch: () => Promise<T>, intervalMs: number, key: str
 		// `fetch` is re-created each render; `key` says when it means something else.
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [key, intervalMs]);
-	return {...state, refresh: () => poller?.refresh()};
+	return {...state, refresh: async () => poller?.refresh()};
 }

@@ -8,12 +8,13 @@ import {randomUUID} from 'node:crypto';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {after, describe, it} from 'node:test';
+import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {describeResult, runCli, spawnCli, type CliResult} from '../helpers/cli.js';
 import {fakeSystemd, type FakeSystemd, type Invocation} from '../helpers/fake-systemd/index.js';
 import {deletePrefix, waitFor, within} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
+import {journalLines} from '../../source/process/systemd.js';
 
 const HIGH = 'saccos-queue-worker@high.service';
 const DEFAULT = 'saccos-queue-worker@default.service';
@@ -237,3 +238,38 @@ function alive(pid: number): boolean {
 	}
 }
 
+
+describe('systemd adapter: journalctl and the caller leaving', () => {
+	// journalLines spawns with this process's environment: the fake goes first on PATH for
+	// this suite only (the suites of a file run one after the other).
+	const dir = mkdtempSync(path.join(process.env['SACCOS_TEST_TMPDIR'] || os.tmpdir(), 'saccos-sd-abort-'));
+	const fake = fakeSystemd(path.join(dir, 'fake'));
+	const saved = {...process.env};
+	before(() => Object.assign(process.env, fake.env));
+	after(() => {
+		for (const name of Object.keys(fake.env)) {
+			if (saved[name] === undefined) delete process.env[name];
+			else process.env[name] = saved[name];
+		}
+		rmSync(dir, {recursive: true, force: true});
+	});
+	const high = {name: 'worker@high', unit: HIGH, kind: 'worker' as const, args: []};
+	const journals = () => fake.invocations().filter(call => call.tool === 'journalctl' && call.argv);
+
+	it('a follow aborted while it was being set up (the console left the logs view) starts no journalctl', {timeout: 10_000}, async () => {
+		await journalLines(high, {follow: true, signal: AbortSignal.abort()}, () => assert.fail('no line expected'));
+		assert.deepEqual(journals(), []);
+	});
+
+	it('a follow aborted while journalctl runs stops it and resolves', async () => {
+		const stop = new AbortController();
+		const lines: string[] = [];
+		const following = journalLines(high, {follow: true, lines: 5, signal: stop.signal}, line => lines.push(line.text));
+		await waitFor(() => lines.length >= 2, 'the recorded lines');
+		stop.abort();
+		await following;
+		const [journal] = journals();
+		assert.ok(journal?.argv?.includes('-f'), JSON.stringify(journals()));
+		await waitFor(() => fake.invocations().some(call => call.tool === 'journalctl' && call.pid === journal!.pid && call.event === 'signal'), 'journalctl to be told to stop');
+	});
+});

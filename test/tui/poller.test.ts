@@ -26,9 +26,9 @@ describe('poller', () => {
 		}, 60_000);
 		try {
 			await waitFor(() => calls === 1, 'the first tick');
-			poller.refresh();
-			poller.refresh();
-			poller.refresh();
+			void poller.refresh();
+			void poller.refresh();
+			void poller.refresh();
 			release();
 			await waitFor(() => calls === 2, 'one more tick after the first');
 			release();
@@ -38,6 +38,38 @@ describe('poller', () => {
 		} finally {
 			poller.stop();
 		}
+	});
+
+	it('refresh() resolves once a tick that started after it has settled: mid-tick, only after the next one (an action\'s refresh sees its own write)', async () => {
+		let calls = 0;
+		const releases: Array<() => void> = [];
+		const poller = startPoller(async () => {
+			calls++;
+			await new Promise<void>(resolve => releases.push(resolve));
+			return calls;
+		}, 60_000);
+		try {
+			await waitFor(() => calls === 1, 'the first tick');
+			let settled = false;
+			const refreshed = poller.refresh().then(() => {
+				settled = true;
+			});
+			releases[0]!();
+			await waitFor(() => calls === 2, 'the tick the refresh asked for');
+			assert.equal(settled, false, 'resolved by the tick that was already running when it asked');
+			releases[1]!();
+			await refreshed;
+			assert.equal(poller.state().data, 2);
+		} finally {
+			poller.stop();
+		}
+	});
+
+	it('stop() settles a refresh still waiting', async () => {
+		const poller = startPoller(async () => new Promise<never>(() => {}), 60_000);
+		const refreshed = poller.refresh();
+		poller.stop();
+		await refreshed;
 	});
 
 	it('a failure keeps the last good data, marked stale with the error; the next success clears it', async () => {
@@ -51,11 +83,11 @@ describe('poller', () => {
 		try {
 			await waitFor(() => poller.state().data === 'good', 'the first data');
 			fail = true;
-			poller.refresh();
+			void poller.refresh();
 			await waitFor(() => poller.state().stale, 'the stale mark');
 			assert.deepEqual([poller.state().data, poller.state().error], ['good', 'connect ECONNREFUSED']);
 			fail = false;
-			poller.refresh();
+			void poller.refresh();
 			await waitFor(() => !poller.state().stale, 'fresh data again');
 			assert.equal(poller.state().error, undefined);
 		} finally {

@@ -12,7 +12,7 @@
  * last 1,000. Every field is untrusted and passes the sanitizer.
  */
 import {Box, Text} from 'ink';
-import {useState} from 'react';
+import {useRef, useState} from 'react';
 import {sanitizeLine} from '../../data/sanitize.js';
 import type {QueueEvent} from '../../data/events.js';
 import {eventParts, eventTone} from '../../present/event-rows.js';
@@ -35,9 +35,11 @@ export function EventsView() {
 	const ui = useUi();
 	const [following, setFollowing] = useState(true);
 	const [restart, setRestart] = useState(0);
+	// One sequence for the view's life: the kept events stay when the stream restarts (f, ^R),
+	// and the scroll-back relies on numbers that only grow.
+	const seq = useRef(0);
 	const {entries, outcome} = useStream<Entry>((add, signal, ready) => {
-		let seq = Date.now();
-		return ui.api.events(event => add(toEntry(event, seq++, ui.api.timezone)), signal, ready);
+		return ui.api.events(event => add(toEntry(event, seq.current++, ui.api.timezone)), signal, ready);
 	}, {keep: KEEP_EVENTS, active: following, restart, clearOnStart: false});
 	const view = useScrollback(entries, Math.max(1, ui.height - 1), ui, 'Show events containing:');
 

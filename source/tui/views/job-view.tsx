@@ -49,7 +49,7 @@ export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
 		if (!job) return false;
 		switch (action) {
 			case 'retry':
-				if (job.state === 'failed') ui.act(async () => api.retry(queue, [id]), result => retryOutcome(result, queue), poll.refresh);
+				if (job.state === 'failed') ui.act(async () => api.retry(queue, [id]), result => retryOutcome(result, queue), poll.refresh, `retrying job ${id}`);
 				else ui.flash(`only a failed job can be retried, and this one is ${job.state}`, 'error');
 				return true;
 			case 'delete':
@@ -64,6 +64,7 @@ export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
 								return removeOutcome(result, queue, job.state);
 							},
 							poll.refresh,
+							`deleting job ${id}`,
 						),
 				});
 				return true;

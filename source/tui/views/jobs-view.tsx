@@ -59,7 +59,7 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 	const page = poll.data && poll.data.queue === queue && poll.data.state === state && poll.data.offset === offset && poll.data.limit === limit ? poll.data : undefined;
 	const loaded = page?.jobs ?? [];
 	const jobs = filter ? loaded.filter(job => matchesJob(job, filter)) : loaded;
-	const selection = useSelection(jobs.length, limit, `jobs:${queue ?? ''}:${state ?? ''}:${offset}`);
+	const selection = useSelection(jobs.map(job => job.id), limit, `jobs:${queue ?? ''}:${state ?? ''}:${offset}`);
 	// Back from a job (or its logs) returns to this queue, state and page.
 	useEffect(() => {
 		if (queue !== undefined && state !== undefined) ui.replace({view: 'jobs', queue, state, offset});
@@ -77,13 +77,11 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		setOffset(next);
 		selection.set(index);
 	};
-	const refreshAll = () => {
-		poll.refresh();
-		snapshot.refresh();
-	};
-	const afterWrite = () => {
-		setMarks(new Set());
-		refreshAll();
+	const refreshAll = async () => Promise.all([poll.refresh(), snapshot.refresh()]);
+	// The written jobs' marks go; marks made while the write ran stay.
+	const afterWrite = (written: readonly string[]) => async () => {
+		setMarks(current => new Set([...current].filter(id => !written.includes(id))));
+		return refreshAll();
 	};
 
 	useActions(action => {
@@ -93,7 +91,7 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		else if (selection.move(action)) return true;
 		if (['up', 'down', 'page-up', 'page-down'].includes(action)) return true;
 		if (action === 'refresh') {
-			refreshAll();
+			void refreshAll();
 			return true;
 		}
 		if (action === 'cancel' && (marks.size > 0 || filter)) {
@@ -126,14 +124,14 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		const ids = marks.size > 0 ? [...marks] : selected ? [selected.id] : [];
 		switch (action) {
 			case 'retry-all':
-				confirmRetryAll(ui, queue, info?.counts.failed, afterWrite);
+				confirmRetryAll(ui, queue, info?.counts.failed, afterWrite([...marks]));
 				return true;
 			case 'flush':
-				confirmFlush(ui, queue, info?.counts.failed, afterWrite);
+				confirmFlush(ui, queue, info?.counts.failed, afterWrite([...marks]));
 				return true;
 			case 'pause':
 				if (!info) ui.flash(`the state of "${queue}" is not loaded yet; try again in a moment`, 'error');
-				else ui.act(async () => api.setPaused(queue, !info.paused), () => `${info.paused ? 'resumed' : 'paused'} ${queue}`, refreshAll);
+				else ui.act(async () => api.setPaused(queue, !info.paused), () => `${info.paused ? 'resumed' : 'paused'} ${queue}`, refreshAll, `${info.paused ? 'resuming' : 'pausing'} ${queue}`);
 				return true;
 			case 'inspect':
 				if (selected) ui.navigate({view: 'job', queue, id: selected.id});
@@ -146,12 +144,12 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 				return true;
 			case 'retry':
 				if (state !== 'failed') ui.flash(`only failed jobs can be retried, and these are ${state} (7 shows the failed ones)`, 'error');
-				else if (ids.length > 0) ui.act(async () => api.retry(queue, ids), result => retryOutcome(result, queue), afterWrite);
+				else if (ids.length > 0) ui.act(async () => api.retry(queue, ids), result => retryOutcome(result, queue), afterWrite(ids), `retrying ${ids.length} job(s) of ${queue}`);
 				return true;
 			case 'delete': {
 				if (ids.length === 0) return true;
 				const what = ids.length === 1 ? `${state} job ${ids[0]!}` : `the ${formatCount(ids.length)} marked ${state} jobs`;
-				ui.confirm({summary: `Delete ${what} of "${queue}"?`, expected: queue, onConfirm: () => ui.act(async () => api.remove(queue, ids), result => removeOutcome(result, queue, state), afterWrite)});
+				ui.confirm({summary: `Delete ${what} of "${queue}"?`, expected: queue, onConfirm: () => ui.act(async () => api.remove(queue, ids), result => removeOutcome(result, queue, state), afterWrite(ids), `deleting ${ids.length} job(s) of ${queue}`)});
 				return true;
 			}
 			default:

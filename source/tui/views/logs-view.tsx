@@ -41,7 +41,7 @@ export function LogsView({route}: {route: Extract<Route, {view: 'logs'}>}) {
 		let seq = 0;
 		const onLine = (line: LogLine) => add(toEntry(line, seq++, ui.api.timezone));
 		ready();
-		return job ? ui.api.jobLogs(job.queue, job.id, onLine) : ui.api.logs(name, {lines: FIRST_LINES, follow: mode === 'follow', signal}, onLine);
+		return job ? ui.api.jobLogs(job.queue, job.id, onLine, signal) : ui.api.logs(name, {lines: FIRST_LINES, follow: mode === 'follow', signal}, onLine);
 	}, {keep: KEEP_LINES, active: mode !== 'paused', restart, clearOnStart: true});
 	const view = useScrollback(entries, Math.max(1, ui.height - 1), ui, 'Show lines containing:');
 

@@ -28,7 +28,7 @@ export function QueuesView() {
 	const [filter, setFilter] = useState('');
 	const queues = (poll.data?.queues ?? []).filter(queue => queue.name.includes(filter));
 	const listHeight = ui.height - 2;
-	const selection = useSelection(queues.length, listHeight - 1, 'queues');
+	const selection = useSelection(queues.map(queue => queue.name), listHeight - 1, 'queues');
 	const selected = queues[selection.index];
 
 	useActions(action => {
@@ -48,7 +48,7 @@ export function QueuesView() {
 				ui.navigate({view: 'jobs', queue});
 				return true;
 			case 'pause':
-				ui.act(async () => ui.api.setPaused(queue, !selected.paused), () => `${selected.paused ? 'resumed' : 'paused'} ${queue}`, poll.refresh);
+				ui.act(async () => ui.api.setPaused(queue, !selected.paused), () => `${selected.paused ? 'resumed' : 'paused'} ${queue}`, poll.refresh, `${selected.paused ? 'resuming' : 'pausing'} ${queue}`);
 				return true;
 			case 'retry-all':
 				confirmRetryAll(ui, queue, selected.counts.failed, poll.refresh);

@@ -21,7 +21,7 @@ export function SchedulesView() {
 	const poll = usePoll(async () => ui.api.schedules(), 5000, 'schedules');
 	const schedules = poll.data ?? [];
 	const listHeight = ui.height - 1;
-	const selection = useSelection(schedules.length, listHeight - 1, 'schedules');
+	const selection = useSelection(schedules.map(schedule => schedule.id), listHeight - 1, 'schedules');
 	const selected = schedules[selection.index];
 
 	useActions(action => {
@@ -32,7 +32,7 @@ export function SchedulesView() {
 			ui.flash(`${id} is no longer configured: nothing to run (the scheduler removes it at its next sync)`, 'error');
 			return true;
 		}
-		ui.act(async () => ui.api.runSchedule(id), result => `ran ${id} now: job ${String(result['jobId'] ?? '-')} on ${queue}`, poll.refresh);
+		ui.act(async () => ui.api.runSchedule(id), result => `ran ${id} now: job ${String(result['jobId'] ?? '-')} on ${queue}`, poll.refresh, `running ${id}`);
 		return true;
 	});
 

@@ -26,14 +26,14 @@ export function ServicesView() {
 	const poll = usePoll(async () => ui.api.services(), 2000, 'services');
 	const services = poll.data ?? [];
 	const listHeight = ui.height - 1;
-	const selection = useSelection(services.length, listHeight - 1, 'services');
+	const selection = useSelection(services.map(service => service.name), listHeight - 1, 'services');
 	const selected = services[selection.index];
 
 	const run = (action: ServiceAction, name: string) =>
 		ui.act(async () => ui.api.serviceAction(action, name), result => {
 			const states = Array.isArray(result['services']) ? ` (${(result['services'] as unknown[]).map(String).join(', ')})` : '';
 			return `${DONE[action]} ${name}${states}`;
-		}, poll.refresh);
+		}, poll.refresh, `${action === 'stop' ? 'stopping' : action === 'start' ? 'starting' : 'restarting'} ${name}`);
 
 	useActions(action => {
 		if (listAction(action, selection, poll)) return true;

@@ -30,7 +30,7 @@ export function WorkersView() {
 	// The foreign section takes at most a third of the room; the registered processes the rest.
 	const foreignHeight = foreign.length > 0 ? Math.max(2, Math.min(foreign.length + 1, Math.floor((ui.height - 1) / 3))) : 0;
 	const listHeight = Math.max(2, ui.height - 1 - (foreignHeight > 0 ? foreignHeight + 1 : 0));
-	const selection = useSelection(processes.length, listHeight - 1, 'workers');
+	const selection = useSelection(processes.map(process => process.id), listHeight - 1, 'workers');
 	const selected = processes[selection.index];
 
 	useActions(action => {
@@ -44,14 +44,14 @@ export function WorkersView() {
 					return true;
 				}
 				const command = selected.state === 'paused' ? 'resume' : 'pause';
-				ui.act(async () => ui.api.controlWorker(command, id), result => `sent ${command} to ${result.count} worker(s)`, poll.refresh);
+				ui.act(async () => ui.api.controlWorker(command, id), result => `sent ${command} to ${result.count} worker(s)`, poll.refresh, `sending ${command} to ${id}`);
 				return true;
 			}
 			case 'worker-stop':
 				ui.confirm({
 					summary: `Stop ${kind} ${id} on ${host} (pid ${selected.pid}) once its jobs finish?${selected.unit ? ' systemd starts it again.' : ''}`,
 					expected: 'yes',
-					onConfirm: () => ui.act(async () => ui.api.controlWorker('stop', id), result => `sent stop to ${result.count} ${kind}(s)`, poll.refresh),
+					onConfirm: () => ui.act(async () => ui.api.controlWorker('stop', id), result => `sent stop to ${result.count} ${kind}(s)`, poll.refresh, `sending stop to ${id}`),
 				});
 				return true;
 			default:
