@@ -6,29 +6,7 @@
  */
 import {afterEach, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
-import type {Snapshot} from '../../source/data/types.js';
-import {fixtureApi, renderConsole, type ConsoleHarness} from '../helpers/console.js';
-
-const counts = (failed: number, waiting = 0) => ({waiting, active: 0, delayed: 0, prioritized: 0, 'waiting-children': 0, completed: 10, failed});
-
-export function snapshotOf(queues: Array<{name: string; failed?: number; waiting?: number; paused?: boolean}>): Snapshot {
-	return {
-		redis: {url: 'redis://127.0.0.1:6379', mode: 'standalone', version: '7.0.15', usedMemory: 1_200_000, maxMemory: 0, evictionPolicy: 'noeviction', nodes: 1, uptimeSeconds: 100, connectedClients: 3, persistence: {aof: false, rdb: false}, latencyMs: 2},
-		queues: queues.map(queue => ({
-			name: queue.name,
-			paused: queue.paused ?? false,
-			counts: counts(queue.failed ?? 0, queue.waiting ?? 0),
-			workers: 1,
-			threshold: 100,
-			size: queue.waiting ?? 0,
-			overThreshold: false,
-			exists: true,
-		})),
-		workers: [],
-		schedules: [],
-		generatedAt: Date.now(),
-	} as unknown as Snapshot;
-}
+import {fixtureApi, renderConsole, snapshotOf, type ConsoleHarness} from '../helpers/console.js';
 
 describe('console: shell and queues view', () => {
 	let harness: ConsoleHarness | undefined;
