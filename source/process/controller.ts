@@ -8,7 +8,7 @@ import type {Config} from '../config.js';
 import {UserError} from '../errors.js';
 import {askSupervisor, isListening, logPath, socketPath} from './local-supervisor.js';
 import {followFile, readLogLines, type LogLine, type LogQuery} from './logs.js';
-import {defaultServices, normalizeName, unitOf, type ServiceDefinition, type ServiceStatus} from './services.js';
+import {defaultServices, instanceOfUnit, normalizeName, unitOf, WORKER_INSTANCES, type ServiceDefinition, type ServiceStatus} from './services.js';
 import {journalLines, systemdAction, systemdAvailable, systemdStatus} from './systemd.js';
 
 export type ProcessController = {
@@ -29,9 +29,8 @@ function resolve(services: ServiceDefinition[], input: string, extraInstances = 
 	const name = normalizeName(input);
 	const found = services.filter(service => service.name === name);
 	// systemd: any instance of the template (worker@high-2) is a service too.
-	if (found.length === 0 && extraInstances && /^worker@[^\s/]+$/.test(name)) {
-		return [{name, unit: unitOf(name), kind: 'worker', args: ['worker', '--instance', name.slice('worker@'.length)]}];
-	}
+	const instance = found.length === 0 && extraInstances && name.startsWith('worker@') ? instanceOfUnit(unitOf(name)) : undefined;
+	if (instance) return [instance];
 	if (found.length === 0) {
 		throw new UserError('usage', `unknown service "${input}"`, `services: ${services.map(service => service.name).join(', ')}, or all`);
 	}
@@ -44,9 +43,11 @@ function systemdController(config: Config): ProcessController {
 		...defaultServices(config),
 		{name: 'worker', unit: unitOf('worker'), kind: 'worker', args: ['worker']},
 	];
-	const installed = async () => (await systemdStatus(candidates)).filter(status => status.state !== 'not-installed');
+	// Loaded instances beyond the configured queues (worker@high-2) are found by the template's glob.
+	const installed = async () => (await systemdStatus(candidates, {glob: WORKER_INSTANCES, definitionOf: instanceOfUnit})).filter(status => status.state !== 'not-installed');
+	const definitionOf = (status: ServiceStatus): ServiceDefinition => candidates.find(service => service.name === status.name) ?? instanceOfUnit(status.unit)!;
 	const act = async (action: 'start' | 'stop' | 'restart', input: string) => {
-		const targets = input === 'all' ? (await installed()).map(status => candidates.find(service => service.name === status.name)!) : resolve(candidates, input, true);
+		const targets = input === 'all' ? (await installed()).map(definitionOf) : resolve(candidates, input, true);
 		await systemdAction(action, targets.map(target => target.unit));
 		return systemdStatus(targets);
 	};
@@ -59,7 +60,7 @@ function systemdController(config: Config): ProcessController {
 		stop: async name => act('stop', name),
 		restart: async name => act('restart', name),
 		logs: async (name, query, onLine) => {
-			const targets = name === 'all' ? (await installed()).map(status => candidates.find(service => service.name === status.name)!) : resolve(candidates, name, true);
+			const targets = name === 'all' ? (await installed()).map(definitionOf) : resolve(candidates, name, true);
 			if (query.follow) {
 				await Promise.all(targets.map(async target => journalLines(target, query, onLine)));
 				return;

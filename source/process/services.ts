@@ -39,6 +39,15 @@ export type ServiceStatus = {
 export const unitOf = (name: string): string =>
 	name === 'scheduler' ? 'saccos-scheduler.service' : name === 'worker' ? 'saccos-queue-worker.service' : `saccos-queue-${name}.service`;
 
+/** The systemd glob for every loaded instance of the worker template (`@high-2` included). */
+export const WORKER_INSTANCES = 'saccos-queue-worker@*.service';
+
+/** A worker template instance's service, from its unit name (`saccos-queue-worker@high-2.service`), or undefined. */
+export function instanceOfUnit(unit: string): ServiceDefinition | undefined {
+	const match = /^saccos-queue-worker@([^\s/]+)\.service$/.exec(unit);
+	return match ? {name: `worker@${match[1]!}`, unit, kind: 'worker', args: ['worker', '--instance', match[1]!]} : undefined;
+}
+
 /** The default services: a worker per configured queue (template style) and the scheduler. */
 export function defaultServices(config: Config): ServiceDefinition[] {
 	return [

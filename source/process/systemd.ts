@@ -70,10 +70,27 @@ export function toStatus(definition: ServiceDefinition, unit: Record<string, str
 	};
 }
 
-export async function systemdStatus(definitions: ServiceDefinition[]): Promise<ServiceStatus[]> {
-	const output = await run('systemctl', ['show', '--no-pager', `--property=${SHOW_PROPERTIES}`, ...definitions.map(definition => definition.unit)]);
+/**
+ * The status of each definition, in one `systemctl show`. With `discover` (a
+ * glob such as saccos-queue-worker@*.service, which systemctl matches against
+ * its loaded units), the loaded units it matches that are not among the
+ * definitions come after them (a second worker on a queue, `@high-2`), made
+ * into definitions by `definitionOf`.
+ */
+export async function systemdStatus(definitions: ServiceDefinition[], discover?: {glob: string; definitionOf(unit: string): ServiceDefinition | undefined}): Promise<ServiceStatus[]> {
+	const output = await run('systemctl', ['show', '--no-pager', `--property=${SHOW_PROPERTIES}`, ...definitions.map(definition => definition.unit), ...(discover ? [discover.glob] : [])]);
 	const blocks = parseShow(output);
-	return definitions.map(definition => toStatus(definition, blocks.find(block => block['Id'] === definition.unit) ?? {LoadState: 'not-found'}));
+	const statuses = definitions.map(definition => toStatus(definition, blocks.find(block => block['Id'] === definition.unit) ?? {LoadState: 'not-found'}));
+	if (!discover) return statuses;
+	const known = new Set(definitions.map(definition => definition.unit));
+	for (const block of blocks) {
+		const unit = block['Id'];
+		const definition = unit && !known.has(unit) ? discover.definitionOf(unit) : undefined;
+		if (!definition) continue;
+		known.add(unit!);
+		statuses.push(toStatus(definition, block));
+	}
+	return statuses;
 }
 
 export async function systemdAction(action: 'start' | 'stop' | 'restart', units: string[]): Promise<void> {

@@ -19,6 +19,7 @@ import {journalLines} from '../../source/process/systemd.js';
 const HIGH = 'saccos-queue-worker@high.service';
 const DEFAULT = 'saccos-queue-worker@default.service';
 const EMAILS = 'saccos-queue-worker@emails.service';
+const HIGH_2 = 'saccos-queue-worker@high-2.service';
 const SHOW_PROPERTIES = '--property=Id,LoadState,ActiveState,SubState,MainPID,ActiveEnterTimestampMonotonic,ActiveEnterTimestamp,StateChangeTimestamp,NRestarts,MemoryCurrent,UnitFileState';
 const ALL_UNITS = [HIGH, DEFAULT, EMAILS, 'saccos-queue-worker@notifications.service', 'saccos-scheduler.service', 'saccos-queue-worker.service'];
 
@@ -76,10 +77,12 @@ describe('systemd adapter against recorded systemctl/journalctl output', {concur
 			{name: 'worker@default', unit: DEFAULT, kind: 'worker', state: 'stopping', pid: 967_807, since: null, restarts: 7, memory: null, enabled: null, logFile: null, backend: 'systemd'},
 			// mc-paper.service recording: activating/auto-restart, MainPID=0, NRestarts=6.
 			{name: 'worker@emails', unit: EMAILS, kind: 'worker', state: 'backoff', pid: null, since: null, restarts: 6, memory: null, enabled: null, logFile: null, backend: 'systemd'},
+			// Not configured, found by the template's glob (a second worker on high): the apache2 recording again, as @high-2.
+			{name: 'worker@high-2', unit: HIGH_2, kind: 'worker', state: 'running', pid: 679, since: Date.UTC(2022, 2, 9, 11, 53, 44), restarts: 0, memory: 16_412_672, enabled: true, logFile: null, backend: 'systemd'},
 		]);
 		const [show, ...more] = calls(box, 'systemctl');
 		assert.equal(more.length, 0, `one systemctl call for the whole list: ${JSON.stringify(box.fake.invocations())}`);
-		assert.deepEqual(show!.argv, ['show', '--no-pager', SHOW_PROPERTIES, ...ALL_UNITS]);
+		assert.deepEqual(show!.argv, ['show', '--no-pager', SHOW_PROPERTIES, ...ALL_UNITS, 'saccos-queue-worker@*.service']);
 		assert.equal(calls(box, 'journalctl').length, 0);
 	});
 
@@ -92,6 +95,7 @@ describe('systemd adapter against recorded systemctl/journalctl output', {concur
 			['worker@high', HIGH, 'running', '679'],
 			['worker@default', DEFAULT, 'stopping', '967807'],
 			['worker@emails', EMAILS, 'backoff', '-'],
+			['worker@high-2', HIGH_2, 'running', '679'],
 		]);
 		assert.doesNotMatch(result.stdout, /\u001B/, 'no escape sequences when stdout is not a terminal');
 	});
@@ -114,11 +118,11 @@ describe('systemd adapter against recorded systemctl/journalctl output', {concur
 		assert.ok(argvs.every(argv => !argv!.includes(DEFAULT)), 'no other unit is touched');
 	});
 
-	it('services stop all stops exactly the installed units; start accepts the unit name too', async () => {
+	it('services stop all stops exactly the installed units, a discovered @high-2 included; start accepts the unit name too', async () => {
 		const box = open('stop-all');
 		let result = await box.run(['services', 'stop', 'all']);
 		assert.equal(result.code, 0, describeResult(result));
-		assert.ok(calls(box, 'systemctl').some(call => JSON.stringify(call.argv) === JSON.stringify(['stop', '--no-block', HIGH, DEFAULT, EMAILS])),
+		assert.ok(calls(box, 'systemctl').some(call => JSON.stringify(call.argv) === JSON.stringify(['stop', '--no-block', HIGH, DEFAULT, EMAILS, HIGH_2])),
 			`systemctl calls: ${JSON.stringify(calls(box, 'systemctl').map(call => call.argv))}`);
 		result = await box.run(['services', 'start', 'saccos-queue-worker@emails.service']);
 		assert.equal(result.code, 0, describeResult(result));
@@ -129,7 +133,7 @@ describe('systemd adapter against recorded systemctl/journalctl output', {concur
 		const box = open('high-2');
 		const result = await box.run(['services', 'restart', 'worker@high-2']);
 		assert.equal(result.code, 0, `worker@high-2 should be manageable like saccos-queue-worker@high-2.service: ${describeResult(result)}`);
-		assert.ok(calls(box, 'systemctl').some(call => JSON.stringify(call.argv) === JSON.stringify(['restart', '--no-block', 'saccos-queue-worker@high-2.service'])));
+		assert.ok(calls(box, 'systemctl').some(call => JSON.stringify(call.argv) === JSON.stringify(['restart', '--no-block', HIGH_2])));
 	});
 
 	it('logs worker@high -n 5 --json parses the journal recording, a byte-array MESSAGE included', async () => {

@@ -14,7 +14,9 @@
  *
  * What the fakes do like the real tools (and the recordings show):
  * - `systemctl show [--property=A,B|-p A] UNIT…`: one Key=Value block per
- *   unit, blank line between blocks, properties in the recording's (systemd's
+ *   unit, blank line between blocks; a glob (saccos-queue-worker@*.service)
+ *   stands for the recorded units it matches, as the real one expands it over
+ *   its loaded units, properties in the recording's (systemd's
  *   own) order, not the requested one; only the requested ones when asked.
  *   `Id=<unit>` is printed first when Id is asked for and the recording was
  *   made without it. Timestamps are printed in the local time zone of the
@@ -29,7 +31,7 @@
  * start/stop/restart always succeed; journalctl supports only -o json.
  */
 import {execFileSync} from 'node:child_process';
-import {appendFileSync, existsSync, openSync, readFileSync, readSync, closeSync, statSync} from 'node:fs';
+import {appendFileSync, existsSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync} from 'node:fs';
 import path from 'node:path';
 
 const [tool, ...argv] = process.argv.slice(2);
@@ -91,7 +93,7 @@ function systemctl() {
 	if (verb === 'show') {
 		const wanted = [...(options.get('--property') ?? []), ...(options.get('-p') ?? [])].flatMap(value => String(value).split(',')).filter(Boolean);
 		const blocks = [];
-		for (const unit of units) {
+		for (const unit of expandGlobs(units)) {
 			const file = path.join(dir, 'show', unit);
 			if (!existsSync(file)) continue;
 			const lines = readFileSync(file, 'utf8').split('\n').filter(line => line !== '');
@@ -116,6 +118,22 @@ function systemctl() {
 	}
 	process.stderr.write(`fake systemctl: "${verb}" is not recorded\n`);
 	return 1;
+}
+
+/**
+ * systemctl's glob patterns (fnmatch: *, ?, [...]) match the units the manager
+ * has loaded; here, the units that have a recording. Names come first as
+ * given, then the matches not among them, sorted (as list-units orders them).
+ */
+function expandGlobs(args) {
+	const isGlob = arg => /[*?[]/.test(arg);
+	const names = args.filter(arg => !isGlob(arg));
+	const recorded = existsSync(path.join(dir, 'show')) ? readdirSync(path.join(dir, 'show')).sort() : [];
+	const matches = args.filter(isGlob).flatMap(glob => {
+		const pattern = new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+		return recorded.filter(unit => pattern.test(unit));
+	});
+	return [...names, ...[...new Set(matches)].filter(unit => !names.includes(unit))];
 }
 
 /** `--since`/`--until` value → epoch µs. */
