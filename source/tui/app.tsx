@@ -185,6 +185,11 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 		if (action.scope !== 'global' || FORWARDED.has(action.id)) {
 			if (handler.current?.(action.id)) return;
 		}
+		// A key of this view that found nothing to act on (its list not loaded yet, or empty) says so.
+		if (action.scope !== 'global') {
+			show(`${action.label}: nothing selected`, 'error');
+			return;
+		}
 		switch (action.id) {
 			case 'help':
 				setHelp(true);
