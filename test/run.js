@@ -278,6 +278,11 @@ async function main() {
 		const env = {...process.env, SACCOS_TEST_REDIS_URL: url, SACCOS_TEST_TMPDIR: runDir, TSX_TSCONFIG_PATH: tsconfig};
 		delete env.FORCE_COLOR;
 		delete env.NODE_TEST_CONTEXT; // In case we run under another node:test.
+		// Ink reads CI when it is imported and then draws nothing until exit. The console hides
+		// these while it loads Ink (source/tui/load.ts); the view tests import Ink directly, so
+		// they run without them, as the console does. The tmux tests set CI=true on the binary.
+		delete env.CI;
+		delete env.CONTINUOUS_INTEGRATION;
 		testChild = spawn(process.execPath, [
 			'--import', 'tsx',
 			'--test',
