@@ -13,8 +13,8 @@ import {formatBytes, formatRelative, formatTime} from './format.js';
 const age = (since: number, now: number): string => (since > 0 ? formatDuration(Math.max(0, now - since)) : '-');
 
 export const processHead = ['ID', 'KIND', 'HOST', 'PID', 'STATE', 'QUEUES', 'RUNNING', 'PROCESSED', 'FAILED', 'RSS', 'UP', 'BEAT', 'CURRENT', 'UNIT'];
-/** What a narrow terminal leaves out first, in order: UNIT, BEAT, KIND, UP, CURRENT, RSS. */
-export const processDrop = [13, 11, 1, 10, 12, 9];
+/** What a narrow terminal leaves out first, in order: UNIT, BEAT, KIND, UP, CURRENT, RSS, then PID, PROCESSED, FAILED. */
+export const processDrop = [13, 11, 1, 10, 12, 9, 3, 7, 8];
 /** Right-aligned columns of processHead. */
 export const processNumeric = new Set([3, 6, 7, 8, 9]);
 
@@ -40,8 +40,8 @@ export const foreignHead = ['QUEUE', 'CONNECTION', 'ADDRESS', 'CONNECTED', 'IDLE
 export const foreignRow = (worker: ForeignWorker): string[] => [worker.queue, worker.name, worker.addr, formatDuration(worker.age * 1000), `${worker.idle}s`];
 
 export const scheduleHead = ['SCHEDULE', 'QUEUE', 'CRON', 'TIME ZONE', 'NEXT RUN', 'LAST RUN', 'MISSED (24h)', 'IN REDIS'];
-/** Left out first on a narrow terminal: CRON (the next run shows what it means), then TIME ZONE (the console's status line names a shared one). */
-export const scheduleDrop = [2, 3];
+/** Left out first on a narrow terminal: CRON (the next run shows what it means), TIME ZONE (the console's status line names a shared one), then LAST RUN and MISSED. */
+export const scheduleDrop = [2, 3, 5, 6];
 export const scheduleNumeric = new Set([6]);
 
 export const scheduleRow = (status: ScheduleStatus, now = Date.now()): string[] => [

@@ -80,6 +80,14 @@ describe('console: shell and queues view', () => {
 		assert.match(frame, /▸ notifications\s+active\s+5/);
 	});
 
+	it('on a 50-column terminal: still whole queue names, with STATE, WAITING, ACTIVE and FAILED', async () => {
+		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'notifications', failed: 2, waiting: 5}, {name: 'high'}])}), {view: 'queues'}, {columns: 50, rows: 20});
+		const frame = await harness.waitFor(text => text.includes('QUEUE'), 'the queue table');
+		assert.ok(frame.split('\n').every(line => line.length <= 50), `a line wider than the terminal:\n${frame}`);
+		assert.match(frame, /QUEUE\s+STATE\s+WAITING\s+ACTIVE\s+FAILED\n/);
+		assert.match(frame, /▸ notifications\s+active\s+5\s+0\s+2/);
+	});
+
 	it('? lists the keys of the view from the keymap; Esc closes it', async () => {
 		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'high'}])}));
 		await harness.waitFor(text => text.includes('high'), 'the queue table');

@@ -7,7 +7,8 @@
  *
  * Every cell passes the sanitizer (its text may come from a job); columns
  * take the width of their widest cell (at most 60, more when the terminal has
- * room), and the widest shrinks to fit.
+ * room), and the widest shrinks to fit; the first column, which names the row,
+ * shrinks last.
  */
 import {Box, Text} from 'ink';
 import {sanitizeLine} from '../../data/sanitize.js';
@@ -56,7 +57,10 @@ function columnWidths(head: readonly string[], rows: ReadonlyArray<readonly stri
 	const room = width - 2 - (widths.length - 1) * 2;
 	let total = widths.reduce((sum, value) => sum + value, 0);
 	while (total > room) {
-		const column = widths.indexOf(Math.max(...widths));
+		// The first column names the row (a queue, a worker, a schedule): it is cut last.
+		const others = widths.slice(1);
+		const widestOther = others.length > 0 ? others.indexOf(Math.max(...others)) + 1 : 0;
+		const column = widestOther > 0 && widths[widestOther]! > 4 ? widestOther : 0;
 		if (widths[column]! <= 4) break;
 		widths[column]!--;
 		total--;

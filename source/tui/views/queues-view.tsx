@@ -19,8 +19,8 @@ import {usePoll} from '../use-poll.js';
 import {listAction, useSelection} from '../use-selection.js';
 
 const NUMERIC = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-/** On a narrow terminal: W-CHILDREN, PRIORITIZED, THRESHOLD, COMPLETED, WORKERS go first, in that order. */
-const DROP = [6, 5, 11, 7, 9];
+/** On a narrow terminal: W-CHILDREN, PRIORITIZED, THRESHOLD, COMPLETED, WORKERS go first, in that order, then SIZE, DELAYED and STATE (WAITING, ACTIVE and FAILED stay). */
+const DROP = [6, 5, 11, 7, 9, 10, 4, 1];
 
 export function QueuesView() {
 	const ui = useUi();
