@@ -149,10 +149,23 @@ export function jobDetailLines(job: JobDetail): DetailLine[] {
 export function wrapLines(lines: readonly DetailLine[], width: number): DetailLine[] {
 	const room = Math.max(10, width);
 	return lines.flatMap(line => {
-		const chars = [...line.text];
+		let chars = [...line.text];
 		if (chars.length <= room) return [line];
+		// Continuations hang two columns under the line's own indent, so a wrapped reason or
+		// stack frame still reads as one; a cut falls after a space when one is in the second half.
+		const hang = [...`${/^\s*/.exec(line.text)![0]}  `].slice(0, Math.floor(room / 2));
 		const pieces: DetailLine[] = [];
-		for (let start = 0; start < chars.length; start += room) pieces.push({...line, text: chars.slice(start, start + room).join('')});
+		for (let first = true; chars.length > 0; first = false) {
+			const prefix = first ? [] : hang;
+			const space = room - prefix.length;
+			let cut = Math.min(space, chars.length);
+			if (chars.length > space) {
+				const lastSpace = chars.lastIndexOf(' ', space - 1);
+				if (lastSpace >= space / 2) cut = lastSpace + 1;
+			}
+			pieces.push({...line, text: [...prefix, ...chars.slice(0, cut)].join('').trimEnd()});
+			chars = chars.slice(cut);
+		}
 		return pieces;
 	});
 }

@@ -246,6 +246,21 @@ describe('console: jobs view and job detail', () => {
 		assert.deepEqual([queueOf(callsOf(api, 'retryAll')), queueOf(callsOf(api, 'flushFailed')), callsOf(api, 'setPaused')], [['emails'], ['emails'], [['emails', false]]]);
 	});
 
+	it('a long reason in the detail wraps between words, its continuations indented under it', async () => {
+		const reason = 'invalid job data at "period": Invalid type: Expected ("scheduled" | "daily" | "weekly" | "monthly") but received "yearly"';
+		const failed = job('1', 'failed', {failedReason: reason});
+		harness = await renderConsole(fixtureApi({job: async () => detail(failed, {stacktrace: []})}), {view: 'job', queue: 'emails', id: '1'}, {columns: 50, rows: 30});
+		const frame = await harness.waitFor(text => text.includes('Failed reason'), 'the job detail');
+		const lines = frame.split('\n');
+		const start = lines.findIndex(line => line.startsWith('Failed reason'));
+		const end = lines.findIndex((line, index) => index > start && !line.startsWith('  '));
+		const wrapped = lines.slice(start + 1, end);
+		assert.ok(wrapped.length > 1, `the reason is not wrapped:\n${frame}`);
+		assert.ok(wrapped.every(line => line.length <= 50), `a line wider than the terminal:\n${frame}`);
+		assert.ok(wrapped.slice(1).every(line => line.startsWith('    ') && !line.startsWith('     ')), `continuations hang under the reason:\n${wrapped.join('\n')}`);
+		assert.equal(wrapped.map(line => line.trim()).join(' '), reason, 'no word cut in two, none lost');
+	});
+
 	it('Enter opens the job: its reason, stack trace, data and logs; D there deletes it and says so', async () => {
 		const failed = job('1', 'failed');
 		const api = fixtureApi({
