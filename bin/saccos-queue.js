@@ -3,9 +3,15 @@
 import {main} from '../dist/cli.js';
 
 // `saccos-queue status | head -3`: a reader that goes away is not an error.
+// Under the local supervisor (SACCOS_QUEUE_SUPERVISED), the pipe closing means the
+// supervisor is gone: a worker notices that itself and stops gracefully, without its log.
+const gone = error => error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
 process.stdout.on('error', error => {
-	if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-	throw error;
+	if (!gone(error)) throw error;
+	if (!process.env.SACCOS_QUEUE_SUPERVISED) process.exit(process.exitCode ?? 0);
+});
+process.stderr.on('error', error => {
+	if (!gone(error) || !process.env.SACCOS_QUEUE_SUPERVISED) throw error;
 });
 
 const code = await main(process.argv.slice(2));

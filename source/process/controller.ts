@@ -8,7 +8,7 @@ import type {Config} from '../config.js';
 import {UserError} from '../errors.js';
 import {askSupervisor, isListening, logPath, socketPath} from './local-supervisor.js';
 import {followFile, readLogLines, type LogLine, type LogQuery} from './logs.js';
-import {defaultServices, instanceOfUnit, normalizeName, unitOf, WORKER_INSTANCES, type ServiceDefinition, type ServiceStatus} from './services.js';
+import {childLaunch, defaultServices, instanceOfUnit, normalizeName, unitOf, WORKER_INSTANCES, type ServiceDefinition, type ServiceStatus} from './services.js';
 import {journalLines, systemdAction, systemdAvailable, systemdStatus} from './systemd.js';
 
 export type ProcessController = {
@@ -78,7 +78,8 @@ const bin = fileURLToPath(new URL('../../bin/saccos-queue.js', import.meta.url))
 
 /** Starts `saccos-queue supervise` detached, and waits for its socket. */
 async function launchSupervisor(config: Config, childArgs: string[]): Promise<void> {
-	const child = spawn(process.execPath, [bin, 'supervise', ...childArgs], {detached: true, stdio: 'ignore', env: {...process.env, SACCOS_QUEUE_STATE_DIR: config.stateDir}});
+	const launch = childLaunch(childArgs);
+	const child = spawn(process.execPath, [bin, 'supervise', ...launch.args], {detached: true, stdio: 'ignore', env: {...process.env, ...launch.env, SACCOS_QUEUE_STATE_DIR: config.stateDir}});
 	child.unref();
 	const deadline = Date.now() + 10_000;
 	while (Date.now() < deadline) {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
 import {RotatingLog} from './rotating-log.js';
-import type {ServiceDefinition, ServiceState, ServiceStatus} from './services.js';
+import {childLaunch, type ServiceDefinition, type ServiceState, type ServiceStatus} from './services.js';
 
 const bin = fileURLToPath(new URL('../../bin/saccos-queue.js', import.meta.url));
 
@@ -99,9 +99,10 @@ export class Supervisor {
 	private launch(slot: Slot): void {
 		slot.timer = null;
 		if (!slot.wanted || this.closing) return;
-		const child = spawn(process.execPath, [bin, ...slot.definition.args, ...this.options.childArgs], {
+		const launch = childLaunch([...slot.definition.args, ...this.options.childArgs]);
+		const child = spawn(process.execPath, [bin, ...launch.args], {
 			stdio: ['ignore', 'pipe', 'pipe'],
-			env: {...process.env, ...this.options.env, SACCOS_QUEUE_SERVICE: slot.definition.name},
+			env: {...process.env, ...this.options.env, ...launch.env, SACCOS_QUEUE_SERVICE: slot.definition.name, SACCOS_QUEUE_SUPERVISED: String(process.pid)},
 		});
 		slot.child = child;
 		slot.state = 'running';

@@ -67,3 +67,20 @@ export function normalizeName(input: string): string {
 	if (name === 'saccos-queue-worker' || name === 'worker') return 'worker';
 	return name.replace(/^saccos-queue-/, '');
 }
+
+/**
+ * What starts a child process of ours: `--redis URL` moves from its argv, which
+ * every user on the host can read (`ps`), into its environment (REDIS_URL,
+ * readable only by its owner; it ranks over the config file as the flag does).
+ */
+export function childLaunch(args: readonly string[]): {args: string[]; env: Record<string, string>} {
+	const kept: string[] = [];
+	const env: Record<string, string> = {};
+	for (let index = 0; index < args.length; index++) {
+		const arg = args[index]!;
+		if (arg === '--redis' && index + 1 < args.length) env['REDIS_URL'] = args[++index]!;
+		else if (arg.startsWith('--redis=')) env['REDIS_URL'] = arg.slice('--redis='.length);
+		else kept.push(arg);
+	}
+	return {args: kept, env};
+}

@@ -14,6 +14,7 @@ import {ownedSchedulesKey, queueKey, registryKey} from '../data/keys.js';
 import {isUserError} from '../errors.js';
 import {errorFields, type Logger} from './logger.js';
 import {listenForControl, newProcessId, startHeartbeat, systemdUnit, VERSION} from './registry.js';
+import {whenSupervisorGone} from './supervised.js';
 
 export type SyncResult = {upserted: string[]; removed: string[]; unchanged: string[]};
 
@@ -80,6 +81,8 @@ export async function runScheduler(loadConfig: () => Promise<Config>, initial: C
 	const onSignal = (signal: NodeJS.Signals) => stop(signal);
 	process.on('SIGTERM', onSignal);
 	process.on('SIGINT', onSignal);
+	const unwatch = whenSupervisorGone(() => stop('the supervisor is gone'));
+	stopping.signal.addEventListener('abort', unwatch, {once: true});
 	// SIGHUP's default action kills: take it from the very start (systemd's
 	// ExecReload may come while we still wait for Redis) and reload once ready.
 	let reload: (() => void) | undefined;

@@ -23,6 +23,7 @@ import {listenForControl, newProcessId, startHeartbeat, systemdUnit, VERSION} fr
 import {JobRun, runJob, setRunnerPoolSize} from './run-job.js';
 import {JobTimeoutError} from './timeout.js';
 import {startWatchdog, type Watchdog} from './watchdog.js';
+import {whenSupervisorGone} from './supervised.js';
 import type {ProcessState} from '../data/workers.js';
 
 export type WorkerOptions = {
@@ -166,6 +167,8 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	const onSignal = (signal: NodeJS.Signals) => stop(signal);
 	process.on('SIGTERM', onSignal);
 	process.on('SIGINT', onSignal);
+	const unwatch = whenSupervisorGone(() => stop('the supervisor is gone'));
+	stopping.signal.addEventListener('abort', unwatch, {once: true});
 
 	const connection = await connectPatiently(config, log, stopping.signal);
 	if (!connection) return 0;

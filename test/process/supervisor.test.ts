@@ -230,5 +230,33 @@ describe('local supervisor, for real', () => {
 		const status = await list();
 		assert.ok(status.every(service => service.state === 'stopped' && service.pid === null), JSON.stringify(status));
 	});
+
+	it('the supervisor killed with SIGKILL: its workers and scheduler stop by themselves, and a new start all runs one set; --redis is never in a process\'s argv', async () => {
+		let result = await cli(['services', 'start', 'all', '--redis', url]);
+		assert.equal(result.code, 0, describeResult(result));
+		const running = await waitFor(async () => {
+			const services = await list();
+			return services.every(service => service.state === 'running' && alive(service.pid)) ? services : undefined;
+		}, 'every service running', 20_000);
+		// The URL (it may hold a password) goes to the children in their environment, which only their owner can read.
+		for (const proc of ours()) {
+			assert.ok(!proc.cmdline.includes('--redis') && !proc.cmdline.some(arg => arg.includes(url)), `the Redis URL in the argv of ${proc.pid}: ${proc.cmdline.join(' ')}`);
+		}
+		const supervisor = (JSON.parse(readFileSync(path.join(stateDir, 'supervisor.json'), 'utf8')) as {pid: number}).pid;
+		supervisorPid = supervisor;
+		process.kill(supervisor, 'SIGKILL');
+		const children = running.map(service => service.pid!);
+		await waitFor(() => children.every(pid => !alive(pid)), `the orphaned children (${children.join(', ')}) to stop by themselves`, 40_000);
+		result = await cli(['services', 'start', 'all']);
+		assert.equal(result.code, 0, describeResult(result));
+		const again = await waitFor(async () => {
+			const services = await list();
+			return services.every(service => service.state === 'running' && alive(service.pid)) ? services : undefined;
+		}, 'every service running again', 20_000);
+		assert.equal(again.length, SERVICES.length);
+		result = await cli(['services', 'stop', 'all']);
+		assert.equal(result.code, 0, describeResult(result));
+		await waitFor(() => ours().length === 0, 'nothing left', 30_000);
+	});
 });
 
