@@ -5,12 +5,15 @@
  * console over all of it (without a terminal: a status table every 2 s). On
  * quit everything it started stops.
  */
+import {randomBytes} from 'node:crypto';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {numberFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
 import {loadConfig} from '../config.js';
+import type {Connection} from '../data/connection.js';
+import {atMost} from '../util/bounded.js';
 
 export const spec: CommandSpec = {
 	name: 'demo',
@@ -23,11 +26,11 @@ export const spec: CommandSpec = {
 
 const examples = fileURLToPath(new URL('../../examples/jobs/', import.meta.url));
 
-function demoConfig(url: string, dir: string): object {
+function demoConfig(url: string, dir: string, prefix: string): object {
 	const job = (name: string) => path.join(examples, name);
 	return {
 		redis: url,
-		prefix: 'bull',
+		prefix,
 		queues: {
 			high: {timeout: 90, tries: 3},
 			default: {timeout: 90, tries: 3, isolation: 'process'},
@@ -48,6 +51,18 @@ function demoConfig(url: string, dir: string): object {
 		processes: 'local',
 		stateDir: path.join(dir, 'state'),
 	};
+}
+
+/** Deletes the keys matching `pattern` on every master, in batches (SCAN, then UNLINK). */
+async function deleteKeys(connection: Connection, pattern: string): Promise<void> {
+	for (const node of connection.nodes()) {
+		let cursor = '0';
+		do {
+			const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+			cursor = next;
+			if (keys.length > 0) await node.unlink(...keys);
+		} while (cursor !== '0');
+	}
 }
 
 /** After a hang-up: the terminal is gone, so output goes nowhere instead of failing. */
@@ -71,8 +86,15 @@ export async function run(context: Context): Promise<number> {
 	// what it started: absorbed until the clean-up is done (each branch reacts to it).
 	const absorbHangUp = () => {};
 	process.on('SIGHUP', absorbHangUp);
+	// SIGTERM and SIGINT from the start, also while it is still starting things: each ends the
+	// demo through the same clean-up (their default action would leave its redis-server behind).
+	const ended = new AbortController();
+	const end = () => ended.abort();
+	process.on('SIGTERM', end);
+	process.on('SIGINT', end);
+	// Each step is bounded: with the demo's redis-server gone, closing a connection would wait for ever.
 	const cleanup = async () => {
-		for (const step of cleanups.reverse()) await step().catch(() => undefined);
+		for (const step of cleanups.reverse()) await atMost(step(), 15_000);
 	};
 	try {
 		const [{startPrivateRedis}, {Supervisor}, {defaultServices}, {runTraffic}, {connect}, {takeSnapshot}, {renderTable}, rows] = await Promise.all([
@@ -86,13 +108,28 @@ export async function run(context: Context): Promise<number> {
 			import('../present/queue-rows.js'),
 		]);
 		let url = stringFlag(context.flags, 'redis');
-		if (!url) {
+		// On a Redis of yours, the demo keeps to a prefix of its own, deleted afterwards: its workers
+		// must never take your real jobs, nor its traffic land in your queues.
+		let prefix = 'bull';
+		if (url) {
+			prefix = `saccos-demo-${randomBytes(4).toString('hex')}`;
+			const demoUrl = url;
+			cleanups.push(async () => {
+				const {connect: open} = await import('../data/connection.js');
+				const connection = await open(await loadConfig({redis: demoUrl, prefix}, {}), 'command');
+				try {
+					await deleteKeys(connection, `${prefix}:*`);
+				} finally {
+					await connection.close();
+				}
+			});
+		} else {
 			const redis = await startPrivateRedis(dir);
 			cleanups.push(redis.stop);
 			url = redis.url;
 		}
 		const file = path.join(dir, 'saccos-queue.config.json');
-		writeFileSync(file, JSON.stringify(demoConfig(url, dir), null, 2));
+		writeFileSync(file, JSON.stringify(demoConfig(url, dir, prefix), null, 2));
 		const config = await loadConfig({config: file, redis: url}, {});
 		const supervisor = new Supervisor({
 			services: defaultServices(config),
@@ -102,6 +139,7 @@ export async function run(context: Context): Promise<number> {
 		});
 		cleanups.push(async () => supervisor.shutdown());
 		await supervisor.start();
+		if (ended.signal.aborted) return 0;
 		const connection = await connect(config, 'console');
 		cleanups.push(connection.close);
 		const stop = new AbortController();
@@ -116,29 +154,25 @@ export async function run(context: Context): Promise<number> {
 			// On a terminal the demo is the console over the demo's Redis and processes.
 			context.note(`demo: Redis ${url}, workers for ${config.queueOrder.join(', ')} and the scheduler under ${config.stateDir}; opening the console (q quits and stops them all)`);
 			const [{createConsoleApi}, {openConsole}, {openController}] = await Promise.all([import('../store/console-api.js'), import('../tui/load.js'), import('../process/controller.js')]);
-			const ended = new AbortController();
-			const end = () => ended.abort();
 			// SIGHUP: the terminal went away (an SSH session dropped). Writing to it now fails
 			// (EIO), which must not cut the clean-up short: stop drawing, then stop everything.
 			const hangUp = () => {
 				muteTerminal();
 				end();
 			};
-			process.once('SIGTERM', end);
 			process.once('SIGHUP', hangUp);
 			if (duration !== undefined) setTimeout(end, duration * 1000).unref();
 			try {
-				await openConsole(createConsoleApi({connection, config, openController: async () => openController(config, ['--config', file])}), {view: 'queues'}, ended.signal);
+				if (!ended.signal.aborted) await openConsole(createConsoleApi({connection, config, openController: async () => openController(config, ['--config', file])}), {view: 'queues'}, ended.signal);
 			} finally {
-				process.off('SIGTERM', end);
 				process.off('SIGHUP', hangUp);
 			}
 			context.note('demo: stopping workers, scheduler and Redis…');
 			return 0;
 		}
 		const quit = new Promise<void>(resolve => {
-			process.once('SIGINT', () => resolve());
-			process.once('SIGTERM', () => resolve());
+			if (ended.signal.aborted) resolve();
+			ended.signal.addEventListener('abort', () => resolve(), {once: true});
 			process.once('SIGHUP', () => resolve());
 			if (duration !== undefined) setTimeout(resolve, duration * 1000).unref();
 			if (interactive && process.stdin.isTTY) {
@@ -171,11 +205,11 @@ export async function run(context: Context): Promise<number> {
 			else if (context.json) process.stdout.write(`${JSON.stringify({queues: snapshot.queues, services})}\n`);
 			else context.out(`${text}\n`);
 		};
-		let ended = false;
+		let finished = false;
 		void quit.then(() => {
-			ended = true;
+			finished = true;
 		});
-		while (!ended) {
+		while (!finished) {
 			await draw().catch(error => context.note(`refresh failed: ${(error as Error).message}`));
 			await Promise.race([quit, new Promise(resolve => setTimeout(resolve, interactive ? 1000 : 2000))]);
 		}
@@ -184,5 +218,7 @@ export async function run(context: Context): Promise<number> {
 	} finally {
 		await cleanup();
 		process.off('SIGHUP', absorbHangUp);
+		process.off('SIGTERM', end);
+		process.off('SIGINT', end);
 	}
 }

@@ -6,6 +6,7 @@
  * state, and memory stays flat whatever the number of jobs.
  */
 import {Queue} from 'bullmq';
+import {atMost} from '../util/bounded.js';
 import {toUserError, type Connection} from './connection.js';
 import {queueKey, registryKey, stateKey} from './keys.js';
 import {callScript, defineScript} from './scripts.js';
@@ -36,7 +37,10 @@ export type BulkOptions = {
 
 /** A BullMQ Queue on our connection that never writes its meta hash on open. */
 export function openQueue(connection: Connection, name: string): Queue {
-	return new Queue(name, {connection: connection.client, prefix: connection.prefix, skipMetasUpdate: true});
+	const queue = new Queue(name, {connection: connection.client, prefix: connection.prefix, skipMetasUpdate: true});
+	// Connection errors reach the caller through the command that failed; unheard, BullMQ prints them.
+	queue.on('error', () => {});
+	return queue;
 }
 
 async function withQueue<T>(connection: Connection, name: string, work: (queue: Queue) => Promise<T>): Promise<T> {
@@ -46,7 +50,7 @@ async function withQueue<T>(connection: Connection, name: string, work: (queue: 
 	} catch (error) {
 		throw toUserError(error, connection.where);
 	} finally {
-		await queue.close();
+		await atMost(queue.close(), 5000);
 	}
 }
 

@@ -21,8 +21,10 @@ import {loadConfig} from '../../source/config.js';
 import {connect} from '../../source/data/connection.js';
 import {runTraffic} from '../../source/runtime/traffic.js';
 import {binary, cleanEnv, gatherOutput} from '../helpers/cli.js';
-import {deletePrefix, waitFor} from '../helpers/keyspace.js';
-import {testRedisUrl} from '../helpers/redis-server.js';
+import {deletePrefix, describeDigestDiff, keyspaceDigest, waitFor} from '../helpers/keyspace.js';
+import {startRedisServer, testRedisUrl} from '../helpers/redis-server.js';
+import {Queue} from 'bullmq';
+import {Redis} from 'ioredis';
 
 
 
@@ -224,6 +226,62 @@ describe('demo', {concurrency: false}, () => {
 		assert.deepEqual(stillAlive, [], `left running:\n${describeProcs(stillAlive)}`);
 		assert.deepEqual(leftovers(tmp, port), [], `left behind:\n${describeProcs(leftovers(tmp, port))}`);
 		assert.deepEqual(readdirSync(tmp).filter(name => name.startsWith('saccos-queue-demo-')), [], 'the temp dir was removed');
+	});
+
+	it('demo --redis on a Redis of yours keeps to a prefix of its own and deletes it: the keyspace is as it was, your queues untouched', {skip: NO_REDIS, timeout: 90_000}, async () => {
+		const yours = await startRedisServer();
+		const client = new Redis(yours.url);
+		try {
+			const queue = new Queue('high', {connection: client, prefix: 'bull'});
+			const job = await queue.add('loan.approved', {loanId: 7});
+			await queue.close();
+			const before = await keyspaceDigest(client);
+			const tmp = fresh('yours');
+			const child = spawn(process.execPath, [binary, 'demo', '--redis', yours.url, '--duration', '4'], {cwd: tmp, env: cleanEnv({TMPDIR: tmp}), stdio: ['ignore', 'pipe', 'pipe']});
+			started.add(child.pid!);
+			const output = gatherOutput(child);
+			let result: [number | null, NodeJS.Signals | null] | undefined;
+			child.once('close', (code, signal) => {
+				result = [code, signal];
+			});
+			// While it runs, its traffic and workers are under its own prefix.
+			await waitFor(async () => (await client.keys('saccos-demo-*:*:id')).length > 0 || result, 'the demo\'s jobs under its own prefix', 30_000);
+			const [code] = await waitFor(() => result, 'demo --duration 4 to exit', 60_000);
+			assert.equal(code, 0, output.stderr());
+			const after = await keyspaceDigest(client);
+			assert.equal(after.hash, before.hash, `the demo left its mark:\n${describeDigestDiff(before.entries, after.entries)}`);
+			assert.equal(await client.hget(`bull:high:${job.id!}`, 'name'), 'loan.approved', 'your waiting job was not taken');
+			assert.deepEqual(leftovers(tmp, undefined), [], `left behind:\n${describeProcs(leftovers(tmp, undefined))}`);
+		} finally {
+			client.disconnect();
+			await yours.stop();
+		}
+	});
+
+	it('its redis-server killed under it: SIGTERM still ends the demo, in bounded time, leaving nothing', {skip: NO_REDIS, timeout: 120_000}, async () => {
+		const tmp = fresh('dead');
+		const child = spawn(process.execPath, [binary, 'demo', '--duration', '120'], {cwd: tmp, env: cleanEnv({TMPDIR: tmp}), stdio: ['ignore', 'pipe', 'pipe']});
+		started.add(child.pid!);
+		const output = gatherOutput(child);
+		let result: [number | null, NodeJS.Signals | null] | undefined;
+		child.once('close', (code, signal) => {
+			result = [code, signal];
+		});
+		const children = await waitFor(() => {
+			const below = descendants(child.pid!);
+			return below.filter(isRedis).length === 1 && below.filter(isSaccos).length >= 5 ? below : undefined;
+		}, 'the demo\'s redis-server and its five services', 30_000);
+		for (const proc of children) started.add(proc.pid);
+		// Running, not starting: its status table is out.
+		await waitFor(() => /^notifications\s/m.test(output.stdout()), 'the demo\'s first status table', 30_000);
+		process.kill(children.find(isRedis)!.pid, 'SIGKILL');
+		child.kill('SIGTERM');
+		const [code, signal] = await waitFor(() => result, 'the demo to exit after SIGTERM with its Redis gone', 60_000);
+		assert.equal(signal, null, `killed by ${signal}: ${output.stderr()}`);
+		assert.equal(code, 0, output.stderr());
+		assert.doesNotMatch(output.stderr(), /\n\s+at /, 'no stack trace on the way out');
+		await waitFor(() => children.every(proc => !alive(proc.pid)), 'its services to stop', 30_000);
+		assert.deepEqual(leftovers(tmp, undefined), [], `left behind:\n${describeProcs(leftovers(tmp, undefined))}`);
 	});
 
 	it('the demo\'s traffic leaves no abort listener behind per dispatched job (a leak, and a MaxListenersExceededWarning on the demo\'s screen)', async () => {
