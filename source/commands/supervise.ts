@@ -39,11 +39,18 @@ export async function run(context: Context): Promise<number> {
 		throw new UserError('refused', (error as Error).message, 'use `saccos-queue services` to manage it, or set SACCOS_QUEUE_STATE_DIR for a second one');
 	}
 	context.note(`supervising ${supervisor.status().map(status => `${status.name} (pid ${status.pid})`).join(', ')}; logs in ${path.join(context.config.stateDir, 'logs')}`);
+	// A hang-up (the terminal of a foreground supervise closed) stops the services as SIGTERM does;
+	// the terminal is gone then, so nothing more is written to it.
+	let hungUp = false;
 	await new Promise<void>(resolve => {
 		process.once('SIGTERM', () => resolve());
 		process.once('SIGINT', () => resolve());
+		process.once('SIGHUP', () => {
+			hungUp = true;
+			resolve();
+		});
 	});
-	context.note('stopping every service…');
+	if (!hungUp) context.note('stopping every service…');
 	await supervisor.shutdown();
 	return 0;
 }

@@ -3,6 +3,8 @@
  * local supervisor — auto-detected and overridable (`processes` in the config).
  */
 import {spawn} from 'node:child_process';
+import {closeSync, mkdirSync, openSync, readFileSync} from 'node:fs';
+import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Config} from '../config.js';
 import {UserError} from '../errors.js';
@@ -79,14 +81,29 @@ const bin = fileURLToPath(new URL('../../bin/saccos-queue.js', import.meta.url))
 /** Starts `saccos-queue supervise` detached, and waits for its socket. */
 async function launchSupervisor(config: Config, childArgs: string[]): Promise<void> {
 	const launch = childLaunch(childArgs);
-	const child = spawn(process.execPath, [bin, 'supervise', ...launch.args], {detached: true, stdio: 'ignore', env: {...process.env, ...launch.env, SACCOS_QUEUE_STATE_DIR: config.stateDir}});
+	// What it says while starting goes to a file, so that a failure can be told, not only timed out.
+	mkdirSync(config.stateDir, {recursive: true, mode: 0o700});
+	const errors = path.join(config.stateDir, 'supervisor.err');
+	const stderr = openSync(errors, 'w', 0o600);
+	let child;
+	try {
+		child = spawn(process.execPath, [bin, 'supervise', ...launch.args], {detached: true, stdio: ['ignore', 'ignore', stderr], env: {...process.env, ...launch.env, SACCOS_QUEUE_STATE_DIR: config.stateDir}});
+	} finally {
+		closeSync(stderr);
+	}
+	let exited: number | null = null;
+	child.once('exit', code => {
+		exited = code ?? 1;
+	});
 	child.unref();
 	const deadline = Date.now() + 10_000;
-	while (Date.now() < deadline) {
+	while (Date.now() < deadline && exited === null) {
 		if (await isListening(socketPath(config.stateDir))) return;
 		await new Promise(resolve => setTimeout(resolve, 100));
 	}
-	throw new UserError('internal', 'the supervisor did not start within 10 s', `see ${config.stateDir}`);
+	const said = readFileSync(errors, 'utf8').trim().split('\n').find(line => line.startsWith('saccos-queue:'))?.replace(/^saccos-queue:\s*/, '');
+	if (said) throw new UserError('refused', `the supervisor did not start: ${said}`, `its output: ${errors}`);
+	throw new UserError('internal', exited === null ? 'the supervisor did not start within 10 s' : `the supervisor exited with code ${exited} while starting`, `its output: ${errors}`);
 }
 
 function localController(config: Config, childArgs: string[]): ProcessController {

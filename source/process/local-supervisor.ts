@@ -5,7 +5,7 @@
  * gracefully, and answers other saccos-queue processes on a Unix socket.
  */
 import {spawn, type ChildProcess} from 'node:child_process';
-import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {createInterface} from 'node:readline';
@@ -58,6 +58,9 @@ function rssOf(pid: number | null): number | null {
 	}
 }
 
+/** sockaddr_un's sun_path on Linux: 108 bytes with the final NUL. */
+const MAX_SOCKET_PATH = 107;
+
 export class Supervisor {
 	private readonly slots = new Map<string, Slot>();
 	private server: net.Server | null = null;
@@ -68,7 +71,13 @@ export class Supervisor {
 	/** Starts every service and the control socket. Fails if another supervisor owns the folder. */
 	async start(): Promise<void> {
 		mkdirSync(this.options.dir, {recursive: true, mode: 0o700});
+		// Only its owner may control it: the folder too, not only when we created it (umask 002, an existing 0755).
+		chmodSync(this.options.dir, 0o700);
 		const socket = socketPath(this.options.dir);
+		// Longer, and Node would bind a truncated path outside the folder.
+		if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
+			throw new Error(`the state folder's path is too long for its control socket (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH}): ${this.options.dir}`);
+		}
 		if (existsSync(socket)) {
 			if (await isListening(socket)) throw new Error(`a supervisor is already running in ${this.options.dir}`);
 			rmSync(socket);
@@ -78,6 +87,7 @@ export class Supervisor {
 			this.server!.once('error', reject);
 			this.server!.listen(socket, () => resolve());
 		});
+		chmodSync(socket, 0o600);
 		writeFileSync(path.join(this.options.dir, 'supervisor.json'), JSON.stringify({pid: process.pid, started: Date.now(), socket}), {mode: 0o600});
 		for (const definition of this.options.services) {
 			this.slots.set(definition.name, {

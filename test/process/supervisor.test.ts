@@ -8,7 +8,7 @@
  */
 import {processes, type Proc} from '../helpers/procs.js';
 import {randomUUID} from 'node:crypto';
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
@@ -231,6 +231,16 @@ describe('local supervisor, for real', () => {
 		assert.ok(status.every(service => service.state === 'stopped' && service.pid === null), JSON.stringify(status));
 	});
 
+	it('a state folder whose path is too long for the control socket: start all says so at once, naming the limit', async () => {
+		const deep = path.join(dir, 'a-state-folder-with-a-long-name-'.repeat(3), 'state');
+		const started = Date.now();
+		const result = await runCli(['services', 'start', 'all', '--config', config], {env: {SACCOS_QUEUE_STATE_DIR: deep}, cwd: dir});
+		assert.equal(result.code, 6, describeResult(result));
+		assert.match(result.stderr, /too long for its control socket \(\d+ bytes, at most 107\)/);
+		assert.ok(Date.now() - started < 8000, 'told at once, not after a 10 s wait');
+		assert.ok(!processes().some(proc => proc.environ.includes(`SACCOS_QUEUE_STATE_DIR=${deep}`)), 'nothing left running');
+	});
+
 	it('the supervisor killed with SIGKILL: its workers and scheduler stop by themselves, and a new start all runs one set; --redis is never in a process\'s argv', async () => {
 		let result = await cli(['services', 'start', 'all', '--redis', url]);
 		assert.equal(result.code, 0, describeResult(result));
@@ -238,6 +248,9 @@ describe('local supervisor, for real', () => {
 			const services = await list();
 			return services.every(service => service.state === 'running' && alive(service.pid)) ? services : undefined;
 		}, 'every service running', 20_000);
+		// Only its owner can reach the control socket.
+		assert.equal(statSync(path.join(stateDir, 'supervisor.sock')).mode & 0o777, 0o600);
+		assert.equal(statSync(stateDir).mode & 0o777, 0o700);
 		// The URL (it may hold a password) goes to the children in their environment, which only their owner can read.
 		for (const proc of ours()) {
 			assert.ok(!proc.cmdline.includes('--redis') && !proc.cmdline.some(arg => arg.includes(url)), `the Redis URL in the argv of ${proc.pid}: ${proc.cmdline.join(' ')}`);
