@@ -4,6 +4,7 @@
  */
 import {intFlag, listFlag, numberFlag, type CommandSpec, type Context} from '../command.js';
 import {UserError} from '../errors.js';
+import {queueOfInstance} from '../process/services.js';
 
 export const spec: CommandSpec = {
 	name: 'worker',
@@ -29,8 +30,6 @@ export const spec: CommandSpec = {
 };
 
 /** `high-2` → `high` (a second worker on "high"), unless a queue is literally named `high-2`. */
-export const queueOfInstance = (instance: string, configured: readonly string[]): string =>
-	configured.includes(instance) ? instance : instance.replace(/-\d+$/, '');
 
 export async function run(context: Context): Promise<number> {
 	if (context.args.length > 0) throw new UserError('usage', `worker takes no arguments, got "${context.args[0]}"`, 'name queues with --queue high,default');

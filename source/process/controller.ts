@@ -10,7 +10,7 @@ import type {Config} from '../config.js';
 import {UserError} from '../errors.js';
 import {askSupervisor, isListening, logPath, socketPath} from './local-supervisor.js';
 import {followFile, readLogLines, type LogLine, type LogQuery} from './logs.js';
-import {childLaunch, defaultServices, instanceOfUnit, normalizeName, unitOf, WORKER_INSTANCES, type ServiceDefinition, type ServiceStatus} from './services.js';
+import {childLaunch, defaultServices, instanceOfUnit, normalizeName, queueOfInstance, unitOf, WORKER_INSTANCES, type ServiceDefinition, type ServiceStatus} from './services.js';
 import {journalLines, systemdAction, systemdAvailable, systemdStatus} from './systemd.js';
 
 export type ProcessController = {
@@ -26,13 +26,14 @@ export type ProcessController = {
 	logs(name: string, query: LogQuery, onLine: (line: LogLine) => void): Promise<void>;
 };
 
-function resolve(services: ServiceDefinition[], input: string, extraInstances = false): ServiceDefinition[] {
+function resolve(services: ServiceDefinition[], input: string, instancesOf?: readonly string[]): ServiceDefinition[] {
 	if (input === 'all') return services;
 	const name = normalizeName(input);
 	const found = services.filter(service => service.name === name);
-	// systemd: any instance of the template (worker@high-2) is a service too.
-	const instance = found.length === 0 && extraInstances && name.startsWith('worker@') ? instanceOfUnit(unitOf(name)) : undefined;
-	if (instance) return [instance];
+	// systemd: an instance of the template on a configured queue (worker@high-2) is a service too;
+	// a typo (worker@hihg) is not, or systemd would start a worker on a queue nobody uses.
+	const instance = found.length === 0 && instancesOf && name.startsWith('worker@') ? instanceOfUnit(unitOf(name)) : undefined;
+	if (instance && instancesOf!.includes(queueOfInstance(name.slice('worker@'.length), instancesOf!))) return [instance];
 	if (found.length === 0) {
 		throw new UserError('usage', `unknown service "${input}"`, `services: ${services.map(service => service.name).join(', ')}, or all`);
 	}
@@ -49,7 +50,7 @@ function systemdController(config: Config): ProcessController {
 	const installed = async () => (await systemdStatus(candidates, {glob: WORKER_INSTANCES, definitionOf: instanceOfUnit})).filter(status => status.state !== 'not-installed');
 	const definitionOf = (status: ServiceStatus): ServiceDefinition => candidates.find(service => service.name === status.name) ?? instanceOfUnit(status.unit)!;
 	const act = async (action: 'start' | 'stop' | 'restart', input: string) => {
-		const targets = input === 'all' ? (await installed()).map(definitionOf) : resolve(candidates, input, true);
+		const targets = input === 'all' ? (await installed()).map(definitionOf) : resolve(candidates, input, config.queueOrder);
 		await systemdAction(action, targets.map(target => target.unit));
 		return systemdStatus(targets);
 	};
@@ -62,7 +63,7 @@ function systemdController(config: Config): ProcessController {
 		stop: async name => act('stop', name),
 		restart: async name => act('restart', name),
 		logs: async (name, query, onLine) => {
-			const targets = name === 'all' ? (await installed()).map(definitionOf) : resolve(candidates, name, true);
+			const targets = name === 'all' ? (await installed()).map(definitionOf) : resolve(candidates, name, config.queueOrder);
 			if (query.follow) {
 				await Promise.all(targets.map(async target => journalLines(target, query, onLine)));
 				return;

@@ -39,6 +39,10 @@ export type ServiceStatus = {
 export const unitOf = (name: string): string =>
 	name === 'scheduler' ? 'saccos-scheduler.service' : name === 'worker' ? 'saccos-queue-worker.service' : `saccos-queue-${name}.service`;
 
+/** A template instance's queue: the queue itself, or the queue and a -N suffix for extra workers (high-2 → high). */
+export const queueOfInstance = (instance: string, configured: readonly string[]): string =>
+	configured.includes(instance) ? instance : instance.replace(/-\d+$/, '');
+
 /** The systemd glob for every loaded instance of the worker template (`@high-2` included). */
 export const WORKER_INSTANCES = 'saccos-queue-worker@*.service';
 

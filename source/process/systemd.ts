@@ -6,6 +6,7 @@
  */
 import {execFile, spawn} from 'node:child_process';
 import {createInterface} from 'node:readline';
+import {UserError} from '../errors.js';
 import type {LogLine, LogQuery} from './logs.js';
 import type {ServiceDefinition, ServiceState, ServiceStatus} from './services.js';
 
@@ -15,7 +16,11 @@ async function run(command: string, args: string[], timeoutMs = 30_000): Promise
 	return new Promise((resolve, reject) => {
 		// TZ=UTC: systemctl prints timestamps in local time ("… EAT"), which Date.parse cannot read.
 		execFile(command, args, {timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: {...process.env, SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0', LC_ALL: 'C', TZ: 'UTC'}}, (error, stdout, stderr) => {
-			if (error) reject(Object.assign(new Error(`${command} ${args.join(' ')}: ${String(stderr).trim().split('\n')[0] || error.message}`), {code: (error as NodeJS.ErrnoException).code}));
+			const said = String(stderr).trim().split('\n')[0] || error?.message;
+			// Not allowed (polkit, not root): a refusal to explain, not a bug.
+			if (error && /Interactive authentication required|Access denied|Permission denied|not authorized/i.test(said ?? '')) {
+				reject(new UserError('refused', `${command} ${args[0] ?? ''}: ${said!}`, 'run it as root (sudo), or as a user polkit allows to manage these units'));
+			} else if (error) reject(Object.assign(new Error(`${command} ${args.join(' ')}: ${said!}`), {code: (error as NodeJS.ErrnoException).code}));
 			else resolve(String(stdout));
 		});
 	});

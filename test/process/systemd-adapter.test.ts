@@ -136,6 +136,26 @@ describe('systemd adapter against recorded systemctl/journalctl output', {concur
 		assert.ok(calls(box, 'systemctl').some(call => JSON.stringify(call.argv) === JSON.stringify(['restart', '--no-block', HIGH_2])));
 	});
 
+	it('a start polkit refuses (not root) is exit 6 with the reason and a hint, not an internal error', async () => {
+		const box = open('denied');
+		const result = await box.run(['services', 'start', 'worker@high'], {FAKE_SYSTEMD_DENY: '1'});
+		assert.equal(result.code, 6, describeResult(result));
+		assert.match(result.stderr, /Failed to start saccos-queue-worker@high\.service: Interactive authentication required/);
+		assert.match(result.stderr, /sudo/);
+		assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
+	});
+
+	it('a worker instance on a queue that is not configured (a typo) is refused before systemctl is asked', async () => {
+		const box = open('typo');
+		const result = await box.run(['services', 'start', 'worker@hihg']);
+		assert.equal(result.code, 2, describeResult(result));
+		assert.match(result.stderr, /unknown service "worker@hihg"/);
+		assert.deepEqual(calls(box, 'systemctl').filter(call => call.argv![0] === 'start'), []);
+		const second = await box.run(['services', 'start', 'worker@emails-3']);
+		assert.equal(second.code, 0, describeResult(second));
+		assert.ok(calls(box, 'systemctl').some(call => JSON.stringify(call.argv) === JSON.stringify(['start', '--no-block', 'saccos-queue-worker@emails-3.service'])));
+	});
+
 	it('logs worker@high -n 5 --json parses the journal recording, a byte-array MESSAGE included', async () => {
 		const box = open('logs');
 		const lines = ndjson(await box.run(['logs', 'worker@high', '-n', '5', '--json']));

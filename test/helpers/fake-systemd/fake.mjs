@@ -26,6 +26,8 @@
  *   the recorded lines verbatim, filtered by __REALTIME_TIMESTAMP, the last N;
  *   with -f it keeps running and prints lines appended to the .follow file
  *   until SIGTERM/SIGINT.
+ * - `systemctl start UNIT…` with FAKE_SYSTEMD_DENY set: the recorded polkit
+ *   refusal ("Failed to start <unit>: Interactive authentication required."), exit 1.
  * What they do NOT emulate (documented in the fixtures README): a unit with
  * no recording prints no block (the real one prints Id=…/LoadState=not-found);
  * start/stop/restart always succeed; journalctl supports only -o json.
@@ -112,6 +114,11 @@ function systemctl() {
 	if (['start', 'stop', 'restart'].includes(verb)) {
 		if (units.length === 0) {
 			process.stderr.write(`Too few arguments.\n`);
+			return 1;
+		}
+		// A caller polkit does not allow (FAKE_SYSTEMD_DENY): the recorded refusal, for the first unit.
+		if (verb === 'start' && process.env.FAKE_SYSTEMD_DENY) {
+			process.stderr.write(readFileSync(path.join(dir, 'start-denied'), 'utf8').replace('apparmor.service', units[0]));
 			return 1;
 		}
 		return 0;

@@ -48,6 +48,7 @@ export function fakeSystemd(dir: string): FakeSystemd {
 		writeFileSync(path.join(dir, 'journal', `${unit}.jsonl`), sources.map(source => `${adapted(source).trim()}\n`).join(''));
 	}
 	writeFileSync(path.join(dir, 'version'), readFileSync(path.join(fixtures, 'systemctl-version.txt')));
+	writeFileSync(path.join(dir, 'start-denied'), readFileSync(path.join(fixtures, 'systemctl-start', 'interactive-auth.txt')));
 	for (const tool of ['systemctl', 'journalctl']) chmodSync(path.join(fakeBin, tool), 0o755);
 	const log = path.join(dir, 'argv.ndjson');
 	writeFileSync(log, '');
