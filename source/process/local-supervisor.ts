@@ -46,7 +46,17 @@ type Slot = {
 	timer: NodeJS.Timeout | null;
 	log: RotatingLog;
 	exited: Promise<void> | null;
+	/** When it was launched lately: more than START_LIMIT in START_WINDOW_MS and it is given up (as the units' StartLimit). */
+	launches: number[];
+	/** SIGKILL was needed to stop it. */
+	killed: boolean;
 };
+
+/** The units' StartLimitBurst=10 in StartLimitIntervalSec=300. */
+const START_LIMIT = 10;
+const START_WINDOW_MS = 300_000;
+/** A usage or config error (the contract's exit 2): running it again changes nothing. */
+const USAGE_EXIT = 2;
 
 function rssOf(pid: number | null): number | null {
 	if (!pid) return null;
@@ -101,6 +111,8 @@ export class Supervisor {
 				timer: null,
 				log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep),
 				exited: null,
+				launches: [],
+				killed: false,
 			});
 		}
 		for (const slot of this.slots.values()) this.launch(slot);
@@ -117,19 +129,31 @@ export class Supervisor {
 		slot.child = child;
 		slot.state = 'running';
 		slot.since = Date.now();
+		slot.killed = false;
 		const started = Date.now();
+		slot.launches = [...slot.launches.filter(time => started - time < START_WINDOW_MS), started];
 		for (const stream of [child.stdout!, child.stderr!]) {
 			createInterface({input: stream, crlfDelay: Infinity}).on('line', line => slot.log.write(`${line}\n`));
 		}
 		slot.exited = new Promise(resolve => {
-			child.once('exit', (code, signal) => {
+			// 'close', not 'exit': the child's last lines (a crash's stack trace) are in its log before why it ended.
+			child.once('close', (code, signal) => {
 				slot.child = null;
 				slot.since = Date.now();
-				const how = signal ? `signal ${signal}` : `code ${code}`;
-				slot.log.write(`${JSON.stringify({time: new Date().toISOString(), level: slot.wanted ? 'warn' : 'info', process: 'supervisor', service: slot.definition.name, msg: `exited with ${how}`})}\n`);
-				if (slot.wanted && !this.closing) {
+				const how = slot.killed ? 'signal SIGKILL (it did not stop in time)' : signal ? `signal ${signal}` : `code ${code}`;
+				const note = (level: string, msg: string) => slot.log.write(`${JSON.stringify({time: new Date().toISOString(), level, process: 'supervisor', service: slot.definition.name, msg})}\n`);
+				note(slot.wanted ? 'warn' : 'info', `exited with ${how}`);
+				const quick = Date.now() - started < 60_000;
+				const giveUp = code === USAGE_EXIT && quick ? 'a usage or configuration error' : slot.launches.length >= START_LIMIT ? `${START_LIMIT} starts in ${START_WINDOW_MS / 60_000} minutes` : undefined;
+				if (slot.wanted && !this.closing && giveUp) {
+					// As systemd's StartLimit: a loop that cannot succeed stops, and says why.
+					slot.state = 'failed';
+					const msg = `${slot.definition.name} exited with ${how}; not restarted after ${giveUp}: see its log, then \`saccos-queue services start ${slot.definition.name}\``;
+					note('error', msg);
+					this.options.note?.(msg);
+				} else if (slot.wanted && !this.closing) {
 					// Back off on crash loops (1 s, 2 s, 4 s … 30 s); a run of a minute resets it.
-					if (Date.now() - started > 60_000) slot.backoffMs = 1000;
+					if (!quick) slot.backoffMs = 1000;
 					const delay = code === 0 && !signal ? 1000 : slot.backoffMs;
 					slot.backoffMs = Math.min(slot.backoffMs * 2, 30_000);
 					slot.restarts++;
@@ -137,7 +161,8 @@ export class Supervisor {
 					this.options.note?.(`${slot.definition.name} exited with ${how}; restarting in ${delay / 1000}s`);
 					slot.timer = setTimeout(() => this.launch(slot), delay);
 				} else {
-					slot.state = code === 0 || signal === 'SIGTERM' ? 'stopped' : 'failed';
+					// Stopped on purpose: stopped, even if it had to be killed (the log says so).
+					slot.state = !slot.wanted || code === 0 || signal === 'SIGTERM' ? 'stopped' : 'failed';
 				}
 				resolve();
 			});
@@ -185,7 +210,10 @@ export class Supervisor {
 		}
 		slot.state = 'stopping';
 		child.kill('SIGTERM');
-		const kill = setTimeout(() => child.kill('SIGKILL'), this.options.stopTimeoutMs ?? 35_000);
+		const kill = setTimeout(() => {
+			slot.killed = true;
+			child.kill('SIGKILL');
+		}, this.options.stopTimeoutMs ?? 35_000);
 		await slot.exited;
 		clearTimeout(kill);
 	}
@@ -195,7 +223,9 @@ export class Supervisor {
 		for (const slot of slots) {
 			slot.wanted = true;
 			if (!slot.child && !slot.timer) {
+				// Asked again by hand: a fresh start, as `systemctl start` after a StartLimit.
 				slot.backoffMs = 1000;
+				slot.launches = [];
 				this.launch(slot);
 			}
 		}

@@ -231,6 +231,29 @@ describe('local supervisor, for real', () => {
 		assert.ok(status.every(service => service.state === 'stopped' && service.pid === null), JSON.stringify(status));
 	});
 
+	it('services that exit 2 at once (a configuration error) are not restarted in a loop: failed, and their logs say why', async () => {
+		const other = path.join(dir, 'state-bad');
+		const badEnv = {SACCOS_QUEUE_STATE_DIR: other, SACCOS_QUEUE_LOG_LEVEL: 'loud'};
+		const run = async (args: string[]) => runCli([...args, '--config', config], {env: badEnv, cwd: dir});
+		try {
+			let result = await run(['services', 'start', 'all']);
+			assert.equal(result.code, 0, describeResult(result));
+			const failed = await waitFor(async () => {
+				const listed = await run(['services', '--json']);
+				const services = (JSON.parse(listed.stdout) as {services: Status[]}).services;
+				return services.every(service => service.state === 'failed') ? services : undefined;
+			}, 'every service failed, not restarting', 20_000);
+			assert.deepEqual(failed.map(service => service.restarts), SERVICES.map(() => 0), 'restarted in a loop');
+			const log = readFileSync(failed[0]!.logFile!, 'utf8');
+			assert.match(log, /not restarted after a usage or configuration error/);
+			assert.match(log, /SACCOS_QUEUE_LOG_LEVEL/, 'the child\'s own reason is in the log, before the supervisor\'s line');
+			assert.ok(log.indexOf('SACCOS_QUEUE_LOG_LEVEL') < log.indexOf('exited with code 2'), log);
+		} finally {
+			const result = await run(['services', 'stop', 'all']);
+			assert.equal(result.code, 0, describeResult(result));
+		}
+	});
+
 	it('a state folder whose path is too long for the control socket: start all says so at once, naming the limit', async () => {
 		const deep = path.join(dir, 'a-state-folder-with-a-long-name-'.repeat(3), 'state');
 		const started = Date.now();
