@@ -5,7 +5,11 @@
  */
 export type LogLine = {
 	service: string;
-	/** Epoch ms, from the line's JSON `time` (local files) or the journal. */
+	/**
+	 * Epoch ms, from the line's JSON `time` (local files) or the journal; a
+	 * local line without one (stderr text) has the time of the timed line
+	 * before it in its log, and null only when there is none (logs.ts).
+	 */
 	time: number | null;
 	pid: number | null;
 	text: string;
