@@ -32,6 +32,8 @@ export async function run(context: Context): Promise<number> {
 		childArgs: childArgsOf(context.flags),
 		note: line => context.note(line),
 		onShutdown: () => process.emit('SIGTERM'),
+		// Set by `services start <name>` when no supervisor runs yet: start that one, not every service.
+		...(process.env['SACCOS_QUEUE_SUPERVISE_ONLY'] ? {only: process.env['SACCOS_QUEUE_SUPERVISE_ONLY'].split(',')} : {}),
 	});
 	try {
 		await supervisor.start();

@@ -80,8 +80,9 @@ function systemdController(config: Config): ProcessController {
 const bin = fileURLToPath(new URL('../../bin/saccos-queue.js', import.meta.url));
 
 /** Starts `saccos-queue supervise` detached, and waits for its socket. */
-async function launchSupervisor(config: Config, childArgs: string[]): Promise<void> {
+async function launchSupervisor(config: Config, childArgs: string[], only?: readonly ServiceDefinition[]): Promise<void> {
 	const launch = childLaunch(childArgs);
+	if (only) launch.env['SACCOS_QUEUE_SUPERVISE_ONLY'] = only.map(service => service.name).join(',');
 	// What it says while starting goes to a file, so that a failure can be told, not only timed out.
 	mkdirSync(config.stateDir, {recursive: true, mode: 0o700});
 	const errors = path.join(config.stateDir, 'supervisor.err');
@@ -118,6 +119,7 @@ function localController(config: Config, childArgs: string[]): ProcessController
 			throw new UserError('usage', (error as Error).message, 'see `saccos-queue services`');
 		}
 	};
+	const ofTargets = (statuses: ServiceStatus[], targets: ServiceDefinition[]) => statuses.filter(status => targets.some(target => target.name === status.name));
 	const stopped = (): ServiceStatus[] => services.map(service => ({name: service.name, unit: service.unit, kind: service.kind, state: 'stopped', pid: null, since: null, restarts: 0, memory: null, enabled: null, logFile: logPath(dir, service.name), backend: 'local'}));
 	return {
 		backend: 'local',
@@ -127,11 +129,9 @@ function localController(config: Config, childArgs: string[]): ProcessController
 		start: async name => {
 			const targets = resolve(services, name);
 			if (!(await running())) {
-				await launchSupervisor(config, childArgs);
-				if (name === 'all') return ask('status');
-				// A fresh supervisor starts everything: keep only what was asked for.
-				await Promise.all(services.filter(service => !targets.includes(service)).map(async service => ask('stop', service.name)));
-				return ask('status');
+				// A fresh supervisor that starts only what was asked for.
+				await launchSupervisor(config, childArgs, name === 'all' ? undefined : targets);
+				return ofTargets(await ask('status'), targets);
 			}
 			return ask('start', name === 'all' ? 'all' : targets[0]!.name);
 		},
@@ -144,8 +144,8 @@ function localController(config: Config, childArgs: string[]): ProcessController
 		restart: async name => {
 			const targets = resolve(services, name);
 			if (!(await running())) {
-				await launchSupervisor(config, childArgs);
-				return ask('status');
+				await launchSupervisor(config, childArgs, name === 'all' ? undefined : targets);
+				return ofTargets(await ask('status'), targets);
 			}
 			return ask('restart', name === 'all' ? 'all' : targets[0]!.name);
 		},

@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
+import {atMost} from '../util/bounded.js';
 import {RotatingLog} from './rotating-log.js';
 import {childLaunch, type ServiceDefinition, type ServiceState, type ServiceStatus} from './services.js';
 
@@ -30,6 +31,8 @@ export type SupervisorOptions = {
 	note?: (line: string) => void;
 	/** Called after a `shutdown` request from another process has stopped everything. */
 	onShutdown?: () => void;
+	/** Start only these services (the rest wait for `services start`); all when absent. */
+	only?: readonly string[];
 };
 
 export const socketPath = (dir: string): string => path.join(dir, 'supervisor.sock');
@@ -115,7 +118,10 @@ export class Supervisor {
 				killed: false,
 			});
 		}
-		for (const slot of this.slots.values()) this.launch(slot);
+		for (const slot of this.slots.values()) {
+			if (this.options.only && !this.options.only.includes(slot.definition.name)) slot.wanted = false;
+			else this.launch(slot);
+		}
 	}
 
 	private launch(slot: Slot): void {
@@ -135,9 +141,11 @@ export class Supervisor {
 		for (const stream of [child.stdout!, child.stderr!]) {
 			createInterface({input: stream, crlfDelay: Infinity}).on('line', line => slot.log.write(`${line}\n`));
 		}
+		// Its output ends ('close') after it exits: its last lines (a crash's stack trace) go to the
+		// log before why it ended. Not waited for long: a process it started may hold the pipes.
+		const closed = new Promise<void>(resolve => child.once('close', () => resolve()));
 		slot.exited = new Promise(resolve => {
-			// 'close', not 'exit': the child's last lines (a crash's stack trace) are in its log before why it ended.
-			child.once('close', (code, signal) => {
+			child.once('exit', (code, signal) => void atMost(closed, 2000).then(() => {
 				slot.child = null;
 				slot.since = Date.now();
 				const how = slot.killed ? 'signal SIGKILL (it did not stop in time)' : signal ? `signal ${signal}` : `code ${code}`;
@@ -165,7 +173,7 @@ export class Supervisor {
 					slot.state = !slot.wanted || code === 0 || signal === 'SIGTERM' ? 'stopped' : 'failed';
 				}
 				resolve();
-			});
+			}));
 		});
 	}
 

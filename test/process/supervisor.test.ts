@@ -231,6 +231,22 @@ describe('local supervisor, for real', () => {
 		assert.ok(status.every(service => service.state === 'stopped' && service.pid === null), JSON.stringify(status));
 	});
 
+	it('services start worker@high with no supervisor running starts that one only, and says so', async () => {
+		let result = await cli(['services', 'start', 'worker@high', '--json']);
+		try {
+			assert.equal(result.code, 0, describeResult(result));
+			const answered = JSON.parse(result.stdout) as {services: Status[]};
+			assert.deepEqual(answered.services.map(service => service.name), ['worker@high'], 'the answer is about the service asked for');
+			const services = await list();
+			assert.deepEqual(services.filter(service => service.state !== 'stopped').map(service => service.name), ['worker@high']);
+			assert.equal(ours().filter(proc => proc.cmdline.includes('worker') || proc.cmdline.includes('scheduler')).length, 1, `one child:\n${ours().map(proc => proc.cmdline.join(' ')).join('\n')}`);
+		} finally {
+			result = await cli(['services', 'stop', 'all']);
+			assert.equal(result.code, 0, describeResult(result));
+			await waitFor(() => ours().length === 0, 'nothing left', 30_000);
+		}
+	});
+
 	it('services that exit 2 at once (a configuration error) are not restarted in a loop: failed, and their logs say why', async () => {
 		const other = path.join(dir, 'state-bad');
 		const badEnv = {SACCOS_QUEUE_STATE_DIR: other, SACCOS_QUEUE_LOG_LEVEL: 'loud'};
@@ -290,8 +306,10 @@ describe('local supervisor, for real', () => {
 			return services.every(service => service.state === 'running' && alive(service.pid)) ? services : undefined;
 		}, 'every service running again', 20_000);
 		assert.equal(again.length, SERVICES.length);
-		result = await cli(['services', 'stop', 'all']);
-		assert.equal(result.code, 0, describeResult(result));
+		result = await cli(['services', 'stop', 'all'], 60_000);
+		// If this stop is slow, the logs say which service took its time, and why it ended.
+		const tails = again.map(service => `${service.name}:\n${readFileSync(service.logFile!, 'utf8').split('\n').slice(-4).join('\n')}`).join('\n');
+		assert.equal(result.code, 0, `${describeResult(result)}\n${tails}`);
 		await waitFor(() => ours().length === 0, 'nothing left', 30_000);
 	});
 });
