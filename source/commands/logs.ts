@@ -8,7 +8,7 @@ import {sanitizeLine} from '../data/sanitize.js';
 import {UserError} from '../errors.js';
 import {printJsonLine} from '../output/json.js';
 import {dim} from '../output/color.js';
-import {formatTime} from '../present/format.js';
+import {formatTime, parseZonedTime} from '../present/format.js';
 import type {LogLine} from '../process/logs.js';
 import {jobLogWindow} from '../process/logs.js';
 import {parseDuration} from '../util/duration.js';
@@ -22,15 +22,18 @@ export const spec: CommandSpec = {
 	options: {
 		follow: {type: 'boolean', short: 'f', description: 'keep printing new lines until Ctrl-C'},
 		lines: {type: 'string', short: 'n', value: 'N', description: 'the last N lines (default 50)'},
-		since: {type: 'string', value: 'T', description: 'lines from the last T (90s, 15m, 2h, 1d) or since an ISO time'},
+		since: {type: 'string', value: 'T', description: 'lines from the last T (90s, 15m, 2h, 1d), or since a time as the lines show it ("2026-11-28 10:00", in the config\'s time zone) or an ISO time with its zone'},
 		job: {type: 'string', value: 'Q/ID', description: 'the worker lines around that job\'s run'},
 	},
 };
 
-function sinceOf(text: string | undefined): number | undefined {
+/** A duration back from now, a time as the lines show it (in the config's zone), or an ISO time with its zone. */
+function sinceOf(text: string | undefined, timeZone: string): number | undefined {
 	if (text === undefined) return undefined;
 	const duration = parseDuration(text);
 	if (duration !== undefined) return Date.now() - duration;
+	const zoned = parseZonedTime(text, timeZone);
+	if (zoned !== undefined) return zoned;
 	const time = Date.parse(text);
 	if (Number.isFinite(time)) return time;
 	throw new UserError('usage', `--since "${text}" is neither a duration nor a time`, 'e.g. --since 15m or --since 2026-11-28T10:00:00Z');
@@ -41,7 +44,7 @@ export async function run(context: Context): Promise<number> {
 	const {openController} = await import('../process/controller.js');
 	const controller = await openController(context.config, childArgsOf(context.flags));
 	let name = context.args[0] ?? 'all';
-	let sinceMs = sinceOf(stringFlag(context.flags, 'since'));
+	let sinceMs = sinceOf(stringFlag(context.flags, 'since'), context.config.timezone);
 	// A time window shows all of it unless -n says otherwise.
 	let lines: number | undefined = sinceMs !== undefined && context.flags['lines'] === undefined ? undefined : intFlag(context.flags, 'lines', 50, 1, 100_000);
 	let untilMs: number | undefined;

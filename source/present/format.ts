@@ -25,6 +25,26 @@ export function formatTime(ms: number | null | undefined, timeZone?: string): st
 	return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
 }
 
+/**
+ * "2026-11-28 10:00[:00]" (no zone, as formatTime prints it) read in `timeZone`: epoch ms,
+ * or undefined when the text is not such a time. A time with a zone (…Z, +03:00) is not this.
+ */
+export function parseZonedTime(text: string, timeZone: string): number | undefined {
+	const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text.trim());
+	if (!match) return undefined;
+	const [year, month, day, hour, minute, second] = match.slice(1).map(part => Number(part ?? 0)) as [number, number, number, number, number, number];
+	const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+	if (!Number.isFinite(wall)) return undefined;
+	// The zone's offset at that moment, found from what the zone's clock shows then (twice: DST edges).
+	const offsetAt = (ms: number) => {
+		const shown = formatTime(ms, timeZone).match(/\d+/g)!.map(Number) as [number, number, number, number, number, number];
+		return Date.UTC(shown[0], shown[1] - 1, shown[2], shown[3], shown[4], shown[5]) - ms;
+	};
+	let guess = wall - offsetAt(wall);
+	guess = wall - offsetAt(guess);
+	return guess;
+}
+
 /** "3m 05s ago" / "in 42s" relative to now. */
 export function formatRelative(ms: number | null | undefined, now = Date.now()): string {
 	if (ms === null || ms === undefined || !Number.isFinite(ms) || ms <= 0) return '-';

@@ -15,6 +15,7 @@ import {jobLogWindow, readLogLines, tailFile, type LogLine} from '../../source/p
 import {openController} from '../../source/process/controller.js';
 import {logPath} from '../../source/process/local-supervisor.js';
 import {defaultConfig} from '../../source/config.js';
+import {describeResult, runCli} from '../helpers/cli.js';
 
 type Entry = {text: string; time: number | null};
 
@@ -250,5 +251,26 @@ describe('reading logs', () => {
 			const before = readLogLines('scheduler', scheduler, {sinceMs: schedulerFirst - 60_000, untilMs: schedulerFirst - 1});
 			assert.deepEqual(before, [], 'nor is it in a window that ends before the first timed line');
 		});
+	});
+});
+
+describe('logs --since through the CLI', () => {
+	const dir = mkdtempSync(path.join(process.env['SACCOS_TEST_TMPDIR'] || os.tmpdir(), 'saccos-since-'));
+	after(() => rmSync(dir, {recursive: true, force: true}));
+
+	it('a time typed as the lines show it is read in the config\'s time zone, not the host\'s', async () => {
+		const state = path.join(dir, 'state');
+		mkdirSync(path.join(state, 'logs'), {recursive: true});
+		// 06:59Z and 07:01Z are 09:59 and 10:01 in Dar es Salaam (UTC+3).
+		write(logPath(state, 'worker@high'), [
+			{text: jsonLine(Date.UTC(2026, 10, 28, 6, 59), {msg: 'before ten, Dar es Salaam time'}), time: null},
+			{text: jsonLine(Date.UTC(2026, 10, 28, 7, 1), {msg: 'after ten, Dar es Salaam time'}), time: null},
+		]);
+		const config = path.join(dir, 'config.json');
+		writeFileSync(config, JSON.stringify({processes: 'local', timezone: 'Africa/Dar_es_Salaam', stateDir: state}));
+		const result = await runCli(['logs', 'worker@high', '--since', '2026-11-28 10:00', '--json', '--config', config], {env: {TZ: 'UTC'}});
+		assert.equal(result.code, 0, describeResult(result));
+		const messages = result.stdout.split('\n').filter(Boolean).map(line => String((JSON.parse((JSON.parse(line) as {text: string}).text) as {msg: string}).msg));
+		assert.deepEqual(messages, ['after ten, Dar es Salaam time']);
 	});
 });
