@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url';
 import type {Config} from '../config.js';
 import {UserError} from '../errors.js';
 import {askSupervisor, isListening, logPath, socketPath} from './local-supervisor.js';
-import {followFile, readLogLines, type LogLine, type LogQuery} from './logs.js';
+import {followFile, mergeByTime, readLogLines, type LogLine, type LogQuery} from './logs.js';
 import {childLaunch, defaultServices, instanceOfUnit, normalizeName, queueOfInstance, unitOf, WORKER_INSTANCES, type ServiceDefinition, type ServiceStatus} from './services.js';
 import {journalLines, systemdAction, systemdAvailable, systemdStatus} from './systemd.js';
 
@@ -69,9 +69,12 @@ function systemdController(config: Config): ProcessController {
 				return;
 			}
 			// The last N lines over all units, oldest first, as the local backend gives them.
-			const lines: LogLine[] = [];
-			await Promise.all(targets.map(async target => journalLines(target, query, line => lines.push(line))));
-			lines.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+			const lists = await Promise.all(targets.map(async target => {
+				const lines: LogLine[] = [];
+				await journalLines(target, query, line => lines.push(line));
+				return lines;
+			}));
+			const lines = mergeByTime(lists);
 			for (const line of query.lines === undefined ? lines : lines.slice(-query.lines)) onLine(line);
 		},
 	};
@@ -151,8 +154,7 @@ function localController(config: Config, childArgs: string[]): ProcessController
 		},
 		logs: async (name, query, onLine) => {
 			const targets = resolve(services, name);
-			const lines = targets.flatMap(target => readLogLines(target.name, logPath(dir, target.name), query));
-			lines.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+			const lines = mergeByTime(targets.map(target => readLogLines(target.name, logPath(dir, target.name), query)));
 			for (const line of query.lines !== undefined && targets.length > 1 ? lines.slice(-query.lines) : lines) onLine(line);
 			if (query.follow && query.signal) {
 				await Promise.all(targets.map(async target => followFile(target.name, logPath(dir, target.name), onLine, query.signal!)));

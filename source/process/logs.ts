@@ -398,3 +398,28 @@ export function jobLogWindow(job: {queue: string; id: string; processedOn: numbe
 		},
 	};
 }
+
+/**
+ * Several services' lines (each list in its own order) as one list by time. A line
+ * without a time sorts where its neighbours put it: at the time of the next timed line
+ * of its service (it was written before that one), else of the one before it.
+ */
+export function mergeByTime(lists: ReadonlyArray<readonly LogLine[]>): LogLine[] {
+	const keyed: Array<{line: LogLine; key: number}> = [];
+	for (const list of lists) {
+		const keys = new Array<number>(list.length);
+		let next: number | null = null;
+		for (let index = list.length - 1; index >= 0; index--) {
+			next = list[index]!.time ?? next;
+			keys[index] = next ?? Number.NaN;
+		}
+		let previous = 0;
+		for (const [index, line] of list.entries()) {
+			const key = Number.isNaN(keys[index]!) ? previous : keys[index]!;
+			previous = line.time ?? previous;
+			keyed.push({line, key});
+		}
+	}
+	// Stable: lines of one service with the same key keep their order.
+	return keyed.sort((a, b) => a.key - b.key).map(entry => entry.line);
+}

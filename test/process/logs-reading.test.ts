@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
-import {jobLogWindow, readLogLines, tailFile, type LogLine} from '../../source/process/logs.js';
+import {jobLogWindow, mergeByTime, readLogLines, tailFile, type LogLine} from '../../source/process/logs.js';
 import {openController} from '../../source/process/controller.js';
 import {logPath} from '../../source/process/local-supervisor.js';
 import {defaultConfig} from '../../source/config.js';
@@ -272,5 +272,24 @@ describe('logs --since through the CLI', () => {
 		assert.equal(result.code, 0, describeResult(result));
 		const messages = result.stdout.split('\n').filter(Boolean).map(line => String((JSON.parse((JSON.parse(line) as {text: string}).text) as {msg: string}).msg));
 		assert.deepEqual(messages, ['after ten, Dar es Salaam time']);
+	});
+});
+
+describe('merging the lines of several services', () => {
+	it('a line without a time sorts just before the next timed line of its own service, not to the top', () => {
+		const at = (seconds: number) => Date.UTC(2026, 10, 28, 10, 0, seconds);
+		const line = (service: string, text: string, time: number | null): LogLine => ({service, time, pid: 1, text});
+		const merged = mergeByTime([
+			[line('worker@high', '(node:42) Warning: a startup warning on stderr', null), line('worker@high', 'worker started', at(5)), line('worker@high', 'job failed', at(20)), line('worker@high', '    at send (mailer.js:10:5)', null)],
+			[line('scheduler', 'scheduler started', at(1)), line('scheduler', 'schedules synced', at(10))],
+		]);
+		assert.deepEqual(merged.map(entry => entry.text), [
+			'scheduler started',
+			'(node:42) Warning: a startup warning on stderr',
+			'worker started',
+			'schedules synced',
+			'job failed',
+			'    at send (mailer.js:10:5)',
+		]);
 	});
 });
