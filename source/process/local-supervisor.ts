@@ -5,7 +5,7 @@
  * gracefully, and answers other saccos-queue processes on a Unix socket.
  */
 import {spawn, type ChildProcess} from 'node:child_process';
-import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {createInterface} from 'node:readline';
@@ -61,6 +61,15 @@ const START_WINDOW_MS = 300_000;
 /** A usage or config error (the contract's exit 2): running it again changes nothing. */
 const USAGE_EXIT = 2;
 
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
 function rssOf(pid: number | null): number | null {
 	if (!pid) return null;
 	try {
@@ -91,15 +100,22 @@ export class Supervisor {
 		if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
 			throw new Error(`the state folder's path is too long for its control socket (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH}): ${this.options.dir}`);
 		}
-		if (existsSync(socket)) {
-			if (await isListening(socket)) throw new Error(`a supervisor is already running in ${this.options.dir}`);
-			rmSync(socket);
+		// One supervisor per folder, also when two start in the same instant over a crashed one's socket.
+		this.lock();
+		try {
+			if (existsSync(socket)) {
+				if (await isListening(socket)) throw new Error(`a supervisor is already running in ${this.options.dir}`);
+				rmSync(socket);
+			}
+			this.server = net.createServer(connection => this.serve(connection));
+			await new Promise<void>((resolve, reject) => {
+				this.server!.once('error', reject);
+				this.server!.listen(socket, () => resolve());
+			});
+		} catch (error) {
+			this.unlock();
+			throw error;
 		}
-		this.server = net.createServer(connection => this.serve(connection));
-		await new Promise<void>((resolve, reject) => {
-			this.server!.once('error', reject);
-			this.server!.listen(socket, () => resolve());
-		});
 		chmodSync(socket, 0o600);
 		writeFileSync(path.join(this.options.dir, 'supervisor.json'), JSON.stringify({pid: process.pid, started: Date.now(), socket}), {mode: 0o600});
 		for (const definition of this.options.services) {
@@ -253,6 +269,47 @@ export class Supervisor {
 		await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()));
 		rmSync(socketPath(this.options.dir), {force: true});
 		rmSync(path.join(this.options.dir, 'supervisor.json'), {force: true});
+		this.unlock();
+	}
+
+	private get lockFile(): string {
+		return path.join(this.options.dir, 'supervisor.lock');
+	}
+
+	/**
+	 * Takes supervisor.lock (created exclusively, holding our pid). A lock whose process is gone
+	 * (a crash) is taken over; of two supervisors racing for it, one wins and the other refuses.
+	 */
+	private lock(): void {
+		for (let attempt = 0; attempt < 2; attempt++) {
+			try {
+				const fd = openSync(this.lockFile, 'wx', 0o600);
+				writeSync(fd, String(process.pid));
+				closeSync(fd);
+				return;
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+			}
+			let holder = '';
+			try {
+				holder = readFileSync(this.lockFile, 'utf8');
+			} catch {
+				continue; // released meanwhile: try again
+			}
+			const pid = Number(holder);
+			if (pid > 0 && pid !== process.pid && alive(pid)) throw new Error(`a supervisor (pid ${pid}) is already running or starting in ${this.options.dir}`);
+			// A dead holder's lock, unless another starter has just replaced it.
+			if (readFileSync(this.lockFile, 'utf8') === holder) rmSync(this.lockFile, {force: true});
+		}
+		throw new Error(`another supervisor is starting in ${this.options.dir}`);
+	}
+
+	private unlock(): void {
+		try {
+			if (readFileSync(this.lockFile, 'utf8') === String(process.pid)) rmSync(this.lockFile, {force: true});
+		} catch {
+			// not ours, or gone
+		}
 	}
 
 	private serve(connection: net.Socket): void {

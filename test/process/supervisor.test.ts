@@ -231,6 +231,47 @@ describe('local supervisor, for real', () => {
 		assert.ok(status.every(service => service.state === 'stopped' && service.pid === null), JSON.stringify(status));
 	});
 
+	it('two supervise started at the same instant over a crashed supervisor\'s socket: one runs, the other refuses (exit 6)', async () => {
+		let result = await cli(['services', 'start', 'all']);
+		assert.equal(result.code, 0, describeResult(result));
+		const crashed = (JSON.parse(readFileSync(path.join(stateDir, 'supervisor.json'), 'utf8')) as {pid: number}).pid;
+		const first = await waitFor(async () => {
+			const services = await list();
+			return services.every(service => service.state === 'running') ? services : undefined;
+		}, 'every service running', 20_000);
+		process.kill(crashed, 'SIGKILL');
+		await waitFor(() => first.every(service => !alive(service.pid)), 'its children to stop by themselves', 30_000);
+		assert.ok(existsSync(path.join(stateDir, 'supervisor.sock')), 'the crashed supervisor\'s socket is left');
+		const both = [0, 1].map(() => spawnCli(['supervise', '--config', config], {env, cwd: dir}));
+		try {
+			const outcomes = await Promise.race([
+				Promise.any(both.map(async child => new Promise<[number | null, string]>(resolve => {
+					let stderr = '';
+					child.stderr!.on('data', chunk => {
+						stderr += String(chunk);
+					});
+					child.once('close', code => resolve([code, stderr]));
+				}))),
+				new Promise<undefined>(resolve => setTimeout(() => resolve(undefined), 15_000)),
+			]);
+			assert.ok(outcomes, 'neither refused: two supervisors run in one folder');
+			const [code, stderr] = outcomes;
+			assert.equal(code, 6, stderr);
+			assert.match(stderr, /already running/);
+			const running = await waitFor(async () => {
+				const services = await list();
+				return services.every(service => service.state === 'running') ? services : undefined;
+			}, 'the winner\'s services', 20_000);
+			assert.equal(running.length, SERVICES.length);
+			assert.equal(ours().filter(proc => proc.cmdline.includes('worker')).length, 4, 'one set of workers');
+		} finally {
+			result = await cli(['services', 'stop', 'all'], 60_000);
+			assert.equal(result.code, 0, describeResult(result));
+			for (const child of both) if (child.exitCode === null) child.kill('SIGKILL');
+			await waitFor(() => ours().length === 0, 'nothing left', 30_000);
+		}
+	});
+
 	it('services start worker@high with no supervisor running starts that one only, and says so', async () => {
 		let result = await cli(['services', 'start', 'worker@high', '--json']);
 		try {
