@@ -38,7 +38,8 @@ export async function run(context: Context): Promise<number> {
 		return 0;
 	}
 	if (!['start', 'stop', 'restart'].includes(sub) || name === undefined || context.args.length > 2) {
-		throw new UserError('usage', sub && ['start', 'stop', 'restart'].includes(sub) ? `services ${sub} needs a service name or "all"` : `unknown services subcommand "${sub}"`, 'usage: saccos-queue services [start|stop|restart <name|all>]');
+		const why = !['start', 'stop', 'restart'].includes(sub) ? `unknown services subcommand "${sub}"` : name === undefined ? `services ${sub} needs a service name or "all"` : `services ${sub} takes one name, got "${context.args[2]!}" too`;
+		throw new UserError('usage', why, 'usage: saccos-queue services [start|stop|restart <name|all>]');
 	}
 	// Services must be manageable while Redis is down: then the action is not audited.
 	const connection = await context.connect().catch(() => undefined);
