@@ -188,27 +188,38 @@ describe('demo', {concurrency: false}, () => {
 		}
 	});
 
+	/** `demo …args` without a terminal (pipes), in `tmp`: its output, its exit once it comes, and its redis-server and five services once they run. */
+	const pipedDemo = (tmp: string, args: string[]) => {
+		const child = spawn(process.execPath, [binary, 'demo', ...args], {cwd: tmp, env: cleanEnv({TMPDIR: tmp}), stdio: ['ignore', 'pipe', 'pipe']});
+		started.add(child.pid!);
+		const output = gatherOutput(child);
+		let result: [number | null, NodeJS.Signals | null] | undefined;
+		child.once('close', (code, signal) => {
+			result = [code, signal];
+		});
+		const exited = () => result;
+		const running = async () => {
+			const below = await waitFor(() => {
+				const procs = descendants(child.pid!);
+				return procs.filter(isRedis).length === 1 && procs.filter(isSaccos).length >= 5 ? procs : (result ? [] : undefined);
+			}, 'the demo\'s redis-server and its five services', 30_000);
+			for (const proc of below) started.add(proc.pid);
+			return below;
+		};
+		return {child, output, exited, running};
+	};
+
 	type PipeRun = {stdout: string; stderr: string; code: number | null; signal: NodeJS.Signals | null; children: Proc[]; tmp: string};
 	let pipeRun: Promise<PipeRun> | undefined;
 	/** One `demo --duration 5` with pipes for stdout/stderr, shared by the tests below. */
 	const runPiped = async (): Promise<PipeRun> => {
 		pipeRun ??= (async () => {
 			const tmp = fresh('pipe');
-			const child = spawn(process.execPath, [binary, 'demo', '--duration', '5'], {cwd: tmp, env: cleanEnv({TMPDIR: tmp}), stdio: ['ignore', 'pipe', 'pipe']});
-			started.add(child.pid!);
-			const output = gatherOutput(child);
-			let result: [number | null, NodeJS.Signals | null] | undefined;
-			child.once('close', (code, signal) => {
-				result = [code, signal];
-			});
-			const children = await waitFor(() => {
-				const below = descendants(child.pid!);
-				return below.filter(isRedis).length === 1 && below.filter(isSaccos).length >= 5 ? below : (result ? [] : undefined);
-			}, 'the demo\'s redis-server and its five services', 30_000);
-			for (const proc of children) started.add(proc.pid);
+			const {output, exited, running} = pipedDemo(tmp, ['--duration', '5']);
+			const children = await running();
 			// The leak detector finds the demo's processes while it runs (so "none left" below means something).
-			assert.ok(leftovers(tmp, undefined).length >= 6 || result, `leftovers() sees the running demo:\n${describeProcs(leftovers(tmp, undefined))}`);
-			const [code, signal] = await waitFor(() => result, 'demo --duration 5 to exit', 40_000);
+			assert.ok(leftovers(tmp, undefined).length >= 6 || exited(), `leftovers() sees the running demo:\n${describeProcs(leftovers(tmp, undefined))}`);
+			const [code, signal] = await waitFor(exited, 'demo --duration 5 to exit', 40_000);
 			return {stdout: output.stdout(), stderr: output.stderr(), code, signal, children, tmp};
 		})();
 		return pipeRun;
@@ -237,16 +248,10 @@ describe('demo', {concurrency: false}, () => {
 			await queue.close();
 			const before = await keyspaceDigest(client);
 			const tmp = fresh('yours');
-			const child = spawn(process.execPath, [binary, 'demo', '--redis', yours.url, '--duration', '4'], {cwd: tmp, env: cleanEnv({TMPDIR: tmp}), stdio: ['ignore', 'pipe', 'pipe']});
-			started.add(child.pid!);
-			const output = gatherOutput(child);
-			let result: [number | null, NodeJS.Signals | null] | undefined;
-			child.once('close', (code, signal) => {
-				result = [code, signal];
-			});
+			const {output, exited} = pipedDemo(tmp, ['--redis', yours.url, '--duration', '4']);
 			// While it runs, its traffic and workers are under its own prefix.
-			await waitFor(async () => (await client.keys('saccos-demo-*:*:id')).length > 0 || result, 'the demo\'s jobs under its own prefix', 30_000);
-			const [code] = await waitFor(() => result, 'demo --duration 4 to exit', 60_000);
+			await waitFor(async () => (await client.keys('saccos-demo-*:*:id')).length > 0 || exited(), 'the demo\'s jobs under its own prefix', 30_000);
+			const [code] = await waitFor(exited, 'demo --duration 4 to exit', 60_000);
 			assert.equal(code, 0, output.stderr());
 			const after = await keyspaceDigest(client);
 			assert.equal(after.hash, before.hash, `the demo left its mark:\n${describeDigestDiff(before.entries, after.entries)}`);
@@ -260,23 +265,14 @@ describe('demo', {concurrency: false}, () => {
 
 	it('its redis-server killed under it: SIGTERM still ends the demo, in bounded time, leaving nothing', {skip: NO_REDIS, timeout: 120_000}, async () => {
 		const tmp = fresh('dead');
-		const child = spawn(process.execPath, [binary, 'demo', '--duration', '120'], {cwd: tmp, env: cleanEnv({TMPDIR: tmp}), stdio: ['ignore', 'pipe', 'pipe']});
-		started.add(child.pid!);
-		const output = gatherOutput(child);
-		let result: [number | null, NodeJS.Signals | null] | undefined;
-		child.once('close', (code, signal) => {
-			result = [code, signal];
-		});
-		const children = await waitFor(() => {
-			const below = descendants(child.pid!);
-			return below.filter(isRedis).length === 1 && below.filter(isSaccos).length >= 5 ? below : undefined;
-		}, 'the demo\'s redis-server and its five services', 30_000);
-		for (const proc of children) started.add(proc.pid);
+		const {child, output, exited, running} = pipedDemo(tmp, ['--duration', '120']);
+		const children = await running();
+		assert.ok(children.length > 0, `the demo ended before it ran: ${output.stderr()}`);
 		// Running, not starting: its status table is out.
 		await waitFor(() => /^notifications\s/m.test(output.stdout()), 'the demo\'s first status table', 30_000);
 		process.kill(children.find(isRedis)!.pid, 'SIGKILL');
 		child.kill('SIGTERM');
-		const [code, signal] = await waitFor(() => result, 'the demo to exit after SIGTERM with its Redis gone', 60_000);
+		const [code, signal] = await waitFor(exited, 'the demo to exit after SIGTERM with its Redis gone', 60_000);
 		assert.equal(signal, null, `killed by ${signal}: ${output.stderr()}`);
 		assert.equal(code, 0, output.stderr());
 		assert.doesNotMatch(output.stderr(), /\n\s+at /, 'no stack trace on the way out');
