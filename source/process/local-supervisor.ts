@@ -61,6 +61,49 @@ const START_WINDOW_MS = 300_000;
 /** A usage or config error (the contract's exit 2): running it again changes nothing. */
 const USAGE_EXIT = 2;
 
+/** The longest line a child's output may put in its log; the rest of a longer one is dropped, and says so. */
+const MAX_LINE_BYTES = 1024 * 1024;
+
+/**
+ * Calls onLine for each line of a child's output (readline has no limit: one endless line
+ * would grow the supervisor's memory without bound). Bytes, so a cut never splits a character's
+ * decoding across chunks.
+ */
+export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+	let pending: Buffer[] = [];
+	let size = 0;
+	let dropping = false;
+	const flush = (cut: boolean) => {
+		const text = Buffer.concat(pending).toString('utf8').replace(/\r$/, '');
+		pending = [];
+		size = 0;
+		onLine(cut ? `${text} … [line cut at ${MAX_LINE_BYTES} bytes]` : text);
+	};
+	stream.on('data', (chunk: Buffer) => {
+		let start = 0;
+		for (let newline = chunk.indexOf(10, start); start < chunk.length; newline = chunk.indexOf(10, start)) {
+			const end = newline === -1 ? chunk.length : newline;
+			if (!dropping) {
+				const room = MAX_LINE_BYTES - size;
+				const piece = chunk.subarray(start, Math.min(end, start + room));
+				pending.push(piece);
+				size += piece.length;
+				if (end - start > room) {
+					flush(true);
+					dropping = true;
+				}
+			}
+			if (newline === -1) break;
+			if (dropping) dropping = false;
+			else flush(false);
+			start = newline + 1;
+		}
+	});
+	stream.on('end', () => {
+		if (size > 0 || pending.length > 0) flush(false);
+	});
+}
+
 function alive(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
@@ -155,7 +198,7 @@ export class Supervisor {
 		const started = Date.now();
 		slot.launches = [...slot.launches.filter(time => started - time < START_WINDOW_MS), started];
 		for (const stream of [child.stdout!, child.stderr!]) {
-			createInterface({input: stream, crlfDelay: Infinity}).on('line', line => slot.log.write(`${line}\n`));
+			eachLine(stream, line => slot.log.write(`${line}\n`));
 		}
 		// Its output ends ('close') after it exits: its last lines (a crash's stack trace) go to the
 		// log before why it ended. Not waited for long: a process it started may hold the pipes.

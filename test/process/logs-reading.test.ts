@@ -13,7 +13,8 @@ import {after, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {jobLogWindow, mergeByTime, readLogLines, tailFile, type LogLine} from '../../source/process/logs.js';
 import {openController} from '../../source/process/controller.js';
-import {logPath} from '../../source/process/local-supervisor.js';
+import {eachLine, logPath} from '../../source/process/local-supervisor.js';
+import {PassThrough} from 'node:stream';
 import {defaultConfig} from '../../source/config.js';
 import {describeResult, runCli} from '../helpers/cli.js';
 
@@ -291,5 +292,28 @@ describe('merging the lines of several services', () => {
 			'job failed',
 			'    at send (mailer.js:10:5)',
 		]);
+	});
+});
+
+describe('a child\'s output into its log', () => {
+	it('lines come out whole across chunks, CRLF trimmed; a line past 1 MiB is cut, says so, and the next line is whole', async () => {
+		const stream = new PassThrough();
+		const lines: string[] = [];
+		eachLine(stream, line => lines.push(line));
+		const ended = new Promise(resolve => stream.on('end', resolve));
+		stream.write('first li');
+		stream.write('ne\r\nsecond → line\n\n');
+		// A multi-byte character split across two writes.
+		const arrow = Buffer.from('→');
+		stream.write(Buffer.concat([Buffer.from('third '), arrow.subarray(0, 1)]));
+		stream.write(Buffer.concat([arrow.subarray(1), Buffer.from('\n')]));
+		stream.write('x'.repeat(700_000));
+		stream.write(`${'y'.repeat(700_000)}\nafter the long one\nno newline at the end`);
+		stream.end();
+		await ended;
+		assert.deepEqual(lines.slice(0, 4), ['first line', 'second → line', '', 'third →']);
+		assert.equal(lines[4]!.length, 1024 * 1024 + ' … [line cut at 1048576 bytes]'.length);
+		assert.ok(lines[4]!.endsWith('… [line cut at 1048576 bytes]'));
+		assert.deepEqual(lines.slice(5), ['after the long one', 'no newline at the end']);
 	});
 });
