@@ -119,7 +119,12 @@ function localController(config: Config, childArgs: string[]): ProcessController
 		try {
 			return await askSupervisor(dir, {cmd, ...(name ? {name} : {})});
 		} catch (error) {
-			throw new UserError('usage', (error as Error).message, 'see `saccos-queue services`');
+			const {code, message} = error as NodeJS.ErrnoException;
+			// Its answer (an unknown name…) is the caller's mistake; no answer at all is not.
+			if (code !== undefined) {
+				throw new UserError('internal', `the supervisor in ${dir} did not answer: ${message}`, 'see `saccos-queue services`; its own output is in supervisor.err there');
+			}
+			throw new UserError('usage', message, 'see `saccos-queue services`');
 		}
 	};
 	const ofTargets = (statuses: ServiceStatus[], targets: ServiceDefinition[]) => statuses.filter(status => targets.some(target => target.name === status.name));

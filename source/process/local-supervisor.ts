@@ -356,7 +356,11 @@ export class Supervisor {
 	}
 
 	private serve(connection: net.Socket): void {
-		createInterface({input: connection}).once('line', line => {
+		// A client that hangs up early (ECONNRESET, EPIPE) must not take the supervisor down.
+		connection.on('error', () => connection.destroy());
+		const lines = createInterface({input: connection});
+		lines.on('error', () => connection.destroy());
+		lines.once('line', line => {
 			void (async () => {
 				try {
 					const request = JSON.parse(line) as {cmd: string; name?: string};
@@ -388,7 +392,7 @@ export async function isListening(socket: string): Promise<boolean> {
 			probe.destroy();
 			resolve(true);
 		});
-		probe.once('error', () => resolve(false));
+		probe.on('error', () => resolve(false));
 	});
 }
 
@@ -396,16 +400,28 @@ export async function isListening(socket: string): Promise<boolean> {
 export async function askSupervisor(dir: string, request: {cmd: 'status' | 'start' | 'stop' | 'restart' | 'shutdown'; name?: string}, timeoutMs = 60_000): Promise<ServiceStatus[]> {
 	return new Promise((resolve, reject) => {
 		const socket = net.connect(socketPath(dir));
+		// No answer at all carries a code (as socket errors do); the supervisor's own refusal does not.
+		const noAnswer = (why: string) => Object.assign(new Error(why), {code: 'ENOANSWER'});
 		const timer = setTimeout(() => {
 			socket.destroy();
-			reject(new Error('the supervisor did not answer in time'));
+			reject(noAnswer('the supervisor did not answer in time'));
 		}, timeoutMs);
-		socket.once('error', error => {
+		// 'on', not 'once': a peer that hangs up can raise more than one (ECONNRESET, then EPIPE).
+		socket.on('error', error => {
 			clearTimeout(timer);
 			reject(error);
 		});
+		socket.once('close', () => {
+			clearTimeout(timer);
+			reject(noAnswer('the supervisor closed the connection without an answer'));
+		});
 		socket.once('connect', () => socket.write(`${JSON.stringify(request)}\n`));
-		createInterface({input: socket}).once('line', line => {
+		const lines = createInterface({input: socket});
+		lines.on('error', error => {
+			clearTimeout(timer);
+			reject(error);
+		});
+		lines.once('line', line => {
 			clearTimeout(timer);
 			socket.destroy();
 			const answer = JSON.parse(line) as {ok: boolean; result?: ServiceStatus[]; error?: string};

@@ -8,7 +8,8 @@
  */
 import {processes, type Proc} from '../helpers/procs.js';
 import {randomUUID} from 'node:crypto';
-import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
@@ -308,6 +309,23 @@ describe('local supervisor, for real', () => {
 		} finally {
 			const result = await run(['services', 'stop', 'all']);
 			assert.equal(result.code, 0, describeResult(result));
+		}
+	});
+
+	it('a supervisor socket that takes the connection but never answers: exit 70 at once, saying so, not a usage error after a minute', async () => {
+		const other = path.join(dir, 'state-mute');
+		mkdirSync(other, {recursive: true, mode: 0o700});
+		const mute = net.createServer(connection => connection.destroy());
+		await new Promise<void>(resolve => mute.listen(path.join(other, 'supervisor.sock'), resolve));
+		try {
+			const started = Date.now();
+			const result = await runCli(['services', '--config', config], {env: {SACCOS_QUEUE_STATE_DIR: other}, cwd: dir, timeoutMs: 20_000});
+			assert.equal(result.code, 70, describeResult(result));
+			assert.match(result.stderr, /^saccos-queue: the supervisor in \S+ did not answer: (the supervisor closed the connection without an answer|write EPIPE|read ECONNRESET)$/m);
+			assert.doesNotMatch(result.stderr, /\n\s+at |Unhandled/, 'one line, no stack trace');
+			assert.ok(Date.now() - started < 15_000, 'told at once');
+		} finally {
+			await new Promise<void>(resolve => mute.close(() => resolve()));
 		}
 	});
 
