@@ -8,6 +8,7 @@ import {Redis, Cluster, type RedisOptions, type ClusterOptions} from 'ioredis';
 import {UserError} from '../errors.js';
 import type {Config} from '../config.js';
 import {redact, redactUrl, registerSecret} from './redact.js';
+import {atMost} from '../util/bounded.js';
 
 /** What the connection is for; it decides timeouts and retry behaviour. */
 export type Purpose =
@@ -176,11 +177,8 @@ export async function connect(config: Config, purpose: Purpose = 'command'): Pro
 		nodes: () => (client instanceof Cluster ? client.nodes('master') : [client]),
 		duplicate: async (next = purpose) => connect(config, next),
 		close: async () => {
-			try {
-				await Promise.race([client.quit(), new Promise(resolve => setTimeout(resolve, 1000).unref())]);
-			} catch {
-				// already closed
-			}
+			// QUIT, for at most a second (a rejection: already closed); then the socket goes either way.
+			await atMost(client.quit(), 1000);
 			client.disconnect();
 		},
 	};

@@ -10,6 +10,7 @@ import {HEARTBEAT_EVERY_MS, HEARTBEAT_TTL_MS, matchesTarget, type ControlCommand
 import type {RedisClient} from '../data/connection.js';
 import type {Logger} from './logger.js';
 import {errorFields} from './logger.js';
+import {atMost} from '../util/bounded.js';
 
 export const VERSION = '0.1.0';
 
@@ -58,10 +59,7 @@ export function startHeartbeat(client: RedisClient, prefix: string, describe: ()
 			clearInterval(timer);
 			const {id} = describe();
 			// Leave at once rather than when the record expires.
-			await Promise.race([
-				client.multi().del(workerKey(prefix, id)).zrem(workersIndexKey(prefix), id).exec().catch(() => undefined),
-				new Promise(resolve => setTimeout(resolve, 1000).unref()),
-			]);
+			await atMost(client.multi().del(workerKey(prefix, id)).zrem(workersIndexKey(prefix), id).exec(), 1000);
 		},
 	};
 }

@@ -15,6 +15,7 @@ import {isUserError} from '../errors.js';
 import {errorFields, type Logger} from './logger.js';
 import {listenForControl, newProcessId, startHeartbeat, systemdUnit, VERSION} from './registry.js';
 import {whenSupervisorGone} from './supervised.js';
+import {atMost} from '../util/bounded.js';
 
 export type SyncResult = {upserted: string[]; removed: string[]; unchanged: string[]};
 
@@ -170,14 +171,11 @@ export async function runScheduler(loadConfig: () => Promise<Config>, initial: C
 	process.off('SIGHUP', onHangup);
 	process.off('SIGTERM', onSignal);
 	process.off('SIGINT', onSignal);
-	await Promise.race([
-		(async () => {
-			await heartbeat.stop();
-			subscriber.disconnect();
-			await live.close();
-		})(),
-		new Promise(resolve => setTimeout(resolve, 3000).unref()),
-	]);
+	await atMost((async () => {
+		await heartbeat.stop();
+		subscriber.disconnect();
+		await live.close();
+	})(), 3000);
 	log.info('scheduler stopped');
 	return 0;
 }

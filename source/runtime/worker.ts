@@ -25,6 +25,7 @@ import {JobTimeoutError} from './timeout.js';
 import {startWatchdog, type Watchdog} from './watchdog.js';
 import {whenSupervisorGone} from './supervised.js';
 import type {ProcessState} from '../data/workers.js';
+import {atMost} from '../util/bounded.js';
 
 export type WorkerOptions = {
 	/** Queue names in priority order. */
@@ -458,7 +459,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 		// takes them now; if Redis cannot be told, BullMQ's stalled check will.
 		for (const entry of left) entry.abandoned = true;
 		log.warn({jobIds: left.map(entry => entry.name)}, 'stop deadline passed; returning active jobs to the queue (else the stalled-job check recovers them)');
-		await Promise.race([Promise.all(left.map(async entry => entry.job.moveToWait(entry.token).catch(() => undefined))), pause(2000)]);
+		await atMost(Promise.all(left.map(async entry => entry.job.moveToWait(entry.token).catch(() => undefined))), 2000);
 		for (const entry of left) entry.abort(new Error('worker shutting down'));
 	}
 	clearInterval(renew);
@@ -469,16 +470,13 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	process.off('SIGTERM', onSignal);
 	process.off('SIGINT', onSignal);
 	// BullMQ's close() has no timeout of its own (taskforcesh/bullmq#2430).
-	await Promise.race([
-		(async () => {
-			await emit(connection, options.queues, 'worker.stopped', id).catch(() => undefined);
-			await heartbeat.stop();
-			await Promise.all([...plans.values()].map(async ({worker}) => worker.close(true).catch(() => undefined)));
-			subscriber.disconnect();
-			await connection.close();
-		})(),
-		pause(2000),
-	]);
+	await atMost((async () => {
+		await emit(connection, options.queues, 'worker.stopped', id).catch(() => undefined);
+		await heartbeat.stop();
+		await Promise.all([...plans.values()].map(async ({worker}) => worker.close(true).catch(() => undefined)));
+		subscriber.disconnect();
+		await connection.close();
+	})(), 2000);
 	log.info({reason: stopReason, processed, failed}, 'worker stopped');
 	return exitCode;
 }
@@ -499,5 +497,5 @@ function dataForLog(data: unknown): string {
 async function emit(connection: Connection, queues: string[], event: string, workerId: string): Promise<void> {
 	const pipeline = connection.client.pipeline();
 	for (const queue of queues) pipeline.xadd(queueKey(connection.prefix, queue, 'events'), 'MAXLEN', '~', 10_000, '*', 'event', event, 'workerId', workerId, 'host', os.hostname());
-	await Promise.race([pipeline.exec(), pause(1000)]);
+	await atMost(pipeline.exec(), 1000);
 }
