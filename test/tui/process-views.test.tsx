@@ -70,6 +70,21 @@ describe('console: workers, schedules, services and logs views', () => {
 		assert.doesNotMatch(frame, /UNIT|BEAT/);
 	});
 
+	it('workers, schedules: Redis down from the start says "cannot load", never "no live workers" or "no schedules configured"', async () => {
+		const down = async () => {
+			throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+		};
+		harness = await renderConsole(fixtureApi({workers: down}), {view: 'workers'});
+		const workersFrame = await harness.waitFor(text => text.includes('ECONNREFUSED'), 'the error');
+		assert.match(workersFrame, /cannot load the workers/);
+		assert.doesNotMatch(workersFrame, /no live workers/);
+		harness.unmount();
+		harness = await renderConsole(fixtureApi({schedules: down}), {view: 'schedules'});
+		const schedulesFrame = await harness.waitFor(text => text.includes('ECONNREFUSED'), 'the error');
+		assert.match(schedulesFrame, /cannot load the schedules/);
+		assert.doesNotMatch(schedulesFrame, /no schedules configured/);
+	});
+
 	it('workers: p pauses a running worker and resumes a paused one', async () => {
 		const api = fixtureApi({workers, controlWorker: async command => ok(`workers-${command}`)});
 		harness = await renderConsole(api, {view: 'workers'});
@@ -139,7 +154,9 @@ describe('console: workers, schedules, services and logs views', () => {
 			},
 		});
 		harness = await renderConsole(api, {view: 'services'});
-		await harness.waitFor(text => text.includes('no systemd and no local supervisor'), 'the reason');
+		const down = await harness.waitFor(text => text.includes('no systemd and no local supervisor'), 'the reason');
+		assert.match(down, /cannot load the services/);
+		assert.doesNotMatch(down, /no saccos-queue services are installed/, 'an unanswered question is not an empty answer');
 		backend = true;
 		await harness.press('refresh', 'services');
 		await harness.waitFor(text => /▸ worker@high\s+saccos/.test(text), 'the table once the backend answers');

@@ -21,7 +21,7 @@ import {JOB_STATES, type JobState} from '../../data/types.js';
 import {formatCount, jobTable, matchesJob, pageInfo, removeOutcome, retryOutcome} from '../../present/job-rows.js';
 import {JobsHeader} from '../components/jobs-header.js';
 import {List} from '../components/list.js';
-import {PollStatus} from '../components/poll-status.js';
+import {emptyText, PollStatus} from '../components/poll-status.js';
 import {confirmFlush, confirmRetryAll} from '../queue-actions.js';
 import {useActions, useUi, type Route} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
@@ -167,7 +167,7 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		filter ? `filter "${filter}": ${jobs.length} of this page (Esc clears)` : '',
 		marks.size > 0 ? `${formatCount(marks.size)} marked (Esc clears)` : '',
 	].filter(Boolean);
-	const empty = !page ? (poll.error ? 'cannot load the jobs' : 'loading…') : filter ? `no job on this page matches "${filter}"` : `no ${page.state} jobs in ${queue}`;
+	const empty = emptyText({data: page, error: poll.error}, 'jobs', filter ? `no job on this page matches "${filter}"` : `no ${page?.state ?? state ?? ''} jobs in ${queue}`);
 	return (
 		<Box flexDirection="column">
 			<JobsHeader queue={queue} info={info} state={state} width={ui.width} status={status.join(' · ')} poll={state ? poll : snapshot} />

@@ -12,6 +12,7 @@ import {Box} from 'ink';
 import {useState} from 'react';
 import {queueHead, queueRow, redisLine} from '../../present/queue-rows.js';
 import {List} from '../components/list.js';
+import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
 import {confirmFlush, confirmRetryAll} from '../queue-actions.js';
 import {useActions, useUi} from '../ui-context.js';
@@ -65,7 +66,7 @@ export function QueuesView() {
 	return (
 		<Box flexDirection="column">
 			<StatusLine text={poll.data ? redisLine(poll.data) : ''} poll={poll} extra={filter ? `filter "${filter}" (Esc clears)` : ''} />
-			<List head={queueHead} rows={rows} selected={selection.index} height={listHeight} width={ui.width} numeric={NUMERIC} drop={DROP} empty={!poll.data ? (poll.error ? 'cannot load the queues' : 'loading…') : filter ? `no queue matches "${filter}"` : 'no queues yet'} />
+			<List head={queueHead} rows={rows} selected={selection.index} height={listHeight} width={ui.width} numeric={NUMERIC} drop={DROP} empty={emptyText(poll, 'queues', filter ? `no queue matches "${filter}"` : 'no queues yet')} />
 		</Box>
 	);
 }

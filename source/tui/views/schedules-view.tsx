@@ -11,6 +11,7 @@
 import {Box} from 'ink';
 import {scheduleDrop, scheduleHead, scheduleNumeric, scheduleRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
+import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
@@ -54,7 +55,7 @@ export function SchedulesView() {
 				width={ui.width}
 				numeric={scheduleNumeric}
 				drop={scheduleDrop}
-				empty="no schedules configured"
+				empty={emptyText(poll, 'schedules', 'no schedules configured')}
 			/>
 		</Box>
 	);

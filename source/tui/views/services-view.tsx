@@ -14,6 +14,7 @@ import {Box} from 'ink';
 import type {ServiceAction} from '../../store/console-api.js';
 import {serviceDrop, serviceHead, serviceNumeric, serviceRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
+import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
@@ -60,7 +61,6 @@ export function ServicesView() {
 	const backend = services[0]?.backend === 'local' ? 'local supervisor' : services[0] ? 'systemd' : '';
 	const running = services.filter(status => status.state === 'running').length;
 	const summary = poll.data ? `${backend ? `${backend} · ` : ''}${services.length} service(s), ${running} running` : ' ';
-	const unavailable = poll.error !== undefined && poll.data === undefined;
 	return (
 		<Box flexDirection="column">
 			<StatusLine text={summary} poll={poll} />
@@ -72,7 +72,7 @@ export function ServicesView() {
 				width={ui.width}
 				numeric={serviceNumeric}
 				drop={serviceDrop}
-				empty={unavailable ? 'no services to show until a process backend answers (retrying)' : 'no saccos-queue services are installed: `saccos-queue systemd install`'}
+				empty={emptyText(poll, 'services', 'no saccos-queue services are installed: `saccos-queue systemd install`')}
 			/>
 		</Box>
 	);

@@ -15,6 +15,7 @@
 import {Box, Text} from 'ink';
 import {foreignHead, foreignRow, processDrop, processHead, processNumeric, processRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
+import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
 import {useActions, useUi} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
@@ -73,7 +74,7 @@ export function WorkersView() {
 				width={ui.width}
 				numeric={processNumeric}
 				drop={processDrop}
-				empty="no live workers: start one with `saccos-queue worker`, or from the services view"
+				empty={emptyText(poll, 'workers', 'no live workers: start one with `saccos-queue worker`, or from the services view')}
 			/>
 			{foreignHeight > 0 ? (
 				<>
