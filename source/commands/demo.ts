@@ -115,8 +115,7 @@ export async function run(context: Context): Promise<number> {
 			prefix = `saccos-demo-${randomBytes(4).toString('hex')}`;
 			const demoUrl = url;
 			cleanups.push(async () => {
-				const {connect: open} = await import('../data/connection.js');
-				const connection = await open(await loadConfig({redis: demoUrl, prefix}, {}), 'command');
+				const connection = await connect(await loadConfig({redis: demoUrl, prefix}, {}), 'command');
 				try {
 					await deleteKeys(connection, `${prefix}:*`);
 				} finally {

@@ -145,7 +145,7 @@ function localController(config: Config, childArgs: string[]): ProcessController
 		},
 		stop: async name => {
 			const targets = resolve(services, name);
-			if (!(await running())) return stopped().filter(status => targets.some(target => target.name === status.name));
+			if (!(await running())) return ofTargets(stopped(), targets);
 			// Stopping everything ends the supervisor too: nothing is left behind.
 			return ask(name === 'all' ? 'shutdown' : 'stop', name === 'all' ? 'all' : targets[0]!.name);
 		},
