@@ -103,6 +103,7 @@ describe('console: keys that arrive together, one action at a time, selection by
 		const early = callsOf(api, 'controlWorker');
 		assert.ok(early.every(args => args[0] === 'pause' && args[1] === 'app1-4242'), `unexpected controlWorker calls: ${JSON.stringify(early)}`);
 		if (early.length === 0) {
+			assert.match(harness.frame(), /pause\/resume: nothing selected/, 'the early p was dropped without a word');
 			await harness.press('worker-pause', 'workers');
 			await harness.waitFor(text => text.includes('sent pause to 1 worker(s)'), 'the pause outcome');
 		}
