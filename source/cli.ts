@@ -5,13 +5,13 @@
  * `status --json` imports ioredis and this file's few helpers, nothing else.
  */
 import {parseArgs} from 'node:util';
-import type {CommandModule, CommandSpec, Context, Flags, OptionSpec} from './command.js';
+import {stringFlag, type CommandModule, type CommandSpec, type Context, type Flags, type OptionSpec} from './command.js';
 import {commands, findCommand} from './commands/index.js';
 import {loadConfig} from './config.js';
 import type {Connection, Purpose} from './data/connection.js';
 import {redact} from './data/redact.js';
 import {sanitizeLine, toSafeJson} from './data/sanitize.js';
-import {ExitCode, UserError, isUserError} from './errors.js';
+import {ExitCode, UserError, fileError, isUserError} from './errors.js';
 import {initColor} from './output/color.js';
 
 const VERSION = '0.1.0';
@@ -19,6 +19,10 @@ const VERSION = '0.1.0';
 /** Flags every command accepts. */
 export const globalOptions: Record<string, OptionSpec> = {
 	redis: {type: 'string', value: 'URL', description: 'Redis URL (redis://, rediss://; user:password@ allowed); else REDIS_URL'},
+	'tls-ca': {type: 'string', value: 'FILE', description: 'rediss://: the CA that signed the server\'s certificate (else REDIS_TLS_CA, config "tls")'},
+	'tls-cert': {type: 'string', value: 'FILE', description: 'rediss://: a client certificate (with --tls-key; else REDIS_TLS_CERT)'},
+	'tls-key': {type: 'string', value: 'FILE', description: 'rediss://: the client certificate\'s key (else REDIS_TLS_KEY)'},
+	'tls-servername': {type: 'string', value: 'NAME', description: 'rediss://: the name on the server\'s certificate, when not the URL\'s host'},
 	prefix: {type: 'string', value: 'PREFIX', description: 'BullMQ key prefix (default "bull")'},
 	config: {type: 'string', value: 'PATH', description: 'config file (else SACCOS_QUEUE_CONFIG, ./saccos-queue.config.json|yaml, /etc/saccos-queue/config.json|yaml)'},
 	json: {type: 'boolean', description: 'print exactly one JSON document (NDJSON for streams)'},
@@ -125,6 +129,7 @@ async function runCommand(input: string[]): Promise<number> {
 	initColor(process.stdout, flags['no-color'] === true);
 	const configFlags = {
 		...(typeof flags['redis'] === 'string' ? {redis: flags['redis']} : {}),
+		tls: {ca: stringFlag(flags, 'tls-ca'), cert: stringFlag(flags, 'tls-cert'), key: stringFlag(flags, 'tls-key'), servername: stringFlag(flags, 'tls-servername')},
 		...(typeof flags['prefix'] === 'string' ? {prefix: flags['prefix']} : {}),
 		...(typeof flags['config'] === 'string' ? {config: flags['config']} : {}),
 		readOnly: flags['read-only'] === true,
@@ -158,9 +163,28 @@ async function runCommand(input: string[]): Promise<number> {
 	};
 	try {
 		return await module.run(context);
+	} catch (error) {
+		throw await classify(error, connections[0]?.where);
 	} finally {
 		await Promise.all(connections.map(async connection => connection.close()));
 	}
+}
+
+/**
+ * The last line of defence against calling the world's fault a bug: an error
+ * that reached the top unclassified, but is a Redis reply, an ioredis failure
+ * or a full, read-only or forbidden disk, still gets its own code and hint.
+ */
+async function classify(error: unknown, where: string | undefined): Promise<unknown> {
+	if (isUserError(error) || !(error instanceof Error)) return error;
+	const system = error as NodeJS.ErrnoException;
+	if (system.path && system.syscall) {
+		const asFile = fileError(error, system.syscall, system.path);
+		if (isUserError(asFile)) return asFile;
+	}
+	if (where === undefined) return error;
+	const {toUserError} = await import('./data/connection.js');
+	return toUserError(error, where);
 }
 
 /** Runs the CLI and returns the exit code (never throws). */

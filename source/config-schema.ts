@@ -38,7 +38,7 @@ const redisSchema = v.union([
 
 const scheduleSchema = v.strictObject({
 	id: v.pipe(v.string(), v.minLength(1)),
-	cron: v.pipe(v.string(), v.regex(/^\S+(\s+\S+){4,5}$/, 'a cron expression with 5 or 6 fields')),
+	cron: v.pipe(v.string(), v.regex(/^(\S+(\s+\S+){4,5}|@(yearly|annually|monthly|weekly|daily|hourly))$/, 'a cron expression with 5 or 6 fields')),
 	queue: v.optional(name),
 	name: v.optional(v.string()),
 	data: v.optional(v.unknown()),
@@ -47,6 +47,15 @@ const scheduleSchema = v.strictObject({
 
 const fileSchema = v.strictObject({
 	redis: v.optional(redisSchema),
+	tls: v.optional(
+		v.strictObject({
+			ca: v.optional(v.pipe(v.string(), v.minLength(1))),
+			cert: v.optional(v.pipe(v.string(), v.minLength(1))),
+			key: v.optional(v.pipe(v.string(), v.minLength(1))),
+			servername: v.optional(v.pipe(v.string(), v.minLength(1))),
+		}),
+	),
+	redisTimeout: v.optional(v.pipe(v.number(), v.minValue(0.1), v.maxValue(3600))),
 	prefix: v.optional(v.pipe(v.string(), v.minLength(1))),
 	timezone: v.optional(v.string()),
 	readOnly: v.optional(v.boolean()),
@@ -72,7 +81,8 @@ function describe(issue: v.BaseIssue<unknown>): string {
 	if (issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected === 'never') {
 		return `field "${where}" is not a known setting`;
 	}
-	const expected = issue.expected ? `expected ${issue.expected}` : issue.message;
+	// A regex says what it wants in its own message ("a cron expression with 5 or 6 fields"), not as a pattern.
+	const expected = issue.type === 'regex' ? `expected ${issue.message}` : issue.expected ? `expected ${issue.expected}` : issue.message;
 	return `field "${where}": ${expected}, got ${issue.received}`;
 }
 
@@ -104,6 +114,15 @@ function merge(config: Config, input: FileConfig, file: string): void {
 		else config.redis = {kind: 'sentinel', sentinels: input.redis.sentinels, name: input.redis.name, url: input.redis.url};
 	}
 	if (input.prefix !== undefined) config.prefix = input.prefix;
+	if (input.redisTimeout !== undefined) config.redisTimeout = input.redisTimeout;
+	if (input.tls !== undefined) {
+		config.tls = {
+			...(input.tls.ca ? {ca: path.resolve(folder, input.tls.ca)} : {}),
+			...(input.tls.cert ? {cert: path.resolve(folder, input.tls.cert)} : {}),
+			...(input.tls.key ? {key: path.resolve(folder, input.tls.key)} : {}),
+			...(input.tls.servername ? {servername: input.tls.servername} : {}),
+		};
+	}
 	if (input.timezone !== undefined) {
 		if (!isValidTimezone(input.timezone)) {
 			throw new UserError('config', `${file}: field "timezone": unknown time zone "${input.timezone}"`, 'use an IANA name such as "Africa/Dar_es_Salaam"');
@@ -153,4 +172,23 @@ function merge(config: Config, input: FileConfig, file: string): void {
 	if (input.worker !== undefined) {
 		config.worker = {...config.worker, ...input.worker};
 	}
+}
+
+/**
+ * Every schedule's cron expression parses, in its time zone, with the parser
+ * BullMQ's job schedulers use (cron-parser, the same version): an expression
+ * such as "61 * * * *" is refused here, where the file is read — by every
+ * command and `doctor` — not later by the scheduler or `schedule list`.
+ */
+export async function checkSchedules(config: Config, file: string): Promise<void> {
+	if (config.schedules.length === 0) return;
+	const {CronExpressionParser} = await import('cron-parser');
+	config.schedules.forEach((schedule, index) => {
+		try {
+			CronExpressionParser.parse(schedule.cron, {tz: schedule.timezone ?? config.timezone}).next();
+		} catch (error) {
+			const why = (error as Error).message.split('\n')[0];
+			throw new UserError('config', `${file}: field "schedules.${index}.cron": "${schedule.cron}" is not a valid cron expression: ${why}`, 'minute hour day-of-month month day-of-week, e.g. "0 2 * * *" for 02:00 daily; crontab.guru explains one');
+		}
+	});
 }

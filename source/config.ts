@@ -38,8 +38,22 @@ export type ScheduleConfig = {
 	timezone?: string;
 };
 
+/** TLS for rediss://: a private CA, a client certificate and key, the name on the server's certificate. */
+export type TlsConfig = {
+	/** PEM file of the CA that signed the server's certificate (else the system's CAs). */
+	ca?: string;
+	/** PEM files of a client certificate and its key, for servers with tls-auth-clients. */
+	cert?: string;
+	key?: string;
+	/** The name to verify on the server's certificate (SNI), when it is not the host in the URL. */
+	servername?: string;
+};
+
 export type Config = {
 	redis: RedisTarget;
+	tls?: TlsConfig;
+	/** Seconds any one Redis command of a CLI run or the console may take (a stalled server). */
+	redisTimeout: number;
 	/** From REDIS_PASSWORD; applies to every node when the URL carries none. */
 	password?: string;
 	prefix: string;
@@ -64,6 +78,7 @@ export type Config = {
 /** The overrides a command line can carry. */
 export type ConfigFlags = {
 	redis?: string;
+	tls?: TlsConfig;
 	prefix?: string;
 	config?: string;
 	readOnly?: boolean;
@@ -91,6 +106,7 @@ const seedQueue = (timeout: number): QueueConfig => ({timeout, tries: 3, isolati
 export function defaultConfig(): Config {
 	return {
 		redis: {kind: 'url', url: 'redis://127.0.0.1:6379'},
+		redisTimeout: 5,
 		prefix: 'bull',
 		timezone: hostTimezone(),
 		readOnly: false,
@@ -172,8 +188,9 @@ export async function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv
 	const file = findConfigFile(flags, env);
 	if (file) {
 		const raw = await readConfigFile(file);
-		const {applyFile} = await import('./config-schema.js');
+		const {applyFile, checkSchedules} = await import('./config-schema.js');
 		applyFile(config, raw, file);
+		await checkSchedules(config, file);
 		config.file = file;
 	}
 
@@ -182,6 +199,9 @@ export async function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv
 	if (env['REDIS_PASSWORD']) config.password = env['REDIS_PASSWORD'];
 	if (env['SACCOS_QUEUE_PREFIX']) config.prefix = env['SACCOS_QUEUE_PREFIX'];
 	if (env['SACCOS_QUEUE_STATE_DIR']) config.stateDir = path.resolve(env['SACCOS_QUEUE_STATE_DIR']);
+	const envTls = {ca: env['REDIS_TLS_CA'], cert: env['REDIS_TLS_CERT'], key: env['REDIS_TLS_KEY'], servername: env['REDIS_TLS_SERVERNAME']};
+	config.tls = mergeTls(mergeTls(config.tls, envTls), flags.tls);
+	if (env['SACCOS_QUEUE_REDIS_TIMEOUT']) config.redisTimeout = parseTimeout(env['SACCOS_QUEUE_REDIS_TIMEOUT'], 'SACCOS_QUEUE_REDIS_TIMEOUT');
 	if (env['SACCOS_QUEUE_READ_ONLY'] && !/^(0|false|no)$/i.test(env['SACCOS_QUEUE_READ_ONLY'])) config.readOnly = true;
 
 	// Flags over environment.
@@ -190,6 +210,7 @@ export async function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv
 	if (flags.readOnly) config.readOnly = true;
 
 	if (config.redis.kind === 'url') checkRedisUrl(config.redis.url);
+	checkTls(config);
 	if (!config.prefix || /\s/.test(config.prefix)) {
 		throw new UserError('usage', `invalid prefix ${JSON.stringify(config.prefix)}`, 'a prefix is a non-empty word such as "bull" or "{saccos}"');
 	}
@@ -210,5 +231,39 @@ export function checkRedisUrl(url: string): void {
 	const db = parsed.pathname.replace(/^\//, '');
 	if (db !== '' && !/^\d+$/.test(db)) {
 		throw new UserError('usage', `the Redis URL's database "${db}" is not a number`, 'use redis://host:port/0');
+	}
+}
+
+/** `over` on top of `base`, field by field; undefined when neither sets anything. */
+function mergeTls(base: TlsConfig | undefined, over: Partial<Record<keyof TlsConfig, string | undefined>> | undefined): TlsConfig | undefined {
+	const merged: TlsConfig = {...base};
+	for (const [key, value] of Object.entries(over ?? {}) as Array<[keyof TlsConfig, string | undefined]>) {
+		if (value) merged[key] = key === 'servername' ? value : path.resolve(value);
+	}
+	return Object.keys(merged).length > 0 ? merged : undefined;
+}
+
+function parseTimeout(text: string, where: string): number {
+	const value = Number(text);
+	if (!Number.isFinite(value) || value <= 0 || value > 3600) {
+		throw new UserError('config', `${where} must be a number of seconds from 0.1 to 3600, got "${text}"`, 'e.g. 5');
+	}
+	return value;
+}
+
+/**
+ * TLS settings only mean something for a rediss:// target: with a plain
+ * redis:// URL they would be ignored and the connection go out unencrypted.
+ */
+function checkTls(config: Config): void {
+	const tls = config.tls;
+	if (!tls) return;
+	const target = config.redis;
+	const urls = target.kind === 'url' ? [target.url] : target.kind === 'cluster' ? target.nodes : [target.url ?? '', ...target.sentinels];
+	if (!urls.some(url => /^rediss:/i.test(url))) {
+		throw new UserError('usage', 'TLS settings (CA, certificate, key or server name) are given but the Redis URL is not rediss://', 'use a rediss:// URL for a TLS server, or drop the TLS settings');
+	}
+	if (Boolean(tls.cert) !== Boolean(tls.key)) {
+		throw new UserError('usage', `a TLS client ${tls.cert ? 'certificate needs its key' : 'key needs its certificate'}`, 'give both --tls-cert FILE and --tls-key FILE (or "tls": {"cert", "key"} in the config)');
 	}
 }

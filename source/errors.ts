@@ -93,6 +93,15 @@ export class UserError extends Error {
 
 export const isUserError = (error: unknown): error is UserError => error instanceof UserError;
 
+/**
+ * Faults of Redis that pass by themselves or by an operator's hand without a
+ * restart of ours — down, stalled, out of memory, a replica until the
+ * failover ends. A long-lived process (worker, scheduler) waits them out,
+ * saying so; a one-shot command reports them.
+ */
+export const isTransientRedisFault = (error: unknown): error is UserError =>
+	error instanceof UserError && ['redis-unreachable', 'redis-timeout', 'redis-oom', 'redis-readonly'].includes(error.code);
+
 /** What to do about each errno of the local filesystem that is the world's fault, not ours. */
 const fileFaults: Record<string, {what: string; hint: string}> = {
 	ENOSPC: {what: 'no space left on the device', hint: 'free some space (df -h shows which filesystem is full) or write elsewhere'},

@@ -26,6 +26,28 @@ async function configError(promise: Promise<unknown>): Promise<UserError> {
 }
 
 describe('config', () => {
+	it('refuses a cron expression that cannot run, naming the schedule\'s field and what is wrong', async () => {
+		for (const [cron, why] of [['61 * * * *', /got value 61 expected range 0-59/], ['0 25 * * *', /expected range 0-23/], ['0 0 30 2 *', /day of month/], ['*/0 * * * *', /every 0/]] as const) {
+			const error = await configError(loadConfig({config: file('cron.json', JSON.stringify({schedules: [{id: 'ok', cron: '0 2 * * *'}, {id: 'bad', cron}]}))}, {}));
+			assert.equal(error.exitCode, 2);
+			assert.match(error.message, /field "schedules\.1\.cron"/);
+			assert.match(error.message, why);
+		}
+		const short = await configError(loadConfig({config: file('short.json', JSON.stringify({schedules: [{id: 'a', cron: '* * *'}]}))}, {}));
+		assert.match(short.message, /5 or 6 fields/);
+		const fine = await loadConfig({config: file('fine.json', JSON.stringify({schedules: [{id: 'a', cron: '@daily'}, {id: 'b', cron: '*/15 8-17 * * 1-5'}]}))}, {});
+		assert.equal(fine.schedules.length, 2);
+	});
+
+	it('reads TLS settings (paths relative to the file) and refuses them with a plain redis:// URL', async () => {
+		const config = await loadConfig({config: file('tls.json', JSON.stringify({redis: 'rediss://cache:6380', tls: {ca: 'certs/ca.pem', servername: 'cache.internal'}}))}, {});
+		assert.deepEqual(config.tls, {ca: path.join(dir, 'certs', 'ca.pem'), servername: 'cache.internal'});
+		const plain = await configError(loadConfig({config: file('plain.json', JSON.stringify({redis: 'redis://cache:6379', tls: {ca: 'ca.pem'}}))}, {}));
+		assert.match(plain.message, /not rediss/);
+		const half = await configError(loadConfig({config: file('half.json', JSON.stringify({redis: 'rediss://cache:6380', tls: {cert: 'c.pem'}}))}, {}));
+		assert.match(half.message, /needs its key/);
+	});
+
 	it('defaults reproduce the seed', async () => {
 		const config = await loadConfig({}, {});
 		assert.deepEqual(config.queueOrder, ['high', 'default', 'emails', 'notifications']);

@@ -4,19 +4,23 @@
  * bounded connect timeout; workers get BullMQ's "retry for ever" settings.
  * Passwords are registered with the redactor the moment they are seen.
  */
+import {readFileSync} from 'node:fs';
+import net from 'node:net';
+import {connect as tlsConnect, type ConnectionOptions} from 'node:tls';
 import {Redis, Cluster, type RedisOptions, type ClusterOptions} from 'ioredis';
-import {UserError} from '../errors.js';
+import {UserError, fileError} from '../errors.js';
 import type {Config} from '../config.js';
-import {redact, redactUrl, registerSecret} from './redact.js';
+import {redactUrl, registerSecret} from './redact.js';
+import {connectError} from './redis-errors.js';
 import {atMost} from '../util/bounded.js';
 
 /** What the connection is for; it decides timeouts and retry behaviour. */
 export type Purpose =
-	/** a one-shot command: fail within seconds, never retry for ever */
+	/** a one-shot command: every command has a deadline, never retry for ever */
 	| 'command'
-	/** the console: fail fast at start, reconnect with backoff afterwards */
+	/** the console: fail fast at start, deadlines on every poll, reconnect with backoff afterwards */
 	| 'console'
-	/** a blocking reader (events): no command timeout */
+	/** a blocking reader (events): a deadline to connect, none on the blocking read */
 	| 'blocking'
 	/** a BullMQ worker/scheduler: maxRetriesPerRequest null, reconnect for ever */
 	| 'worker';
@@ -42,7 +46,15 @@ export const CONNECT_TIMEOUT_MS = 3000;
 
 const hasHashTag = (prefix: string): boolean => /\{[^}]+\}/.test(prefix);
 
-function baseOptions(purpose: Purpose): RedisOptions {
+/**
+ * Timeouts and retries by purpose. A one-shot command and the console give
+ * every command a deadline (config "redisTimeout", 5 s by default): a server
+ * that accepts connections but never answers (SIGSTOPped, swapping, stuck in a
+ * script) is an error within seconds, not a hang. Workers keep BullMQ's policy
+ * of waiting and reconnecting for ever.
+ */
+function baseOptions(purpose: Purpose, config: Config): RedisOptions {
+	const deadline = Math.round(config.redisTimeout * 1000);
 	const options: RedisOptions = {
 		lazyConnect: true,
 		connectTimeout: CONNECT_TIMEOUT_MS,
@@ -55,7 +67,7 @@ function baseOptions(purpose: Purpose): RedisOptions {
 		return {
 			...options,
 			maxRetriesPerRequest: 1,
-			commandTimeout: 10_000,
+			commandTimeout: deadline,
 			retryStrategy: (times: number) => Math.min(200 * 2 ** Math.min(times, 6), 5000),
 		};
 	}
@@ -63,8 +75,40 @@ function baseOptions(purpose: Purpose): RedisOptions {
 		...options,
 		maxRetriesPerRequest: 0,
 		retryStrategy: () => null,
-		...(purpose === 'command' ? {commandTimeout: 15_000} : {}),
+		...(purpose === 'command' ? {commandTimeout: deadline} : {}),
 	};
+}
+
+/** Node's TLS options from the config's CA, client certificate and server name (files read now). */
+function tlsOptions(config: Config): ConnectionOptions {
+	const tls = config.tls;
+	const read = (file: string | undefined, what: string): Buffer | undefined => {
+		if (!file) return undefined;
+		try {
+			return readFileSync(file);
+		} catch (error) {
+			const fault = fileError(error, `read the TLS ${what}`, file);
+			throw fault instanceof UserError ? new UserError('config', fault.message, fault.hint) : fault;
+		}
+	};
+	if (!tls) return {};
+	const ca = read(tls.ca, 'CA file');
+	const cert = read(tls.cert, 'client certificate');
+	const key = read(tls.key, 'client key');
+	return {
+		...(ca ? {ca} : {}),
+		...(cert ? {cert} : {}),
+		...(key ? {key} : {}),
+		...(tls.servername ? {servername: tls.servername} : {}),
+	};
+}
+
+/** Whether the target speaks TLS: a rediss:// URL (for Sentinel, its "url"; for Cluster, the first node). */
+function usesTls(config: Config): boolean {
+	const target = config.redis;
+	if (target.kind === 'url') return /^rediss:/i.test(target.url);
+	if (target.kind === 'sentinel') return /^rediss:/i.test(target.url ?? '');
+	return /^rediss:/i.test(target.nodes[0] ?? '');
 }
 
 function parseHostPort(entry: string): {host: string; port: number} {
@@ -91,13 +135,15 @@ function credentialsOf(url: string | undefined): {username?: string; password?: 
 function createClient(config: Config, purpose: Purpose): {client: RedisClient; where: string; isCluster: boolean} {
 	const target = config.redis;
 	registerSecret(config.password);
-	const options = baseOptions(purpose);
+	const options = baseOptions(purpose, config);
+	const tls = usesTls(config) ? {tls: tlsOptions(config)} : {};
 	if (target.kind === 'url') {
 		const where = redactUrl(target.url);
 		const {password} = credentialsOf(target.url);
 		registerSecret(password);
 		const client = new Redis(target.url, {
 			...options,
+			...tls,
 			...(password === undefined && config.password ? {password: config.password} : {}),
 		});
 		return {client, where, isCluster: false};
@@ -112,7 +158,10 @@ function createClient(config: Config, purpose: Purpose): {client: RedisClient; w
 			name: target.name,
 			...(creds.username ? {username: creds.username} : {}),
 			...(password ? {password, sentinelPassword: password} : {}),
-			...(creds.tls ? {tls: {}} : {}),
+			...tls,
+			// TLS to the master when its URL says rediss://; to the sentinels when theirs do.
+			...(creds.tls ? {enableTLSForSentinelMode: true} : {}),
+			...(target.sentinels.some(entry => /^rediss:/i.test(entry)) ? {sentinelTLS: tlsOptions(config)} : {}),
 			sentinelRetryStrategy: purpose === 'worker' || purpose === 'console' ? (times: number) => Math.min(times * 500, 5000) : () => null,
 		});
 		return {client, where: `sentinel ${target.name} via ${target.sentinels.map(entry => redactUrl(entry)).join(',')}`, isCluster: false};
@@ -135,7 +184,7 @@ function createClient(config: Config, purpose: Purpose): {client: RedisClient; w
 			...redisOptions,
 			...(creds.username ? {username: creds.username} : {}),
 			...(password ? {password} : {}),
-			...(creds.tls ? {tls: {}} : {}),
+			...tls,
 		},
 		enableReadyCheck: purpose === 'worker',
 		clusterRetryStrategy: purpose === 'worker' || purpose === 'console' ? (times: number) => Math.min(times * 200, 5000) : () => null,
@@ -159,15 +208,34 @@ export async function connect(config: Config, purpose: Purpose = 'command'): Pro
 		lastError = error;
 	});
 	try {
-		await client.connect();
 		// Authentication errors arrive after the socket connects; a PING
 		// surfaces them (and CLUSTERDOWN) before any real work starts.
-		await client.ping();
+		const ready = (async () => {
+			await client.connect();
+			await client.ping();
+		})();
+		ready.catch(() => {}); // when the deadline wins, its later rejection is expected
+		// A server that accepts the connection but never answers (stopped, swapping) must
+		// not hold a command or the console: connecting (ioredis waits for its CLIENT SETINFO
+		// replies) and the PING share one deadline, that of every command.
+		if (purpose === 'worker') await ready;
+		else await withDeadline(ready, Math.round(config.redisTimeout * 1000));
 	} catch (error) {
 		client.disconnect();
-		// "Connection is closed" hides the cause (ECONNREFUSED, WRONGPASS…) in the error event.
-		const closed = error instanceof Error && /Connection is closed/.test(error.message);
-		throw toUserError(closed && lastError ? lastError : error, where);
+		const tls = usesTls(config);
+		const failure = connectError(error, lastError, where, tls);
+		if (failure instanceof UserError && failure.code === 'redis-unreachable' && config.redis.kind === 'url') {
+			const {host, port} = parseHostPort(config.redis.url);
+			// A TLS client talking to a plain port waits for a handshake that never comes (a timeout);
+			// a plain client talking to a TLS port is reset. Asking the port the other way tells.
+			if (tls && (await answersPlainText(host, port))) {
+				throw new UserError('redis-tls', `Redis at ${where} is a plain-text port, not TLS: the TLS handshake got no answer`, 'use redis:// for this port, or the server\'s TLS port (tls-port) with rediss://', {cause: error});
+			}
+			if (!tls && (await speaksTls(host, port))) {
+				throw new UserError('redis-tls', `Redis at ${where} speaks TLS: a plain-text connection is reset`, 'use rediss:// for this port (with --tls-ca for a private CA, --tls-cert/--tls-key if it asks for a client certificate)', {cause: error});
+			}
+		}
+		throw failure;
 	}
 	const connection: Connection = {
 		client,
@@ -177,38 +245,65 @@ export async function connect(config: Config, purpose: Purpose = 'command'): Pro
 		nodes: () => (client instanceof Cluster ? client.nodes('master') : [client]),
 		duplicate: async (next = purpose) => connect(config, next),
 		close: async () => {
-			// QUIT, for at most a second (a rejection: already closed); then the socket goes either way.
-			await atMost(client.quit(), 1000);
+			// QUIT, briefly (a rejection: already closed; a stalled server never answers it);
+			// then the socket goes either way.
+			await atMost(client.quit(), 300);
 			client.disconnect();
 		},
 	};
 	return connection;
 }
 
-const unreachable = /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE|Connection is closed|connect ETIMEDOUT|Command timed out|max retries|All sentinels are unreachable|Failed to refresh slots cache|ClusterAllFailedError|None of startup nodes is available|Stream isn't writeable/i;
-const denied = /NOAUTH|WRONGPASS|NOPERM|invalid password|AUTH.*without any password|invalid username-password/i;
-const misconfigured = /Protocol error|CROSSSLOT|CLUSTERDOWN|cluster support disabled|MOVED|ASK |LOADING|READONLY|MISCONF|OOM command not allowed|unknown command|ERR unknown subcommand|wrong number of arguments/i;
+export {toUserError} from './redis-errors.js';
+
+/** Whether host:port completes a TLS handshake (any certificate): asked only after a plain connect failed. */
+async function speaksTls(host: string, port: number): Promise<boolean> {
+	return new Promise(resolve => {
+		const socket = tlsConnect({host, port, rejectUnauthorized: false, ...(net.isIP(host) ? {} : {servername: host})});
+		const done = (answer: boolean) => {
+			socket.destroy();
+			resolve(answer);
+		};
+		socket.setTimeout(500, () => done(false));
+		socket.on('secureConnect', () => done(true));
+		socket.on('error', () => done(false));
+		socket.on('close', () => done(false));
+	});
+}
+
+/** `promise`, or ioredis's own "Command timed out" error once `ms` have passed. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const late = new Promise<never>((_resolve, reject) => {
+		timer = setTimeout(() => reject(new Error('Command timed out')), ms);
+	});
+	try {
+		return await Promise.race([promise, late]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
 
 /**
- * Maps a Redis/ioredis error to a UserError with the right exit code, or
- * returns the error unchanged (a bug) when it is none of the known kinds.
- * The message is redacted: ioredis may echo AUTH arguments.
+ * Whether host:port answers a plain-text PING: told apart from a server that
+ * is down, it means a rediss:// URL points at a plain (non-TLS) port. Asked
+ * only after a TLS connect failed, for at most half a second.
  */
-export function toUserError(error: unknown, where: string): unknown {
-	if (error instanceof UserError) return error;
-	const err = error as NodeJS.ErrnoException & {lastNodeError?: Error};
-	const message = redact(`${err?.message ?? String(error)}${err?.lastNodeError ? `: ${err.lastNodeError.message}` : ''}`).split('\n')[0]!;
-	const text = `${err?.code ?? ''} ${message}`;
-	if (denied.test(text)) {
-		return new UserError('redis-auth', `Redis at ${where} refused the credentials: ${message}`, 'check the password in the URL, REDIS_PASSWORD or the config file, and the ACL user\'s permissions');
-	}
-	if (misconfigured.test(text)) {
-		return new UserError('redis-misconfigured', `Redis at ${where} cannot serve this request: ${message}`, 'run `saccos-queue doctor` to check the server and the prefix');
-	}
-	if (unreachable.test(text)) {
-		// ioredis's MaxRetriesPerRequestError names an option, not what happened.
-		const plain = /max retries per request/i.test(message) ? 'the connection is lost and reconnecting has not worked' : message;
-		return new UserError('redis-unreachable', `cannot reach Redis at ${where}: ${plain}`, 'is redis-server running? check --redis / REDIS_URL and the firewall');
-	}
-	return error;
+async function answersPlainText(host: string, port: number): Promise<boolean> {
+	return new Promise(resolve => {
+		const socket = net.connect({host, port});
+		let reply = '';
+		const done = (answer: boolean) => {
+			socket.destroy();
+			resolve(answer);
+		};
+		socket.setTimeout(500, () => done(false));
+		socket.on('connect', () => socket.write('PING\r\n'));
+		socket.on('data', chunk => {
+			reply += chunk.toString('latin1');
+			if (reply.includes('\r\n')) done(/^(\+PONG|-NOAUTH|-ERR|-WRONGPASS)/.test(reply));
+		});
+		socket.on('error', () => done(false));
+		socket.on('close', () => done(false));
+	});
 }

@@ -3,6 +3,10 @@
  * connection layer sees is registered here, and every message that leaves the
  * process passes `redact`: this catches what URL redaction alone misses, such
  * as ioredis errors that echo AUTH arguments (redis/ioredis#1229).
+ *
+ * A secret is removed where it stands as a token of its own, not inside a
+ * longer word: a password "WRONG" must not turn Redis's "WRONGPASS …" into
+ * "***PASS …", which hides what Redis said while hiding nothing secret.
  */
 const secrets = new Set<string>();
 
@@ -26,13 +30,36 @@ export function redactUrl(url: string): string {
 	}
 }
 
+const wordChar = /[\p{L}\p{N}_]/u;
+
+/**
+ * `text` with every occurrence of `secret` replaced by *** — except where the
+ * secret begins or ends with a letter or digit that continues into a letter or
+ * digit of the text around it (then that occurrence is part of another word).
+ */
+function removeToken(text: string, secret: string): string {
+	const startsWord = wordChar.test(secret[0]!);
+	const endsWord = wordChar.test(secret.at(-1)!);
+	let out = '';
+	let from = 0;
+	for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) {
+		if (at < from) continue;
+		const before = at > 0 ? text[at - 1]! : '';
+		const after = text[at + secret.length] ?? '';
+		if ((startsWord && before && wordChar.test(before)) || (endsWord && after && wordChar.test(after))) continue;
+		out += `${text.slice(from, at)}***`;
+		from = at + secret.length;
+	}
+	return out + text.slice(from);
+}
+
 /** Removes every registered secret and any URL password from free text. */
 export function redact(text: string): string {
 	let out = text.replace(/(rediss?:\/\/[^:@/\s]*:)[^@\s]*@/g, '$1***@');
 	for (const secret of secrets) {
-		if (out.includes(secret)) out = out.split(secret).join('***');
+		if (out.includes(secret)) out = removeToken(out, secret);
 		const encoded = encodeURIComponent(secret);
-		if (encoded !== secret && out.includes(encoded)) out = out.split(encoded).join('***');
+		if (encoded !== secret && out.includes(encoded)) out = removeToken(out, encoded);
 	}
 	return out;
 }

@@ -11,7 +11,7 @@ import {Queue} from 'bullmq';
 import type {Config} from '../config.js';
 import {connect, type Connection} from '../data/connection.js';
 import {ownedSchedulesKey, queueKey, registryKey} from '../data/keys.js';
-import {isUserError} from '../errors.js';
+import {isTransientRedisFault} from '../errors.js';
 import {errorFields, type Logger} from './logger.js';
 import {listenForControl, newProcessId, startHeartbeat, systemdUnit, VERSION} from './registry.js';
 import {whenSupervisorGone} from './supervised.js';
@@ -100,8 +100,8 @@ export async function runScheduler(loadConfig: () => Promise<Config>, initial: C
 		try {
 			connection = await connect(config, 'worker');
 		} catch (error) {
-			if (!isUserError(error) || error.exitCode !== 3) throw error;
-			log.warn(errorFields(error), 'Redis unreachable; retrying');
+			if (!isTransientRedisFault(error)) throw error;
+			log.warn(errorFields(error), `${error.message}; retrying until it passes`);
 			await new Promise(resolve => setTimeout(resolve, delay));
 			delay = Math.min(delay * 2, 10_000);
 		}

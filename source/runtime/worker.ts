@@ -13,10 +13,10 @@ import {UnrecoverableError, Worker as BullWorker, type Job} from 'bullmq';
 import {setMaxListeners} from 'node:events';
 import os from 'node:os';
 import type {Config, QueueConfig} from '../config.js';
-import {connect, type Connection} from '../data/connection.js';
+import {connect, toUserError, type Connection} from '../data/connection.js';
 import {queueKey, registryKey} from '../data/keys.js';
 import {redact} from '../data/redact.js';
-import {isUserError} from '../errors.js';
+import {isTransientRedisFault} from '../errors.js';
 import {errorFields, type Logger} from './logger.js';
 import {loadProcessor, validateData, type JobInfo, type LoadedProcessor} from './processors.js';
 import {listenForControl, newProcessId, startHeartbeat, systemdUnit, VERSION} from './registry.js';
@@ -108,17 +108,28 @@ async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promis
 	}
 }
 
-/** Connects, retrying while Redis is down (systemd starts us before Redis at boot). */
-async function connectPatiently(config: Config, logger: Logger, signal: AbortSignal): Promise<Connection | undefined> {
+/**
+ * Connects and records the queues served, retrying while Redis is down,
+ * stalled, out of memory or a replica (systemd starts us before Redis at boot;
+ * an operator frees memory): each kind of fault is logged once, with Redis's
+ * own words, and the worker starts as soon as it passes.
+ */
+async function connectPatiently(config: Config, queues: string[], logger: Logger, signal: AbortSignal): Promise<Connection | undefined> {
 	let delay = 500;
-	let warned = false;
+	const warned = new Set<string>();
 	while (!signal.aborted) {
+		let connection: Connection | undefined;
 		try {
-			return await connect(config, 'worker');
+			connection = await connect(config, 'worker');
+			await connection.client.sadd(registryKey(connection.prefix), ...queues).catch((error: unknown) => {
+				throw toUserError(error, connection!.where);
+			});
+			return connection;
 		} catch (error) {
-			if (!isUserError(error) || error.exitCode !== 3) throw error;
-			if (!warned) logger.warn(errorFields(error), 'Redis unreachable; retrying');
-			warned = true;
+			await connection?.close();
+			if (!isTransientRedisFault(error)) throw error;
+			if (!warned.has(error.code)) logger.warn(errorFields(error), `${error.message}; retrying until it passes`);
+			warned.add(error.code);
 			await pause(delay, signal);
 			delay = Math.min(delay * 2, 10_000);
 		}
@@ -171,10 +182,9 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	const unwatch = whenSupervisorGone(() => stop('the supervisor is gone'));
 	stopping.signal.addEventListener('abort', unwatch, {once: true});
 
-	const connection = await connectPatiently(config, log, stopping.signal);
+	const connection = await connectPatiently(config, options.queues, log, stopping.signal);
 	if (!connection) return 0;
 	const {client, prefix} = connection;
-	await client.sadd(registryKey(prefix), ...options.queues);
 
 	const settings = (queue: string): QueueConfig => config.queues[queue] ?? {timeout: 90, tries: 3, isolation: 'none', concurrency: 1};
 	const plans = new Map<string, Plan>();

@@ -52,7 +52,7 @@ export function writeConfig(name: string, content: unknown): string {
 /** The environment the binary sees: the test's, minus anything that would point it elsewhere. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
 	const env: NodeJS.ProcessEnv = {...process.env};
-	for (const name of ['REDIS_URL', 'REDIS_PASSWORD', 'SACCOS_QUEUE_CONFIG', 'SACCOS_QUEUE_PREFIX', 'SACCOS_QUEUE_READ_ONLY', 'NO_COLOR', 'FORCE_COLOR', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']) {
+	for (const name of ['REDIS_URL', 'REDIS_PASSWORD', 'REDIS_TLS_CA', 'REDIS_TLS_CERT', 'REDIS_TLS_KEY', 'REDIS_TLS_SERVERNAME', 'SACCOS_QUEUE_REDIS_TIMEOUT', 'SACCOS_QUEUE_CONFIG', 'SACCOS_QUEUE_PREFIX', 'SACCOS_QUEUE_READ_ONLY', 'NO_COLOR', 'FORCE_COLOR', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']) {
 		delete env[name];
 	}
 	for (const [name, value] of Object.entries(extra)) {
