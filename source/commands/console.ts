@@ -28,10 +28,13 @@ export async function run(context: Context): Promise<number> {
 	if (!(VIEWS as readonly string[]).includes(view)) throw new UserError('usage', `unknown view "${view}"`, `views: ${VIEWS.join(', ')}`);
 	const queue = typeof context.flags['queue'] === 'string' ? context.flags['queue'] : undefined;
 	const connection = await context.connect('console');
-	const [{createConsoleApi}, {openConsole}] = await Promise.all([import('../store/console-api.js'), import('../tui/load.js')]);
+	const [{createConsoleApi}, {openConsole}, {probeWriteAccess}] = await Promise.all([import('../store/console-api.js'), import('../tui/load.js'), import('../data/access.js')]);
+	// Asked once, before the first frame: a user that may not write sees READ-ONLY, not keys that fail.
+	const access = context.config.readOnly ? undefined : await probeWriteAccess(connection, queue ?? context.config.queueOrder[0] ?? 'default');
 	const api = createConsoleApi({
 		connection,
 		config: context.config,
+		...(access ? {access} : {}),
 		openController: async () => (await import('../process/controller.js')).openController(context.config, childArgsOf(context.flags)),
 	});
 	await openConsole(api, view === 'jobs' && queue ? {view: 'jobs', queue} : {view: view as (typeof VIEWS)[number]});

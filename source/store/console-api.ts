@@ -8,6 +8,7 @@
 import type {Config} from '../config.js';
 import {cleanJobs, dispatchJob, removeJobs, retryAllFailed, retryJobs, setPaused, type ActionResult, type Progress} from '../data/actions.js';
 import {appendAudit} from '../data/audit.js';
+import type {WriteAccess} from '../data/access.js';
 import type {Connection} from '../data/connection.js';
 import {followEvents, type QueueEvent} from '../data/events.js';
 import {getJob, getJobPage} from '../data/jobs.js';
@@ -25,6 +26,8 @@ export type ServiceAction = 'start' | 'stop' | 'restart';
 
 export type ConsoleApi = {
 	readOnly: boolean;
+	/** Why writes are off: "--read-only", or Redis's words for an ACL user or a replica. */
+	readOnlyReason?: string;
 	/** Where we are connected; never contains a password. */
 	where: string;
 	timezone: string;
@@ -57,9 +60,13 @@ export type ConsoleDeps = {
 	config: Config;
 	/** Opened lazily: the first call of services/logs pays for it. */
 	openController: () => Promise<ProcessController>;
+	/** What Redis said when asked whether this connection may write (data/access.ts). */
+	access?: WriteAccess;
 };
 
-export function createConsoleApi({connection, config, openController}: ConsoleDeps): ConsoleApi {
+export function createConsoleApi({connection, config, openController, access}: ConsoleDeps): ConsoleApi {
+	const readOnlyReason = config.readOnly ? 'started with --read-only' : access && !access.writable ? access.reason : undefined;
+	const readOnly = readOnlyReason !== undefined;
 	let controller: Promise<ProcessController> | undefined;
 	const processes = async () => {
 		controller ??= openController();
@@ -80,9 +87,10 @@ export function createConsoleApi({connection, config, openController}: ConsoleDe
 	};
 	/** Read-only refusal and the audit record around one write. */
 	const write = async (action: string, queue: string | null, work: () => Promise<ActionResult>): Promise<ActionResult> => {
-		if (config.readOnly) {
-			await appendAudit(connection, {action, queue, count: 0, result: 'refused', message: `read-only mode: ${action} refused`}, ['console', action]);
-			throw new UserError('refused', `read-only mode: ${action} refused`, 'start the console without --read-only to make changes');
+		if (readOnly) {
+			// An ACL user that may not write may not append to the audit stream either: best effort.
+			await appendAudit(connection, {action, queue, count: 0, result: 'refused', message: `read-only mode: ${action} refused`}, ['console', action]).catch(() => false);
+			throw new UserError('refused', `read-only (${readOnlyReason}): ${action} refused`, config.readOnly ? 'start the console without --read-only to make changes' : 'connect as a user that may write, to the master');
 		}
 		try {
 			const result = await work();
@@ -94,7 +102,8 @@ export function createConsoleApi({connection, config, openController}: ConsoleDe
 		}
 	};
 	return {
-		readOnly: config.readOnly,
+		readOnly,
+		...(readOnlyReason ? {readOnlyReason} : {}),
 		where: connection.where,
 		timezone: config.timezone,
 		snapshot: async () => takeSnapshot(connection, config, await known()),

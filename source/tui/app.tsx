@@ -179,7 +179,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 		const action = resolve(name, scope, api.readOnly);
 		if (!action) {
 			const blocked = api.readOnly ? resolve(name, scope, false) : undefined;
-			if (blocked) show(`read-only: "${blocked.label}" is off`, 'error');
+			if (blocked) show(`read-only (${api.readOnlyReason ?? 'no writes'}): "${blocked.label}" is off`, 'error');
 			return;
 		}
 		if (action.scope !== 'global' || FORWARDED.has(action.id)) {
@@ -221,7 +221,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 				<Box flexDirection="column" width={columns}>
 					<Header where={api.where} readOnly={api.readOnly} tabs={TABS} current={tabOf(route)} />
 					<Box height={ui.height} flexDirection="column" overflow="hidden">
-						{help ? <HelpOverlay scope={scope} readOnly={api.readOnly} /> : <View key={`${stack.length}-${route.view}`} route={route} />}
+						{help ? <HelpOverlay scope={scope} readOnly={api.readOnly} {...(api.readOnlyReason ? {reason: api.readOnlyReason} : {})} /> : <View key={`${stack.length}-${route.view}`} route={route} />}
 					</Box>
 					<Text color={flash?.kind === 'error' ? 'red' : 'green'}>{flash ? sanitizeLine(flash.text) : ' '}</Text>
 					{prompt ? <Prompt state={prompt} /> : <Footer scope={scope} readOnly={api.readOnly} width={columns} />}

@@ -6,10 +6,11 @@
  *     r         retry the marked failed jobs, or the selected one   (writes)
  */
 import {Box, Text} from 'ink';
+import {sanitizeLine} from '../../data/sanitize.js';
 import type {Scope} from '../../keymap/commands.js';
 import {bindings, keyLabel} from '../../keymap/dispatch.js';
 
-export function HelpOverlay({scope, readOnly}: {scope: Scope; readOnly: boolean}) {
+export function HelpOverlay({scope, readOnly, reason}: {scope: Scope; readOnly: boolean; reason?: string}) {
 	const actions = bindings(scope, readOnly);
 	const groups: Array<[string, typeof actions]> = [
 		[scope, actions.filter(action => action.scope === scope)],
@@ -17,7 +18,7 @@ export function HelpOverlay({scope, readOnly}: {scope: Scope; readOnly: boolean}
 	];
 	return (
 		<Box flexDirection="column" borderStyle="round" paddingX={1}>
-			<Text bold>Keys{readOnly ? ' (read-only: keys that write are off)' : ''} — Esc or ? to close</Text>
+			<Text bold>Keys{readOnly ? ` (read-only${reason ? `, ${sanitizeLine(reason)}` : ''}: keys that write are off)` : ''} — Esc or ? to close</Text>
 			{groups.map(([title, list]) => (
 				<Box key={title} flexDirection="column" marginTop={1}>
 					<Text underline>{title}</Text>
