@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The layer rule (ARCHITECTURE.md, house style 1), checked on every `npm test`:
+ * The layer rule (docs/ARCHITECTURE.md, Layers), checked on every `npm test`:
  * views and presenters never import Redis, BullMQ or child processes; the
  * data layer, commands and runtime never import Ink or React. A 40-line
  * check instead of ESLint: the rule is about import specifiers only.
@@ -35,7 +35,7 @@ for (const file of files(root)) {
 	for (const match of text.matchAll(importPattern)) {
 		const specifier = match[1] ?? match[2] ?? match[3];
 		if (specifier && rule.banned.test(specifier)) {
-			problems.push(`${path.relative(path.dirname(root), file)}: imports "${specifier}", which source/${top}/ must not (ARCHITECTURE.md, house style 1)`);
+			problems.push(`${path.relative(path.dirname(root), file)}: imports "${specifier}", which source/${top}/ must not (docs/ARCHITECTURE.md, Layers)`);
 		}
 	}
 }

@@ -14,7 +14,7 @@ import {sanitizeLine, toSafeJson} from './data/sanitize.js';
 import {ExitCode, UserError, fileError, isUserError} from './errors.js';
 import {initColor} from './output/color.js';
 
-const VERSION = '0.1.0';
+import {VERSION} from './version.js';
 
 /** Flags every command accepts. */
 export const globalOptions: Record<string, OptionSpec> = {
@@ -98,7 +98,7 @@ function printError(error: unknown, json: boolean, verbose: boolean): number {
 }
 
 async function runCommand(input: string[]): Promise<number> {
-	// No command on a terminal opens the console (CONTRACT.md), with any global flags given.
+	// No command on a terminal opens the console (README, "The console"), with any global flags given.
 	const first = input[0];
 	const opensConsole = (first === undefined || (first.startsWith('-') && !['--help', '-h', '--version'].includes(first))) && process.stdout.isTTY === true && process.stdin.isTTY === true;
 	const argv = opensConsole ? ['console', ...input] : input;

@@ -1,5 +1,5 @@
 /**
- * The config file's schema (CONTRACT.md, "Configuration"). Loaded only when a
+ * The config file's schema (README, "Configuration"). Loaded only when a
  * file exists. Objects are strict: a misspelt key is an error naming it, not a
  * setting silently ignored at 3 a.m.
  */

@@ -136,7 +136,7 @@ export async function eachQueue(context: Context, queues: readonly string[], act
 	return results;
 }
 
-/** Options every writing command accepts (CONTRACT.md: scripts pass them uniformly). */
+/** Options every writing command accepts (README, "Commands": scripts pass them uniformly). */
 export const writeOptions = {
 	yes: {type: 'boolean', short: 'y', description: 'confirm a destructive action without a terminal'},
 	'dry-run': {type: 'boolean', description: 'show what would happen; change nothing'},

@@ -1,5 +1,5 @@
 /**
- * Which queues a command sees (CONTRACT.md): the configured ones, those
+ * Which queues a command sees (README, "Commands"): the configured ones, those
  * recorded in Redis by our workers, `dispatch` and `queues discover`, and any
  * named with --queue whose BullMQ keys exist. Only `discoverQueues` scans the
  * keyspace, and only when an operator asks for it.

@@ -1,6 +1,6 @@
 /**
  * The plain, JSON-safe snapshots the data layer returns. The same objects
- * feed --json, the tables and the console views (house style 2): what the
+ * feed --json, the tables and the console views (docs/ARCHITECTURE.md, "A refresh, end to end"): what the
  * README documents as JSON is exactly these types.
  */
 

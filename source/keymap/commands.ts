@@ -1,5 +1,5 @@
 /**
- * The console's one key table (house style 3): key, description, scope and
+ * The console's one key table (docs/ARCHITECTURE.md, "The key table"): key, description, scope and
  * whether the action is dangerous or writes. The footer, the `?` overlay and
  * the README's key table are all built from it; views receive action ids,
  * never raw keys. Read-only mode simply never binds an action that writes.

@@ -1,5 +1,5 @@
 /**
- * Keys route down a stack (house style 4): the focused view's scope first,
+ * Keys route down a stack (docs/ARCHITECTURE.md, "The key table"): the focused view's scope first,
  * then the global keys. `keyName` turns Ink's (input, key) pair into the
  * names the table uses; `resolve` finds the action; `bindings` lists what a
  * scope offers, for the footer and the help overlay. Read-only mode drops

@@ -1,5 +1,5 @@
 /**
- * The README's key table, generated from the keymap (house style 3), so the
+ * The README's key table, generated from the keymap (docs/ARCHITECTURE.md, "The key table"), so the
  * documentation cannot drift from the keys: test/tui/keymap.test.ts checks
  * that the README holds exactly this; `node scripts/keys-table.js` prints it.
  */

@@ -12,7 +12,7 @@ import type {Logger} from './logger.js';
 import {errorFields} from './logger.js';
 import {atMost} from '../util/bounded.js';
 
-export const VERSION = '0.1.0';
+export {VERSION} from '../version.js';
 
 /** The systemd unit this process runs in, when it does (from its cgroup). */
 export function systemdUnit(): string | null {

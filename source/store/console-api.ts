@@ -1,6 +1,6 @@
 /**
- * Everything the console does, as calls that return plain data (house style
- * 2): the views get this object and never see Redis, BullMQ or child
+ * Everything the console does, as calls that return plain data (docs/ARCHITECTURE.md,
+ * "A refresh, end to end"): the views get this object and never see Redis, BullMQ or child
  * processes. Writes are refused in read-only mode (in this layer, not only
  * hidden in the keymap) and every write, allowed or refused, is audited, as
  * the CLI's are.

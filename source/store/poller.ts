@@ -1,5 +1,5 @@
 /**
- * A poller for the console (house style 6, after k9s): ticks never overlap
+ * A poller for the console (docs/ARCHITECTURE.md, "A refresh, end to end"; after k9s): ticks never overlap
  * (a tick that would start while one runs is dropped), errors back off
  * (doubling up to 30 s) while the last good data stays on screen marked
  * stale, and `refresh()` asks for a tick now, after an action.

@@ -6,7 +6,7 @@
  *   ✔ retried 3 jobs of emails                                  ← flash line
  *   Enter jobs  / filter  p pause/resume  …  ? help  q back/quit ← footer (or a prompt)
  *
- * Keys route down a stack (house style 4): Ctrl-C always quits; an open
+ * Keys route down a stack (docs/ARCHITECTURE.md, "The key table"): Ctrl-C always quits; an open
  * prompt or the help overlay takes every key; then the focused view gets the
  * action (views see action ids from the keymap, never raw keys); what it
  * leaves, the app handles (help, back, quit, Tab).

@@ -1,7 +1,7 @@
 /**
  * What a view gets from the app: the API, its room on screen, navigation,
  * prompts, a flash line, and `useActions` to receive the keymap's action ids
- * (views never see raw keys; house style 3).
+ * (views never see raw keys; docs/ARCHITECTURE.md, "The key table").
  */
 import {createContext, useContext, useLayoutEffect, useRef} from 'react';
 import type {ActionId} from '../keymap/commands.js';

@@ -1,6 +1,6 @@
 /**
  * What scripts and auditors rely on, across every writing command: `--json`
- * prints `{"queue","action","count","dryRun"}` (CONTRACT.md), and every
+ * prints `{"queue","action","count","dryRun"}` (README, "Commands"), and every
  * action — allowed, dry run or refused — is in `audit --json` with action,
  * queue, count, result, user and host.
  */

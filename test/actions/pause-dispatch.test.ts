@@ -126,6 +126,6 @@ describe('dispatch', () => {
 		assert.equal(second.code, 0, describeResult(second));
 		assert.deepEqual((await s.queue(QUEUE).getJob('loan-42'))?.data, {loanId: 42}, 'BullMQ keeps the first job');
 		assert.equal(await s.queue(QUEUE).getWaitingCount(), 1);
-		assert.equal(parseJson(second).count, 0, `count = jobs affected (CONTRACT.md); the duplicate added none: ${second.stdout.trim()}`);
+		assert.equal(parseJson(second).count, 0, `count = jobs affected (README, "Commands"); the duplicate added none: ${second.stdout.trim()}`);
 	});
 });

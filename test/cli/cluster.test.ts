@@ -1,6 +1,6 @@
 /**
  * The read commands against a Redis Cluster (private, 3 masters), configured
- * through the config file as CONTRACT.md says, with queues another BullMQ
+ * through the config file as the README's "Configuration" says, with queues another BullMQ
  * application filled through an ioredis Cluster connection and a hash-tagged
  * prefix. The numbers must be BullMQ's own.
  */

@@ -1,7 +1,7 @@
 /**
  * The read commands through the real built binary, as an operator or a
  * script uses them, against queues another BullMQ application filled:
- * JSON shapes of CONTRACT.md with BullMQ's own numbers, exit codes, secrets
+ * JSON shapes of the README with BullMQ's own numbers, exit codes, secrets
  * that never leak, and untrusted text that never reaches a terminal raw.
  */
 import {after, before, describe, it} from 'node:test';

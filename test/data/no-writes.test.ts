@@ -1,5 +1,5 @@
 /**
- * "Opening or reading a queue never writes to Redis" (CONTRACT.md, Safety):
+ * "Opening or reading a queue never writes to Redis" (README, "Cost and safety"):
  * every read command of the real binary, against queues another BullMQ
  * application filled, leaves the WHOLE keyspace of a private server byte for
  * byte as it was (TYPE + DUMP + expiry of every key), and the key count too.

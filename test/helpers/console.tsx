@@ -1,7 +1,7 @@
 /**
  * The console's views under ink-testing-library: the real App over a
  * ConsoleApi that serves fixed snapshots (the views' input is plain data,
- * house style 2) and records every call, so a test can say "the operator
+ * docs/ARCHITECTURE.md, "A refresh, end to end") and records every call, so a test can say "the operator
  * pressed R, typed the queue name, and retryAll('emails') was called".
  * Keys are sent by the keymap's action names; frames are ANSI-stripped.
  * The data layer behind the real ConsoleApi is tested against Redis elsewhere

@@ -1,5 +1,5 @@
 /**
- * The key line at the bottom, built from the keymap (house style 3):
+ * The key line at the bottom, built from the keymap (docs/ARCHITECTURE.md, "The key table"):
  *
  *   Enter jobs  / filter  p pause/resume  R retry all  F flush failed  ? help  q back/quit
  */
