@@ -1,0 +1,63 @@
+// ESLint: the layer rule (docs/ARCHITECTURE.md, Layers) for relative imports
+// and packages alike, React's rules of hooks, and TypeScript's recommended
+// rules. Run by `npm test` (through `npm run lint`). A disable comment that is
+// not needed is itself an error, so each one that remains is there for a reason.
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import tseslint from 'typescript-eslint';
+
+/** Folders of source/ and what each must not import (a regex over the import specifier). */
+const layers = [
+	{
+		folders: ['tui', 'present', 'keymap'],
+		banned: [
+			{regex: '^(bullmq|ioredis|node:child_process|child_process)(/|$)', message: 'views, presenters and the key table never reach Redis, BullMQ or child processes'},
+			{regex: '(^|/)(data|process|runtime|commands)/', message: 'views, presenters and the key table never import the data, process, runtime or command layers: use store/ for data and shared/ for pure helpers'},
+		],
+	},
+	{
+		folders: ['data', 'commands', 'runtime', 'process', 'output', 'store', 'shared'],
+		banned: [{regex: '^(ink|react|ink-testing-library)(/|$)', message: 'only the console (tui/) loads Ink and React'}],
+	},
+	{
+		folders: ['data', 'process', 'runtime', 'store', 'output', 'shared'],
+		banned: [{regex: '(^|/)(tui|commands)/', message: 'lower layers never import the console or the commands'}],
+	},
+	{
+		folders: ['shared'],
+		banned: [{regex: '(^|/)(data|process|runtime|store|present|output|keymap)/|^(bullmq|ioredis)', message: 'shared/ holds pure modules that import nothing of the project but shared/'}],
+	},
+	{
+		folders: ['output'],
+		banned: [{regex: '(^|/)(data|process|runtime|store)/', message: 'output/ formats plain values; it imports shared/ only'}],
+	},
+];
+
+export default tseslint.config(
+	{ignores: ['dist/**', 'node_modules/**', '.bench/**', 'coverage/**', 'var/**']},
+	js.configs.recommended,
+	...tseslint.configs.recommended,
+	{
+		linterOptions: {reportUnusedDisableDirectives: 'error'},
+		languageOptions: {
+			ecmaVersion: 2023,
+			sourceType: 'module',
+			globals: {process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', clearImmediate: 'readonly', URL: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', performance: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', NodeJS: 'readonly', fetch: 'readonly'},
+		},
+		rules: {
+			'@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none'}],
+		},
+	},
+	{
+		files: ['**/*.tsx', 'source/tui/**/*.ts', 'test/**/*.tsx'],
+		plugins: {'react-hooks': reactHooks},
+		rules: {
+			'react-hooks/rules-of-hooks': 'error',
+			'react-hooks/exhaustive-deps': 'error',
+		},
+	},
+	...layers.map(({folders, banned}) => ({
+		files: folders.flatMap(folder => [`source/${folder}/**/*.ts`, `source/${folder}/**/*.tsx`]),
+		rules: {'no-restricted-imports': ['error', {patterns: banned}]},
+	})),
+);
