@@ -164,7 +164,10 @@ async function runCommand(input: string[]): Promise<number> {
 	try {
 		return await module.run(context);
 	} catch (error) {
-		throw await classify(error, connections[0]?.where);
+		const failure = await classify(error, connections[0]?.where);
+		// A write that was let through and then failed is audited as failed, with the reason.
+		if (module.spec.writes) await (await import('./commands/act.js')).auditFailedWrite(context, failure);
+		throw failure;
 	} finally {
 		await Promise.all(connections.map(async connection => connection.close()));
 	}

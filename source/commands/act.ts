@@ -8,9 +8,8 @@ import {sanitizeLine} from '../data/sanitize.js';
 import {createInterface} from 'node:readline/promises';
 import type {Context} from '../command.js';
 import type {ActionResult, BulkOptions, Progress} from '../data/actions.js';
-import {appendAudit, type AuditResult} from '../data/audit.js';
+import {auditFailure, auditResult, refuseIfBlocked, refuseWrite} from '../data/guarded-write.js';
 import type {Connection} from '../data/connection.js';
-import {UserError} from '../errors.js';
 import {printJson} from '../output/json.js';
 
 export type Guard = {
@@ -25,9 +24,18 @@ export type Guard = {
 
 export const dryRunOf = (context: Context): boolean => context.flags['dry-run'] === true;
 
-async function refuse(connection: Connection | undefined, guard: Guard, message: string, hint: string): Promise<never> {
-	if (connection) await appendAudit(connection, {action: guard.action, queue: guard.queue, count: 0, result: 'refused', message});
-	throw new UserError('refused', message, hint);
+const refuse = async (connection: Connection | undefined, guard: Guard, message: string, hint: string): Promise<never> =>
+	refuseWrite({connection, action: guard.action, queue: guard.queue}, message, hint);
+
+/** Writes that were let through but not reported yet: if the command fails, cli.ts audits the failure. */
+const unreported = new WeakMap<Context, {connection: Connection | undefined; guard: Guard}>();
+
+/** Audits a write that failed after it was let through (called by cli.ts when the command throws). */
+export async function auditFailedWrite(context: Context, error: unknown): Promise<void> {
+	const pending = unreported.get(context);
+	if (!pending) return;
+	unreported.delete(context);
+	await auditFailure({connection: pending.connection, action: pending.guard.action, queue: pending.guard.queue}, error);
 }
 
 async function ask(question: string): Promise<string> {
@@ -45,9 +53,12 @@ async function ask(question: string): Promise<string> {
  * --dry-run needs no confirmation: it changes nothing.
  */
 export async function guardWrite(context: Context, connection: Connection | undefined, guard: Guard): Promise<void> {
-	if (context.config.readOnly) {
-		await refuse(connection, guard, `read-only mode: ${guard.action} refused`, 'drop --read-only / readOnly to make changes');
-	}
+	await refuseIfBlocked({connection, action: guard.action, queue: guard.queue}, context.config.readOnly ? {reason: '--read-only or "readOnly" in the config', hint: 'drop --read-only / readOnly to make changes'} : undefined);
+	await confirm(context, connection, guard);
+	unreported.set(context, {connection, guard});
+}
+
+async function confirm(context: Context, connection: Connection | undefined, guard: Guard): Promise<void> {
 	if (!guard.destructive || dryRunOf(context) || context.flags['yes'] === true) return;
 	const expected = guard.queue ?? 'all';
 	if (process.stdin.isTTY && process.stderr.isTTY && !context.json) {
@@ -98,11 +109,9 @@ export function progressLine(context: Context, label: string): {onProgress?: (pr
 
 /** Audits the outcome and prints it: `{"queue","action","count","dryRun"}` with --json. */
 export async function report(context: Context, connection: Connection | undefined, results: ActionResult[], human: (result: ActionResult) => string): Promise<number> {
-	for (const result of results) {
-		const outcome: AuditResult = result.dryRun ? 'dry-run' : result.interrupted ? 'interrupted' : 'ok';
-		// Without Redis (e.g. starting services while it is down) there is nowhere to audit to.
-		if (connection) await appendAudit(connection, {action: result.action, queue: result.queue, count: result.count, result: outcome, message: null});
-	}
+	unreported.delete(context);
+	// Without Redis (e.g. starting services while it is down) there is nowhere to audit to.
+	for (const result of results) await auditResult({connection, action: result.action, queue: result.queue}, result);
 	if (context.json) {
 		printJson(results.length === 1 ? results[0] : {queue: null, action: results[0]?.action ?? null, count: results.reduce((sum, result) => sum + result.count, 0), dryRun: dryRunOf(context), queues: results});
 	} else {

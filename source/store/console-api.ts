@@ -7,9 +7,9 @@
  */
 import type {Config} from '../config.js';
 import {cleanJobs, dispatchJob, removeJobs, retryAllFailed, retryJobs, setPaused, type ActionResult, type Progress} from '../data/actions.js';
-import {appendAudit} from '../data/audit.js';
 import type {WriteAccess} from '../data/access.js';
 import type {Connection} from '../data/connection.js';
+import {guardedWrite, type WriteBlock} from '../data/guarded-write.js';
 import {followEvents, type QueueEvent} from '../data/events.js';
 import {getJob, getJobPage} from '../data/jobs.js';
 import {knownQueues} from '../data/queues.js';
@@ -85,22 +85,12 @@ export function createConsoleApi({connection, config, openController, access}: C
 		}
 		return queues;
 	};
-	/** Read-only refusal and the audit record around one write. */
-	const write = async (action: string, queue: string | null, work: () => Promise<ActionResult>): Promise<ActionResult> => {
-		if (readOnly) {
-			// An ACL user that may not write may not append to the audit stream either: best effort.
-			await appendAudit(connection, {action, queue, count: 0, result: 'refused', message: `read-only mode: ${action} refused`}, ['console', action]).catch(() => false);
-			throw new UserError('refused', `read-only (${readOnlyReason}): ${action} refused`, config.readOnly ? 'start the console without --read-only to make changes' : 'connect as a user that may write, to the master');
-		}
-		try {
-			const result = await work();
-			await appendAudit(connection, {action, queue, count: result.count, result: 'ok', message: null}, ['console', action]);
-			return result;
-		} catch (error) {
-			await appendAudit(connection, {action, queue, count: 0, result: 'failed', message: error instanceof Error ? error.message : String(error)}, ['console', action]).catch(() => false);
-			throw error;
-		}
-	};
+	const block: WriteBlock = readOnlyReason
+		? {reason: readOnlyReason, hint: config.readOnly ? 'start the console without --read-only to make changes' : 'connect as a user that may write, to the master'}
+		: undefined;
+	/** The one guarded-write path (data/guarded-write.ts), recorded as the console's command. */
+	const write = async <T extends ActionResult>(action: string, queue: string | null, work: () => Promise<T>): Promise<T> =>
+		guardedWrite({connection, action, queue, argv: ['console', action]}, block, work);
 	return {
 		readOnly,
 		...(readOnlyReason ? {readOnlyReason} : {}),
