@@ -11,6 +11,7 @@ import type {ActionResult, BulkOptions, Progress} from '../data/actions.js';
 import {auditFailure, auditResult, refuseIfBlocked, refuseWrite} from '../data/guarded-write.js';
 import type {Connection} from '../data/connection.js';
 import {printJson} from '../output/json.js';
+import {formatProgress} from '../present/format.js';
 
 export type Guard = {
 	action: string;
@@ -94,11 +95,8 @@ export function progressLine(context: Context, label: string): {onProgress?: (pr
 	const started = performance.now();
 	let shown = false;
 	return {
-		onProgress: ({done, total}) => {
-			const seconds = (performance.now() - started) / 1000;
-			const rate = seconds > 0 ? Math.round(done / seconds) : 0;
-			const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
-			process.stderr.write(`\r${label}: ${done}/${total} (${percent}%) ${rate.toLocaleString('en')} jobs/s   `);
+		onProgress: progress => {
+			process.stderr.write(`\r${formatProgress(label, progress, started)}   `);
 			shown = true;
 		},
 		done: () => {

@@ -62,3 +62,15 @@ export function previewData(data: unknown, dataError?: string): string {
 		return '<unserializable>';
 	}
 }
+
+/**
+ * The one progress line of a bulk action, for the CLI's stderr and the
+ * console's flash line alike: "retrying emails: 12,000 of 50,000 (24%)",
+ * with the rate when the start time is known ("… 9,800 jobs/s").
+ */
+export function formatProgress(label: string, {done, total}: {done: number; total: number}, startedMs?: number, now = performance.now()): string {
+	const percent = total > 0 ? Math.floor((done / total) * 100) : 100;
+	const seconds = startedMs === undefined ? 0 : (now - startedMs) / 1000;
+	const rate = seconds > 0 ? `, ${Math.round(done / seconds).toLocaleString('en-US')} jobs/s` : '';
+	return `${label}: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} (${percent}%${rate})`;
+}

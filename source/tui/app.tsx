@@ -179,7 +179,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 		const action = resolve(name, scope, api.readOnly);
 		if (!action) {
 			const blocked = api.readOnly ? resolve(name, scope, false) : undefined;
-			if (blocked) show(`read-only (${api.readOnlyReason ?? 'no writes'}): "${blocked.label}" is off`, 'error');
+			if (blocked) show(`read-only${api.readOnlyReason ? ` (${api.readOnlyReason})` : ''}: "${blocked.label}" is off`, 'error');
 			return;
 		}
 		if (action.scope !== 'global' || FORWARDED.has(action.id)) {

@@ -3,12 +3,13 @@
  * the typed confirmation, then the bounded-batch action with its progress in
  * the flash line ("retrying emails: 12,000 of 50,000 (24%)"), then its outcome.
  */
+import {formatProgress} from '../present/format.js';
 import {formatCount} from '../present/job-rows.js';
 import type {Ui} from './ui-context.js';
 
 type Progress = {done: number; total: number};
 
-const progressLine = (verb: string, queue: string) => ({done, total}: Progress) => `${verb} ${queue}: ${formatCount(done)} of ${formatCount(total)} (${total > 0 ? Math.floor((done / total) * 100) : 100}%)`;
+const progressLine = (verb: string, queue: string) => (progress: Progress) => formatProgress(`${verb} ${queue}`, progress);
 
 const actions = {
 	retry: {ask: 'Retry', doing: 'retrying', done: 'retried', run: (ui: Ui, queue: string, onProgress: (progress: Progress) => void) => ui.api.retryAll(queue, onProgress)},
