@@ -16,7 +16,7 @@ type ErrorJson = {error: {code: string; message: string; hint: string}};
 /** The deadline (5 s) plus a node start on a loaded 2-core machine; a hang lasts 15–30 s. */
 const WITHIN_MS = 10_000;
 
-describe('Redis stalled (SIGSTOP): every CLI command ends by its deadline', () => {
+describe('Redis stalled (SIGSTOP): every CLI command ends by its deadline', {concurrency: 4}, () => {
 	let server: RedisServer;
 
 	before(async () => {
