@@ -5,12 +5,13 @@
  * gracefully, and answers other saccos-queue processes on a Unix socket.
  */
 import {spawn, type ChildProcess} from 'node:child_process';
-import {chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
 import {atMost} from '../util/bounded.js';
+import {releaseLock, takeLock} from './pid-lock.js';
 import {RotatingLog} from './rotating-log.js';
 import {childLaunch, type ServiceDefinition, type ServiceState, type ServiceStatus} from './services.js';
 
@@ -104,15 +105,6 @@ export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) =
 	});
 }
 
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
-}
-
 function rssOf(pid: number | null): number | null {
 	if (!pid) return null;
 	try {
@@ -144,7 +136,7 @@ export class Supervisor {
 			throw new Error(`the state folder's path is too long for its control socket (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH}): ${this.options.dir}`);
 		}
 		// One supervisor per folder, also when two start in the same instant over a crashed one's socket.
-		this.lock();
+		await this.lock();
 		try {
 			if (existsSync(socket)) {
 				if (await isListening(socket)) throw new Error(`a supervisor is already running in ${this.options.dir}`);
@@ -319,39 +311,17 @@ export class Supervisor {
 		return path.join(this.options.dir, 'supervisor.lock');
 	}
 
-	/**
-	 * Takes supervisor.lock (created exclusively, holding our pid). A lock whose process is gone
-	 * (a crash) is taken over; of two supervisors racing for it, one wins and the other refuses.
-	 */
-	private lock(): void {
-		for (let attempt = 0; attempt < 2; attempt++) {
-			try {
-				const fd = openSync(this.lockFile, 'wx', 0o600);
-				writeSync(fd, String(process.pid));
-				closeSync(fd);
-				return;
-			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-			}
-			let holder = '';
-			try {
-				holder = readFileSync(this.lockFile, 'utf8');
-			} catch {
-				continue; // released meanwhile: try again
-			}
-			const pid = Number(holder);
-			if (pid > 0 && pid !== process.pid && alive(pid)) throw new Error(`a supervisor (pid ${pid}) is already running or starting in ${this.options.dir}`);
-			// A dead holder's lock, unless another starter has just replaced it.
-			if (readFileSync(this.lockFile, 'utf8') === holder) rmSync(this.lockFile, {force: true});
-		}
-		throw new Error(`another supervisor is starting in ${this.options.dir}`);
+	/** Takes supervisor.lock (see pid-lock.ts): a crashed supervisor's is taken over; of two starting at once, one wins. */
+	private async lock(): Promise<void> {
+		const outcome = await takeLock(this.lockFile);
+		if (!outcome.taken) throw new Error(`a supervisor (pid ${outcome.holder}) is already running or starting in ${this.options.dir}`);
 	}
 
 	private unlock(): void {
 		try {
-			if (readFileSync(this.lockFile, 'utf8') === String(process.pid)) rmSync(this.lockFile, {force: true});
+			releaseLock(this.lockFile);
 		} catch {
-			// not ours, or gone
+			// the folder is gone: nothing to give up
 		}
 	}
 
