@@ -137,42 +137,48 @@ export class Supervisor {
 		}
 		// One supervisor per folder, also when two start in the same instant over a crashed one's socket.
 		await this.lock();
+		const state = path.join(this.options.dir, 'supervisor.json');
+		let wrote = false;
 		try {
 			if (existsSync(socket)) {
 				if (await isListening(socket)) throw new Error(`a supervisor is already running in ${this.options.dir}`);
 				rmSync(socket);
 			}
+			// Ready before the socket answers: whoever sees it listening may read supervisor.json and ask for the status at once.
+			for (const definition of this.options.services) {
+				this.slots.set(definition.name, {
+					definition,
+					child: null,
+					wanted: !this.options.only || this.options.only.includes(definition.name),
+					state: 'stopped',
+					since: null,
+					restarts: 0,
+					backoffMs: 1000,
+					timer: null,
+					log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep),
+					exited: null,
+					launches: [],
+					killed: false,
+				});
+			}
+			writeFileSync(state, JSON.stringify({pid: process.pid, started: Date.now(), socket}), {mode: 0o600});
+			wrote = true;
 			this.server = net.createServer(connection => this.serve(connection));
 			await new Promise<void>((resolve, reject) => {
 				this.server!.once('error', reject);
 				this.server!.listen(socket, () => resolve());
 			});
+			chmodSync(socket, 0o600);
 		} catch (error) {
+			for (const slot of this.slots.values()) slot.log.close();
+			this.slots.clear();
+			this.server?.close();
+			// Not another running supervisor's, which the check above may have found.
+			if (wrote) rmSync(state, {force: true});
 			this.unlock();
 			throw error;
 		}
-		chmodSync(socket, 0o600);
-		writeFileSync(path.join(this.options.dir, 'supervisor.json'), JSON.stringify({pid: process.pid, started: Date.now(), socket}), {mode: 0o600});
-		for (const definition of this.options.services) {
-			this.slots.set(definition.name, {
-				definition,
-				child: null,
-				wanted: true,
-				state: 'stopped',
-				since: null,
-				restarts: 0,
-				backoffMs: 1000,
-				timer: null,
-				log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep),
-				exited: null,
-				launches: [],
-				killed: false,
-			});
-		}
-		for (const slot of this.slots.values()) {
-			if (this.options.only && !this.options.only.includes(slot.definition.name)) slot.wanted = false;
-			else this.launch(slot);
-		}
+		for (const slot of this.slots.values()) if (slot.wanted) this.launch(slot);
 	}
 
 	private launch(slot: Slot): void {
@@ -278,6 +284,8 @@ export class Supervisor {
 	}
 
 	async startService(name: string): Promise<ServiceStatus[]> {
+		// Else it would answer "stopped", and the caller take that for a service that would not start.
+		if (this.closing) throw new Error('the supervisor is stopping: start it again once it has (`saccos-queue services start`)');
 		const slots = this.pick(name);
 		for (const slot of slots) {
 			slot.wanted = true;
@@ -296,12 +304,37 @@ export class Supervisor {
 		return this.startService(name);
 	}
 
-	/** Stops every child and the socket. */
+	/** Stops every child, and gives the folder up. */
 	async shutdown(): Promise<void> {
 		this.closing = true;
 		await Promise.all([...this.slots.values()].map(async slot => this.stopSlot(slot)));
 		for (const slot of this.slots.values()) slot.log.close();
-		await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()));
+		this.release();
+		// A client that connected and never asked (a hung console) must not keep a stopped supervisor
+		// running; one being answered gets a moment to take its answer.
+		for (const connection of this.idle) connection.destroy();
+		await atMost(Promise.all(this.answering), 2000);
+	}
+
+	/**
+	 * `services stop all`: every service stopped, then the socket, supervisor.json and the lock given up
+	 * before the answer, so that a `services start` right after it starts a new supervisor rather than
+	 * ask this one, which is ending, or be refused by its lock.
+	 */
+	private async stopEverything(): Promise<ServiceStatus[]> {
+		this.closing = true;
+		const stopped = await this.stop('all');
+		this.release();
+		return stopped;
+	}
+
+	private released = false;
+
+	private release(): void {
+		if (this.released) return;
+		this.released = true;
+		// Closing a listening Unix socket unlinks it (libuv) at once; the connections it has go on.
+		this.server?.close();
 		rmSync(socketPath(this.options.dir), {force: true});
 		rmSync(path.join(this.options.dir, 'supervisor.json'), {force: true});
 		this.unlock();
@@ -325,12 +358,22 @@ export class Supervisor {
 		}
 	}
 
+	/** Connections that have not asked anything yet, and those being answered. */
+	private readonly idle = new Set<net.Socket>();
+	private readonly answering = new Set<Promise<void>>();
+
 	private serve(connection: net.Socket): void {
 		// A client that hangs up early (ECONNRESET, EPIPE) must not take the supervisor down.
 		connection.on('error', () => connection.destroy());
+		this.idle.add(connection);
+		const closed = new Promise<void>(resolve => connection.once('close', () => resolve()));
+		void closed.then(() => this.idle.delete(connection));
 		const lines = createInterface({input: connection});
 		lines.on('error', () => connection.destroy());
 		lines.once('line', line => {
+			this.idle.delete(connection);
+			this.answering.add(closed);
+			void closed.then(() => this.answering.delete(closed));
 			void (async () => {
 				try {
 					const request = JSON.parse(line) as {cmd: string; name?: string};
@@ -340,7 +383,7 @@ export class Supervisor {
 						: request.cmd === 'start' ? await this.startService(name)
 						: request.cmd === 'stop' ? await this.stop(name)
 						: request.cmd === 'restart' ? await this.restart(name)
-						: request.cmd === 'shutdown' ? await this.stop('all')
+						: request.cmd === 'shutdown' ? await this.stopEverything()
 						: undefined;
 					if (result === undefined) throw new Error(`unknown command "${request.cmd}"`);
 					connection.end(`${JSON.stringify({ok: true, result})}\n`);
@@ -350,7 +393,6 @@ export class Supervisor {
 				}
 			})();
 		});
-		connection.on('error', () => {});
 	}
 }
 

@@ -289,6 +289,38 @@ describe('local supervisor, for real', () => {
 		}
 	});
 
+	it('services stop all while a client is connected and never asks: the supervisor ends all the same, and a start right after runs a new one', async () => {
+		const other = path.join(dir, 'state-idle');
+		const idleEnv = {SACCOS_QUEUE_STATE_DIR: other};
+		const run = async (args: string[]) => runCli([...args, '--config', config], {env: idleEnv, cwd: dir});
+		const mine = () => processes().filter(proc => proc.pid !== process.pid && proc.environ.includes(`SACCOS_QUEUE_STATE_DIR=${other}`));
+		let result = await run(['services', 'start', 'worker@high']);
+		assert.equal(result.code, 0, describeResult(result));
+		const first = (JSON.parse(readFileSync(path.join(other, 'supervisor.json'), 'utf8')) as {pid: number}).pid;
+		// A console that hung, say: connected, silent.
+		const idle = net.connect(path.join(other, 'supervisor.sock'));
+		const idleClosed = new Promise<void>(resolve => idle.once('close', () => resolve()));
+		idle.on('error', () => {});
+		await new Promise<void>(resolve => idle.once('connect', () => resolve()));
+		try {
+			result = await run(['services', 'stop', 'all']);
+			assert.equal(result.code, 0, describeResult(result));
+			// At once: the socket and the lock are given up before the answer.
+			result = await run(['services', 'start', 'worker@high', '--json']);
+			assert.equal(result.code, 0, describeResult(result));
+			assert.deepEqual((JSON.parse(result.stdout) as {services: Status[]}).services.map(service => [service.name, service.state]), [['worker@high', 'running']]);
+			const second = (JSON.parse(readFileSync(path.join(other, 'supervisor.json'), 'utf8')) as {pid: number}).pid;
+			assert.notEqual(second, first, 'a new supervisor');
+			await within(idleClosed, 15_000, 'the silent client to be let go');
+			await waitFor(() => !alive(first), `the first supervisor (pid ${first}) to end`, 15_000);
+		} finally {
+			idle.destroy();
+			result = await run(['services', 'stop', 'all']);
+			assert.equal(result.code, 0, describeResult(result));
+			await waitFor(() => mine().length === 0, 'nothing left', 30_000);
+		}
+	});
+
 	it('services that exit 2 at once (a configuration error) are not restarted in a loop: failed, and their logs say why', async () => {
 		const other = path.join(dir, 'state-bad');
 		const badEnv = {SACCOS_QUEUE_STATE_DIR: other, SACCOS_QUEUE_LOG_LEVEL: 'loud'};
