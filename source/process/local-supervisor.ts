@@ -54,6 +54,11 @@ type Slot = {
 	launches: number[];
 	/** SIGKILL was needed to stop it. */
 	killed: boolean;
+	/** The last lines of its output in this run, for the reason it failed. */
+	tail: string[];
+	/** Why it is failed, and since when (epoch ms); null unless it is. */
+	reason: string | null;
+	failedAt: number | null;
 };
 
 /** The units' StartLimitBurst=10 in StartLimitIntervalSec=300. */
@@ -61,6 +66,35 @@ const START_LIMIT = 10;
 const START_WINDOW_MS = 300_000;
 /** A usage or config error (the contract's exit 2): running it again changes nothing. */
 const USAGE_EXIT = 2;
+
+/** How many of a run's last lines are kept for a failure's reason. */
+const TAIL_LINES = 20;
+/** The longest reason a child's own words may make (the log has the rest). */
+const MAX_WORDS = 300;
+
+/**
+ * What a child said last, for the reason it failed: its own error line
+ * (`saccos-queue: …`, and the hint under it) when it wrote one, else its last
+ * line, a JSON log line by its msg (and error). Null when it said nothing.
+ */
+export function lastWords(lines: readonly string[]): string | null {
+	const clip = (text: string) => (text.length > MAX_WORDS ? `${text.slice(0, MAX_WORDS - 1)}…` : text);
+	let at = -1;
+	for (let index = lines.length - 1; index >= 0 && at === -1; index--) if (lines[index]!.startsWith('saccos-queue: ')) at = index;
+	if (at !== -1) {
+		const hint = lines[at + 1]?.trim();
+		return clip(`${lines[at]!.slice('saccos-queue: '.length).trim()}${hint?.startsWith('hint: ') ? ` (${hint})` : ''}`);
+	}
+	const last = lines.at(-1)?.trim();
+	if (!last) return null;
+	try {
+		const fields = JSON.parse(last) as {msg?: unknown; err?: {message?: unknown} | null} | null;
+		if (fields && typeof fields === 'object' && typeof fields.msg === 'string') return clip(typeof fields.err?.message === 'string' ? `${fields.msg}: ${fields.err.message}` : fields.msg);
+	} catch {
+		// not a JSON line: as it is
+	}
+	return clip(last);
+}
 
 /** The longest line a child's output may put in its log; the rest of a longer one is dropped, and says so. */
 const MAX_LINE_BYTES = 1024 * 1024;
@@ -159,6 +193,9 @@ export class Supervisor {
 					exited: null,
 					launches: [],
 					killed: false,
+					tail: [],
+					reason: null,
+					failedAt: null,
 				});
 			}
 			writeFileSync(state, JSON.stringify({pid: process.pid, started: Date.now(), socket}), {mode: 0o600});
@@ -193,10 +230,18 @@ export class Supervisor {
 		slot.state = 'running';
 		slot.since = Date.now();
 		slot.killed = false;
+		slot.tail = [];
+		slot.reason = null;
+		slot.failedAt = null;
 		const started = Date.now();
 		slot.launches = [...slot.launches.filter(time => started - time < START_WINDOW_MS), started];
 		for (const stream of [child.stdout!, child.stderr!]) {
-			eachLine(stream, line => slot.log.write(`${line}\n`));
+			eachLine(stream, line => {
+				slot.log.write(`${line}\n`);
+				if (line.trim() === '') return;
+				slot.tail.push(line.slice(0, 2000));
+				if (slot.tail.length > TAIL_LINES) slot.tail.shift();
+			});
 		}
 		// Its output ends ('close') after it exits: its last lines (a crash's stack trace) go to the
 		// log before why it ended. Not waited for long: a process it started may hold the pipes.
@@ -204,15 +249,24 @@ export class Supervisor {
 		slot.exited = new Promise(resolve => {
 			child.once('exit', (code, signal) => void atMost(closed, 2000).then(() => {
 				slot.child = null;
-				slot.since = Date.now();
+				const ended = Date.now();
+				slot.since = ended;
 				const how = slot.killed ? 'signal SIGKILL (it did not stop in time)' : signal ? `signal ${signal}` : `code ${code}`;
 				const note = (level: string, msg: string) => slot.log.write(`${JSON.stringify({time: new Date().toISOString(), level, process: 'supervisor', service: slot.definition.name, msg})}\n`);
 				note(slot.wanted ? 'warn' : 'info', `exited with ${how}`);
-				const quick = Date.now() - started < 60_000;
-				const giveUp = code === USAGE_EXIT && quick ? 'a usage or configuration error' : slot.launches.length >= START_LIMIT ? `${START_LIMIT} starts in ${START_WINDOW_MS / 60_000} minutes` : undefined;
+				const quick = ended - started < 60_000;
+				const usage = code === USAGE_EXIT && quick;
+				const giveUp = usage ? 'a usage or configuration error' : slot.launches.length >= START_LIMIT ? `${START_LIMIT} starts in ${START_WINDOW_MS / 60_000} minutes` : undefined;
+				// Why it is failed, for `services` (whoever reads it there need not open the log), with what it said last.
+				const fail = (why: string) => {
+					const said = lastWords(slot.tail);
+					slot.state = 'failed';
+					slot.reason = said ? `${why}: ${said}` : why;
+					slot.failedAt = ended;
+				};
 				if (slot.wanted && !this.closing && giveUp) {
 					// As systemd's StartLimit: a loop that cannot succeed stops, and says why.
-					slot.state = 'failed';
+					fail(usage ? `exited with ${how} at once (a usage or configuration error)` : `started ${START_LIMIT} times in ${START_WINDOW_MS / 60_000} minutes; the last run exited with ${how}`);
 					const msg = `${slot.definition.name} exited with ${how}; not restarted after ${giveUp}: see its log, then \`saccos-queue services start ${slot.definition.name}\``;
 					note('error', msg);
 					this.options.note?.(msg);
@@ -227,7 +281,8 @@ export class Supervisor {
 					slot.timer = setTimeout(() => this.launch(slot), delay);
 				} else {
 					// Stopped on purpose: stopped, even if it had to be killed (the log says so).
-					slot.state = !slot.wanted || code === 0 || signal === 'SIGTERM' ? 'stopped' : 'failed';
+					if (!slot.wanted || code === 0 || signal === 'SIGTERM') slot.state = 'stopped';
+					else fail(`exited with ${how} while the supervisor was stopping`);
 				}
 				resolve();
 			}));
@@ -248,6 +303,8 @@ export class Supervisor {
 			enabled: null,
 			logFile: slot.log.file,
 			backend: 'local',
+			reason: slot.reason,
+			failedAt: slot.failedAt,
 		}));
 	}
 
@@ -270,7 +327,10 @@ export class Supervisor {
 		slot.timer = null;
 		const child = slot.child;
 		if (!child) {
+			// Stopped by hand: a failed one is no longer failed, nor for that reason.
 			slot.state = 'stopped';
+			slot.reason = null;
+			slot.failedAt = null;
 			return;
 		}
 		slot.state = 'stopping';
