@@ -3,10 +3,11 @@
  * workers and the scheduler — on systemd, or through the local supervisor.
  */
 import type {CommandSpec, Context} from '../command.js';
+import {sanitizeLine} from '../data/sanitize.js';
 import {UserError} from '../errors.js';
 import {printJson} from '../output/json.js';
 import {renderTable} from '../output/table.js';
-import {serviceHead, serviceRow} from '../present/process-rows.js';
+import {serviceHead, serviceReason, serviceRow} from '../present/process-rows.js';
 import type {ServiceStatus} from '../process/services.js';
 import {guardWrite, report, writeOptions} from './act.js';
 import {childArgsOf} from './supervise.js';
@@ -20,8 +21,11 @@ export const spec: CommandSpec = {
 	options: {...writeOptions},
 };
 
-function table(statuses: ServiceStatus[]): string {
-	return renderTable(serviceHead, statuses.map(status => serviceRow(status)));
+/** The table, then each failed service's reason whole (the table's REASON column is cut on a narrow terminal). */
+function table(statuses: ServiceStatus[], timeZone: string): string {
+	const now = Date.now();
+	const reasons = statuses.map(status => serviceReason(status, now, timeZone)).filter((line): line is string => line !== null);
+	return [renderTable(serviceHead, statuses.map(status => serviceRow(status, now))), ...reasons.map(line => sanitizeLine(line))].join('\n');
 }
 
 export async function run(context: Context): Promise<number> {
@@ -33,7 +37,7 @@ export async function run(context: Context): Promise<number> {
 		if (context.json) printJson({backend: controller.backend, dir: controller.dir, services: statuses});
 		else {
 			context.out(`${controller.backend === 'systemd' ? 'systemd' : `local supervisor (${controller.dir})`}\n`);
-			context.out(statuses.length > 0 ? table(statuses) : 'No saccos-queue units are installed: `saccos-queue systemd install`.');
+			context.out(statuses.length > 0 ? table(statuses, context.config.timezone) : 'No saccos-queue units are installed: `saccos-queue systemd install`.');
 		}
 		return 0;
 	}
@@ -46,6 +50,6 @@ export async function run(context: Context): Promise<number> {
 	await guardWrite(context, connection, {action: `services-${sub}`, queue: name, destructive: false, summary: ''});
 	if (context.flags['dry-run']) return report(context, connection, [{queue: name, action: `services-${sub}`, count: 0, dryRun: true}], () => `would ${sub} ${name}`);
 	const statuses = await (sub === 'start' ? controller.start(name) : sub === 'stop' ? controller.stop(name) : controller.restart(name));
-	if (!context.json) context.out(table(statuses));
+	if (!context.json) context.out(table(statuses, context.config.timezone));
 	return report(context, connection, [{queue: name, action: `services-${sub}`, count: statuses.length, dryRun: false, services: statuses}], result => `${sub}: ${result.count} service(s)`);
 }

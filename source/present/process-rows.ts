@@ -57,8 +57,8 @@ export const scheduleRow = (status: ScheduleStatus, now = Date.now()): string[] 
 	status.inRedis ? 'yes' : 'NO: is the scheduler running?',
 ];
 
-export const serviceHead = ['SERVICE', 'UNIT', 'STATE', 'PID', 'SINCE', 'RESTARTS', 'MEMORY', 'ENABLED', 'BACKEND'];
-/** Left out first on a narrow terminal: BACKEND, UNIT, ENABLED. */
+export const serviceHead = ['SERVICE', 'UNIT', 'STATE', 'PID', 'SINCE', 'RESTARTS', 'MEMORY', 'ENABLED', 'BACKEND', 'REASON'];
+/** Left out first on a narrow terminal: BACKEND, UNIT, ENABLED (REASON, the widest, is cut instead). */
 export const serviceDrop = [8, 1, 7];
 export const serviceNumeric = new Set([3, 5, 6]);
 
@@ -72,7 +72,16 @@ export const serviceRow = (status: ServiceStatus, now = Date.now()): string[] =>
 	status.memory === null ? '-' : formatBytes(status.memory),
 	status.enabled === null ? '-' : status.enabled ? 'yes' : 'no',
 	status.backend === 'systemd' ? 'systemd' : 'local',
+	status.reason ?? '-',
 ];
+
+/**
+ * Why a failed service is failed and when it was given up, on one line, the reason before the time (a
+ * narrow terminal cuts the end): `worker@high failed: exited with code 2 at once …: unknown log level
+ * "loud" … (at 2026-12-04 15:50:13, 3m ago)`. Null when it has no reason.
+ */
+export const serviceReason = (status: ServiceStatus, now = Date.now(), timeZone?: string): string | null =>
+	status.reason === null ? null : `${status.name} failed: ${status.reason}${status.failedAt === null ? '' : ` (at ${formatTime(status.failedAt, timeZone)}, ${formatRelative(status.failedAt, now)})`}`;
 
 /** pino's numeric levels, for lines written by something other than our logger. */
 const LEVELS: Record<number, string> = {10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal'};

@@ -128,7 +128,7 @@ function localController(config: Config, childArgs: string[]): ProcessController
 		}
 	};
 	const ofTargets = (statuses: ServiceStatus[], targets: ServiceDefinition[]) => statuses.filter(status => targets.some(target => target.name === status.name));
-	const stopped = (): ServiceStatus[] => services.map(service => ({name: service.name, unit: service.unit, kind: service.kind, state: 'stopped', pid: null, since: null, restarts: 0, memory: null, enabled: null, logFile: logPath(dir, service.name), backend: 'local'}));
+	const stopped = (): ServiceStatus[] => services.map(service => ({name: service.name, unit: service.unit, kind: service.kind, state: 'stopped', pid: null, since: null, restarts: 0, memory: null, enabled: null, logFile: logPath(dir, service.name), backend: 'local', reason: null, failedAt: null}));
 	return {
 		backend: 'local',
 		dir,

@@ -5,12 +5,13 @@
  * gracefully, and answers other saccos-queue processes on a Unix socket.
  */
 import {spawn, type ChildProcess} from 'node:child_process';
-import {chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
 import {atMost} from '../util/bounded.js';
+import {releaseLock, takeLock} from './pid-lock.js';
 import {RotatingLog} from './rotating-log.js';
 import {childLaunch, type ServiceDefinition, type ServiceState, type ServiceStatus} from './services.js';
 
@@ -53,6 +54,11 @@ type Slot = {
 	launches: number[];
 	/** SIGKILL was needed to stop it. */
 	killed: boolean;
+	/** The last lines of its output in this run, for the reason it failed. */
+	tail: string[];
+	/** Why it is failed, and since when (epoch ms); null unless it is. */
+	reason: string | null;
+	failedAt: number | null;
 };
 
 /** The units' StartLimitBurst=10 in StartLimitIntervalSec=300. */
@@ -60,6 +66,35 @@ const START_LIMIT = 10;
 const START_WINDOW_MS = 300_000;
 /** A usage or config error (the contract's exit 2): running it again changes nothing. */
 const USAGE_EXIT = 2;
+
+/** How many of a run's last lines are kept for a failure's reason. */
+const TAIL_LINES = 20;
+/** The longest reason a child's own words may make (the log has the rest). */
+const MAX_WORDS = 300;
+
+/**
+ * What a child said last, for the reason it failed: its own error line
+ * (`saccos-queue: …`, and the hint under it) when it wrote one, else its last
+ * line, a JSON log line by its msg (and error). Null when it said nothing.
+ */
+export function lastWords(lines: readonly string[]): string | null {
+	const clip = (text: string) => (text.length > MAX_WORDS ? `${text.slice(0, MAX_WORDS - 1)}…` : text);
+	let at = -1;
+	for (let index = lines.length - 1; index >= 0 && at === -1; index--) if (lines[index]!.startsWith('saccos-queue: ')) at = index;
+	if (at !== -1) {
+		const hint = lines[at + 1]?.trim();
+		return clip(`${lines[at]!.slice('saccos-queue: '.length).trim()}${hint?.startsWith('hint: ') ? ` (${hint})` : ''}`);
+	}
+	const last = lines.at(-1)?.trim();
+	if (!last) return null;
+	try {
+		const fields = JSON.parse(last) as {msg?: unknown; err?: {message?: unknown} | null} | null;
+		if (fields && typeof fields === 'object' && typeof fields.msg === 'string') return clip(typeof fields.err?.message === 'string' ? `${fields.msg}: ${fields.err.message}` : fields.msg);
+	} catch {
+		// not a JSON line: as it is
+	}
+	return clip(last);
+}
 
 /** The longest line a child's output may put in its log; the rest of a longer one is dropped, and says so. */
 const MAX_LINE_BYTES = 1024 * 1024;
@@ -104,15 +139,6 @@ export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) =
 	});
 }
 
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
-}
-
 function rssOf(pid: number | null): number | null {
 	if (!pid) return null;
 	try {
@@ -144,43 +170,52 @@ export class Supervisor {
 			throw new Error(`the state folder's path is too long for its control socket (${Buffer.byteLength(socket)} bytes, at most ${MAX_SOCKET_PATH}): ${this.options.dir}`);
 		}
 		// One supervisor per folder, also when two start in the same instant over a crashed one's socket.
-		this.lock();
+		await this.lock();
+		const state = path.join(this.options.dir, 'supervisor.json');
+		let wrote = false;
 		try {
 			if (existsSync(socket)) {
 				if (await isListening(socket)) throw new Error(`a supervisor is already running in ${this.options.dir}`);
 				rmSync(socket);
 			}
+			// Ready before the socket answers: whoever sees it listening may read supervisor.json and ask for the status at once.
+			for (const definition of this.options.services) {
+				this.slots.set(definition.name, {
+					definition,
+					child: null,
+					wanted: !this.options.only || this.options.only.includes(definition.name),
+					state: 'stopped',
+					since: null,
+					restarts: 0,
+					backoffMs: 1000,
+					timer: null,
+					log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep),
+					exited: null,
+					launches: [],
+					killed: false,
+					tail: [],
+					reason: null,
+					failedAt: null,
+				});
+			}
+			writeFileSync(state, JSON.stringify({pid: process.pid, started: Date.now(), socket}), {mode: 0o600});
+			wrote = true;
 			this.server = net.createServer(connection => this.serve(connection));
 			await new Promise<void>((resolve, reject) => {
 				this.server!.once('error', reject);
 				this.server!.listen(socket, () => resolve());
 			});
+			chmodSync(socket, 0o600);
 		} catch (error) {
+			for (const slot of this.slots.values()) slot.log.close();
+			this.slots.clear();
+			this.server?.close();
+			// Not another running supervisor's, which the check above may have found.
+			if (wrote) rmSync(state, {force: true});
 			this.unlock();
 			throw error;
 		}
-		chmodSync(socket, 0o600);
-		writeFileSync(path.join(this.options.dir, 'supervisor.json'), JSON.stringify({pid: process.pid, started: Date.now(), socket}), {mode: 0o600});
-		for (const definition of this.options.services) {
-			this.slots.set(definition.name, {
-				definition,
-				child: null,
-				wanted: true,
-				state: 'stopped',
-				since: null,
-				restarts: 0,
-				backoffMs: 1000,
-				timer: null,
-				log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep),
-				exited: null,
-				launches: [],
-				killed: false,
-			});
-		}
-		for (const slot of this.slots.values()) {
-			if (this.options.only && !this.options.only.includes(slot.definition.name)) slot.wanted = false;
-			else this.launch(slot);
-		}
+		for (const slot of this.slots.values()) if (slot.wanted) this.launch(slot);
 	}
 
 	private launch(slot: Slot): void {
@@ -195,10 +230,18 @@ export class Supervisor {
 		slot.state = 'running';
 		slot.since = Date.now();
 		slot.killed = false;
+		slot.tail = [];
+		slot.reason = null;
+		slot.failedAt = null;
 		const started = Date.now();
 		slot.launches = [...slot.launches.filter(time => started - time < START_WINDOW_MS), started];
 		for (const stream of [child.stdout!, child.stderr!]) {
-			eachLine(stream, line => slot.log.write(`${line}\n`));
+			eachLine(stream, line => {
+				slot.log.write(`${line}\n`);
+				if (line.trim() === '') return;
+				slot.tail.push(line.slice(0, 2000));
+				if (slot.tail.length > TAIL_LINES) slot.tail.shift();
+			});
 		}
 		// Its output ends ('close') after it exits: its last lines (a crash's stack trace) go to the
 		// log before why it ended. Not waited for long: a process it started may hold the pipes.
@@ -206,15 +249,24 @@ export class Supervisor {
 		slot.exited = new Promise(resolve => {
 			child.once('exit', (code, signal) => void atMost(closed, 2000).then(() => {
 				slot.child = null;
-				slot.since = Date.now();
+				const ended = Date.now();
+				slot.since = ended;
 				const how = slot.killed ? 'signal SIGKILL (it did not stop in time)' : signal ? `signal ${signal}` : `code ${code}`;
 				const note = (level: string, msg: string) => slot.log.write(`${JSON.stringify({time: new Date().toISOString(), level, process: 'supervisor', service: slot.definition.name, msg})}\n`);
 				note(slot.wanted ? 'warn' : 'info', `exited with ${how}`);
-				const quick = Date.now() - started < 60_000;
-				const giveUp = code === USAGE_EXIT && quick ? 'a usage or configuration error' : slot.launches.length >= START_LIMIT ? `${START_LIMIT} starts in ${START_WINDOW_MS / 60_000} minutes` : undefined;
+				const quick = ended - started < 60_000;
+				const usage = code === USAGE_EXIT && quick;
+				const giveUp = usage ? 'a usage or configuration error' : slot.launches.length >= START_LIMIT ? `${START_LIMIT} starts in ${START_WINDOW_MS / 60_000} minutes` : undefined;
+				// Why it is failed, for `services` (whoever reads it there need not open the log), with what it said last.
+				const fail = (why: string) => {
+					const said = lastWords(slot.tail);
+					slot.state = 'failed';
+					slot.reason = said ? `${why}: ${said}` : why;
+					slot.failedAt = ended;
+				};
 				if (slot.wanted && !this.closing && giveUp) {
 					// As systemd's StartLimit: a loop that cannot succeed stops, and says why.
-					slot.state = 'failed';
+					fail(usage ? `exited with ${how} at once (a usage or configuration error)` : `started ${START_LIMIT} times in ${START_WINDOW_MS / 60_000} minutes; the last run exited with ${how}`);
 					const msg = `${slot.definition.name} exited with ${how}; not restarted after ${giveUp}: see its log, then \`saccos-queue services start ${slot.definition.name}\``;
 					note('error', msg);
 					this.options.note?.(msg);
@@ -229,7 +281,8 @@ export class Supervisor {
 					slot.timer = setTimeout(() => this.launch(slot), delay);
 				} else {
 					// Stopped on purpose: stopped, even if it had to be killed (the log says so).
-					slot.state = !slot.wanted || code === 0 || signal === 'SIGTERM' ? 'stopped' : 'failed';
+					if (!slot.wanted || code === 0 || signal === 'SIGTERM') slot.state = 'stopped';
+					else fail(`exited with ${how} while the supervisor was stopping`);
 				}
 				resolve();
 			}));
@@ -250,6 +303,8 @@ export class Supervisor {
 			enabled: null,
 			logFile: slot.log.file,
 			backend: 'local',
+			reason: slot.reason,
+			failedAt: slot.failedAt,
 		}));
 	}
 
@@ -272,7 +327,10 @@ export class Supervisor {
 		slot.timer = null;
 		const child = slot.child;
 		if (!child) {
+			// Stopped by hand: a failed one is no longer failed, nor for that reason.
 			slot.state = 'stopped';
+			slot.reason = null;
+			slot.failedAt = null;
 			return;
 		}
 		slot.state = 'stopping';
@@ -286,6 +344,8 @@ export class Supervisor {
 	}
 
 	async startService(name: string): Promise<ServiceStatus[]> {
+		// Else it would answer "stopped", and the caller take that for a service that would not start.
+		if (this.closing) throw new Error('the supervisor is stopping: start it again once it has (`saccos-queue services start`)');
 		const slots = this.pick(name);
 		for (const slot of slots) {
 			slot.wanted = true;
@@ -304,12 +364,37 @@ export class Supervisor {
 		return this.startService(name);
 	}
 
-	/** Stops every child and the socket. */
+	/** Stops every child, and gives the folder up. */
 	async shutdown(): Promise<void> {
 		this.closing = true;
 		await Promise.all([...this.slots.values()].map(async slot => this.stopSlot(slot)));
 		for (const slot of this.slots.values()) slot.log.close();
-		await new Promise<void>(resolve => (this.server ? this.server.close(() => resolve()) : resolve()));
+		this.release();
+		// A client that connected and never asked (a hung console) must not keep a stopped supervisor
+		// running; one being answered gets a moment to take its answer.
+		for (const connection of this.idle) connection.destroy();
+		await atMost(Promise.all(this.answering), 2000);
+	}
+
+	/**
+	 * `services stop all`: every service stopped, then the socket, supervisor.json and the lock given up
+	 * before the answer, so that a `services start` right after it starts a new supervisor rather than
+	 * ask this one, which is ending, or be refused by its lock.
+	 */
+	private async stopEverything(): Promise<ServiceStatus[]> {
+		this.closing = true;
+		const stopped = await this.stop('all');
+		this.release();
+		return stopped;
+	}
+
+	private released = false;
+
+	private release(): void {
+		if (this.released) return;
+		this.released = true;
+		// Closing a listening Unix socket unlinks it (libuv) at once; the connections it has go on.
+		this.server?.close();
 		rmSync(socketPath(this.options.dir), {force: true});
 		rmSync(path.join(this.options.dir, 'supervisor.json'), {force: true});
 		this.unlock();
@@ -319,48 +404,36 @@ export class Supervisor {
 		return path.join(this.options.dir, 'supervisor.lock');
 	}
 
-	/**
-	 * Takes supervisor.lock (created exclusively, holding our pid). A lock whose process is gone
-	 * (a crash) is taken over; of two supervisors racing for it, one wins and the other refuses.
-	 */
-	private lock(): void {
-		for (let attempt = 0; attempt < 2; attempt++) {
-			try {
-				const fd = openSync(this.lockFile, 'wx', 0o600);
-				writeSync(fd, String(process.pid));
-				closeSync(fd);
-				return;
-			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-			}
-			let holder = '';
-			try {
-				holder = readFileSync(this.lockFile, 'utf8');
-			} catch {
-				continue; // released meanwhile: try again
-			}
-			const pid = Number(holder);
-			if (pid > 0 && pid !== process.pid && alive(pid)) throw new Error(`a supervisor (pid ${pid}) is already running or starting in ${this.options.dir}`);
-			// A dead holder's lock, unless another starter has just replaced it.
-			if (readFileSync(this.lockFile, 'utf8') === holder) rmSync(this.lockFile, {force: true});
-		}
-		throw new Error(`another supervisor is starting in ${this.options.dir}`);
+	/** Takes supervisor.lock (see pid-lock.ts): a crashed supervisor's is taken over; of two starting at once, one wins. */
+	private async lock(): Promise<void> {
+		const outcome = await takeLock(this.lockFile);
+		if (!outcome.taken) throw new Error(`a supervisor (pid ${outcome.holder}) is already running or starting in ${this.options.dir}`);
 	}
 
 	private unlock(): void {
 		try {
-			if (readFileSync(this.lockFile, 'utf8') === String(process.pid)) rmSync(this.lockFile, {force: true});
+			releaseLock(this.lockFile);
 		} catch {
-			// not ours, or gone
+			// the folder is gone: nothing to give up
 		}
 	}
+
+	/** Connections that have not asked anything yet, and those being answered. */
+	private readonly idle = new Set<net.Socket>();
+	private readonly answering = new Set<Promise<void>>();
 
 	private serve(connection: net.Socket): void {
 		// A client that hangs up early (ECONNRESET, EPIPE) must not take the supervisor down.
 		connection.on('error', () => connection.destroy());
+		this.idle.add(connection);
+		const closed = new Promise<void>(resolve => connection.once('close', () => resolve()));
+		void closed.then(() => this.idle.delete(connection));
 		const lines = createInterface({input: connection});
 		lines.on('error', () => connection.destroy());
 		lines.once('line', line => {
+			this.idle.delete(connection);
+			this.answering.add(closed);
+			void closed.then(() => this.answering.delete(closed));
 			void (async () => {
 				try {
 					const request = JSON.parse(line) as {cmd: string; name?: string};
@@ -370,7 +443,7 @@ export class Supervisor {
 						: request.cmd === 'start' ? await this.startService(name)
 						: request.cmd === 'stop' ? await this.stop(name)
 						: request.cmd === 'restart' ? await this.restart(name)
-						: request.cmd === 'shutdown' ? await this.stop('all')
+						: request.cmd === 'shutdown' ? await this.stopEverything()
 						: undefined;
 					if (result === undefined) throw new Error(`unknown command "${request.cmd}"`);
 					connection.end(`${JSON.stringify({ok: true, result})}\n`);
@@ -380,7 +453,6 @@ export class Supervisor {
 				}
 			})();
 		});
-		connection.on('error', () => {});
 	}
 }
 

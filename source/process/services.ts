@@ -34,6 +34,13 @@ export type ServiceStatus = {
 	/** Local supervisor: its log file. */
 	logFile: string | null;
 	backend: 'systemd' | 'local';
+	/**
+	 * Local supervisor: why it is `failed` — given up (exit 2 at once, or 10 starts in 5 minutes),
+	 * or a failed stop — with what it said last; null unless it is failed. systemd: null (its journal says).
+	 */
+	reason: string | null;
+	/** Epoch ms when it was given up; null unless it is failed. */
+	failedAt: number | null;
 };
 
 export const unitOf = (name: string): string =>

@@ -72,6 +72,8 @@ export function toStatus(definition: ServiceDefinition, unit: Record<string, str
 		enabled: unit['UnitFileState'] === undefined ? null : unit['UnitFileState'] === 'enabled',
 		logFile: null,
 		backend: 'systemd',
+		reason: null,
+		failedAt: null,
 	};
 }
 

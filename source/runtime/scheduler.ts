@@ -166,7 +166,8 @@ export async function runScheduler(loadConfig: () => Promise<Config>, initial: C
 	}, log).catch(error => log.warn(errorFields(error), 'control channel unavailable'));
 
 	const heal = setInterval(() => void sync('heal'), options.healEveryMs ?? 60_000);
-	await new Promise<void>(resolve => stopping.signal.addEventListener('abort', () => resolve(), {once: true}));
+	// A stop may have come while it was starting (a SIGTERM, the supervisor gone): it fired no 'abort' to wait for then.
+	if (!stopping.signal.aborted) await new Promise<void>(resolve => stopping.signal.addEventListener('abort', () => resolve(), {once: true}));
 	clearInterval(heal);
 	process.off('SIGHUP', onHangup);
 	process.off('SIGTERM', onSignal);

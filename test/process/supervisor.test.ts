@@ -18,7 +18,7 @@ import {describeResult, runCli, spawnCli, type CliResult} from '../helpers/cli.j
 import {deletePrefix, waitFor, within} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
 
-type Status = {name: string; unit: string; kind: string; state: string; pid: number | null; since: number | null; restarts: number; memory: number | null; enabled: boolean | null; logFile: string | null; backend: string};
+type Status = {name: string; unit: string; kind: string; state: string; pid: number | null; since: number | null; restarts: number; memory: number | null; enabled: boolean | null; logFile: string | null; backend: string; reason: string | null; failedAt: number | null};
 
 const SERVICES = ['worker@high', 'worker@default', 'worker@emails', 'worker@notifications', 'scheduler'];
 
@@ -289,11 +289,44 @@ describe('local supervisor, for real', () => {
 		}
 	});
 
+	it('services stop all while a client is connected and never asks: the supervisor ends all the same, and a start right after runs a new one', async () => {
+		const other = path.join(dir, 'state-idle');
+		const idleEnv = {SACCOS_QUEUE_STATE_DIR: other};
+		const run = async (args: string[]) => runCli([...args, '--config', config], {env: idleEnv, cwd: dir});
+		const mine = () => processes().filter(proc => proc.pid !== process.pid && proc.environ.includes(`SACCOS_QUEUE_STATE_DIR=${other}`));
+		let result = await run(['services', 'start', 'worker@high']);
+		assert.equal(result.code, 0, describeResult(result));
+		const first = (JSON.parse(readFileSync(path.join(other, 'supervisor.json'), 'utf8')) as {pid: number}).pid;
+		// A console that hung, say: connected, silent.
+		const idle = net.connect(path.join(other, 'supervisor.sock'));
+		const idleClosed = new Promise<void>(resolve => idle.once('close', () => resolve()));
+		idle.on('error', () => {});
+		await new Promise<void>(resolve => idle.once('connect', () => resolve()));
+		try {
+			result = await run(['services', 'stop', 'all']);
+			assert.equal(result.code, 0, describeResult(result));
+			// At once: the socket and the lock are given up before the answer.
+			result = await run(['services', 'start', 'worker@high', '--json']);
+			assert.equal(result.code, 0, describeResult(result));
+			assert.deepEqual((JSON.parse(result.stdout) as {services: Status[]}).services.map(service => [service.name, service.state]), [['worker@high', 'running']]);
+			const second = (JSON.parse(readFileSync(path.join(other, 'supervisor.json'), 'utf8')) as {pid: number}).pid;
+			assert.notEqual(second, first, 'a new supervisor');
+			await within(idleClosed, 15_000, 'the silent client to be let go');
+			await waitFor(() => !alive(first), `the first supervisor (pid ${first}) to end`, 15_000);
+		} finally {
+			idle.destroy();
+			result = await run(['services', 'stop', 'all']);
+			assert.equal(result.code, 0, describeResult(result));
+			await waitFor(() => mine().length === 0, 'nothing left', 30_000);
+		}
+	});
+
 	it('services that exit 2 at once (a configuration error) are not restarted in a loop: failed, and their logs say why', async () => {
 		const other = path.join(dir, 'state-bad');
 		const badEnv = {SACCOS_QUEUE_STATE_DIR: other, SACCOS_QUEUE_LOG_LEVEL: 'loud'};
 		const run = async (args: string[]) => runCli([...args, '--config', config], {env: badEnv, cwd: dir});
 		try {
+			const started = Date.now();
 			let result = await run(['services', 'start', 'all']);
 			assert.equal(result.code, 0, describeResult(result));
 			const failed = await waitFor(async () => {
@@ -306,6 +339,53 @@ describe('local supervisor, for real', () => {
 			assert.match(log, /not restarted after a usage or configuration error/);
 			assert.match(log, /SACCOS_QUEUE_LOG_LEVEL/, 'the child\'s own reason is in the log, before the supervisor\'s line');
 			assert.ok(log.indexOf('SACCOS_QUEUE_LOG_LEVEL') < log.indexOf('exited with code 2'), log);
+			// `services --json` says why, with what the child said last (its error line and hint), and when it was given up.
+			const why = 'exited with code 2 at once (a usage or configuration error): unknown log level "loud" in SACCOS_QUEUE_LOG_LEVEL (hint: use one of trace, debug, info, warn, error, fatal)';
+			for (const service of failed) {
+				assert.equal(service.reason, why, service.name);
+				assert.ok(service.failedAt !== null && service.failedAt >= started && service.failedAt <= Date.now(), `${service.name}: failedAt ${service.failedAt}`);
+				assert.equal(service.since, service.failedAt, `${service.name}: failed since it was given up`);
+			}
+			// The table has it in its REASON column, and whole on a line of its own under it.
+			result = await run(['services']);
+			assert.equal(result.code, 0, describeResult(result));
+			assert.match(result.stdout.split('\n').find(line => line.startsWith('SERVICE')) ?? '', /\sREASON$/);
+			for (const name of SERVICES) {
+				assert.ok(result.stdout.split('\n').some(line => line.startsWith(`${name} `) && / failed .* exited with code 2 at once/.test(line)), result.stdout);
+				assert.ok(result.stdout.split('\n').some(line => line.startsWith(`${name} failed: ${why} (at `)), result.stdout);
+			}
+			// Started again by hand: running, and no longer failed for that reason.
+			result = await runCli(['services', 'start', 'scheduler', '--json', '--config', config], {env: {SACCOS_QUEUE_STATE_DIR: other}, cwd: dir});
+			assert.equal(result.code, 0, describeResult(result));
+			const again = (JSON.parse(result.stdout) as {services: Status[]}).services;
+			assert.deepEqual(again.map(service => [service.name, service.state, service.reason, service.failedAt]), [['scheduler', 'running', null, null]]);
+		} finally {
+			const result = await run(['services', 'stop', 'all']);
+			assert.equal(result.code, 0, describeResult(result));
+		}
+	});
+
+	it('a service that starts 10 times in 5 minutes is given up: failed, with the reason and the time in services --json', async () => {
+		const other = path.join(dir, 'state-limit');
+		// Each run of the child ends at once (exit 0, after a line): the supervisor restarts it after 1 s, ten times.
+		const quit = 'if(process.env.SACCOS_QUEUE_SERVICE){console.error("quitting at once");process.exit(0)}';
+		const limitEnv = {SACCOS_QUEUE_STATE_DIR: other, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(quit)}`};
+		const run = async (args: string[]) => runCli([...args, '--config', config], {env: limitEnv, cwd: dir});
+		try {
+			const started = Date.now();
+			let result = await run(['services', 'start', 'worker@high']);
+			assert.equal(result.code, 0, describeResult(result));
+			const failed = await waitFor(async () => {
+				const listed = await run(['services', '--json']);
+				assert.equal(listed.code, 0, describeResult(listed));
+				const high = (JSON.parse(listed.stdout) as {services: Status[]}).services.find(service => service.name === 'worker@high')!;
+				return high.state === 'failed' ? high : undefined;
+			}, 'worker@high to be given up after 10 starts', 60_000);
+			assert.equal(failed.restarts, 9);
+			assert.equal(failed.reason, 'started 10 times in 5 minutes; the last run exited with code 0: quitting at once');
+			assert.ok(failed.failedAt !== null && failed.failedAt >= started && failed.failedAt <= Date.now(), String(failed.failedAt));
+			result = await run(['services']);
+			assert.ok(result.stdout.split('\n').some(line => line.startsWith('worker@high failed: started 10 times in 5 minutes; the last run exited with code 0: quitting at once (at ')), result.stdout);
 		} finally {
 			const result = await run(['services', 'stop', 'all']);
 			assert.equal(result.code, 0, describeResult(result));

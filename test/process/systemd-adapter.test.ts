@@ -72,13 +72,13 @@ describe('systemd adapter against recorded systemctl/journalctl output', {concur
 		// Units without a recording are not installed and not listed.
 		assert.deepEqual(out.services, [
 			// apache2.service recording: active/running, MainPID=679, ActiveEnterTimestamp=Wed 2022-03-09 11:53:44 UTC, MemoryCurrent=16412672, UnitFileState=enabled.
-			{name: 'worker@high', unit: HIGH, kind: 'worker', state: 'running', pid: 679, since: Date.UTC(2022, 2, 9, 11, 53, 44), restarts: 0, memory: 16_412_672, enabled: true, logFile: null, backend: 'systemd'},
+			{name: 'worker@high', unit: HIGH, kind: 'worker', state: 'running', pid: 679, since: Date.UTC(2022, 2, 9, 11, 53, 44), restarts: 0, memory: 16_412_672, enabled: true, logFile: null, backend: 'systemd', reason: null, failedAt: null},
 			// mc-paper.service recording: deactivating/stop-sigterm, MainPID=967807, NRestarts=7.
-			{name: 'worker@default', unit: DEFAULT, kind: 'worker', state: 'stopping', pid: 967_807, since: null, restarts: 7, memory: null, enabled: null, logFile: null, backend: 'systemd'},
+			{name: 'worker@default', unit: DEFAULT, kind: 'worker', state: 'stopping', pid: 967_807, since: null, restarts: 7, memory: null, enabled: null, logFile: null, backend: 'systemd', reason: null, failedAt: null},
 			// mc-paper.service recording: activating/auto-restart, MainPID=0, NRestarts=6.
-			{name: 'worker@emails', unit: EMAILS, kind: 'worker', state: 'backoff', pid: null, since: null, restarts: 6, memory: null, enabled: null, logFile: null, backend: 'systemd'},
+			{name: 'worker@emails', unit: EMAILS, kind: 'worker', state: 'backoff', pid: null, since: null, restarts: 6, memory: null, enabled: null, logFile: null, backend: 'systemd', reason: null, failedAt: null},
 			// Not configured, found by the template's glob (a second worker on high): the apache2 recording again, as @high-2.
-			{name: 'worker@high-2', unit: HIGH_2, kind: 'worker', state: 'running', pid: 679, since: Date.UTC(2022, 2, 9, 11, 53, 44), restarts: 0, memory: 16_412_672, enabled: true, logFile: null, backend: 'systemd'},
+			{name: 'worker@high-2', unit: HIGH_2, kind: 'worker', state: 'running', pid: 679, since: Date.UTC(2022, 2, 9, 11, 53, 44), restarts: 0, memory: 16_412_672, enabled: true, logFile: null, backend: 'systemd', reason: null, failedAt: null},
 		]);
 		const [show, ...more] = calls(box, 'systemctl');
 		assert.equal(more.length, 0, `one systemctl call for the whole list: ${JSON.stringify(box.fake.invocations())}`);

@@ -144,6 +144,29 @@ describe('scheduler and schedule commands', {concurrency: true}, () => {
 		assert.equal((await proc.waitForExit(8000)).code, 0, proc.describe());
 	});
 
+	it('a SIGTERM while the scheduler is still starting (its first sync waiting on Redis) stops it once Redis answers', async () => {
+		// The local supervisor killed right after starting it: the scheduler notices while it starts, and
+		// must stop then rather than run on, orphaned. Writes paused on a Redis of its own hold it mid-start.
+		const server = await startRedisServer();
+		servers.push(server);
+		const box = sandbox(server.url, 'earlyterm');
+		boxes.push(box);
+		const client = box.client();
+		await client.call('CLIENT', 'PAUSE', '60000', 'WRITE');
+		try {
+			const config = box.writeConfig({timezone: ZONE, schedules: SEED});
+			const proc = scheduler(box, config);
+			await waitFor(async () => /^blocked_clients:[1-9]/m.test(await client.info('clients')), 'the scheduler\'s first write to wait on the pause', 20_000);
+			assert.equal(proc.child.exitCode, null, proc.describe());
+			proc.signal('SIGTERM');
+			await proc.waitForLine(entry => entry.msg === 'scheduler stopping', 'the scheduler to take the SIGTERM');
+			await client.call('CLIENT', 'UNPAUSE');
+			assert.equal((await proc.waitForExit(8000)).code, 0, proc.describe());
+		} finally {
+			await client.call('CLIENT', 'UNPAUSE');
+		}
+	});
+
 	it('`schedule run <id>` produces a waiting job at once', async () => {
 		const box = open('run');
 		const config = box.writeConfig({timezone: ZONE, schedules: SEED});

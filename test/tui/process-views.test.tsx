@@ -11,6 +11,7 @@ import type {ScheduleStatus} from '../../source/data/schedules.js';
 import type {ForeignWorker, RegisteredProcess} from '../../source/data/workers.js';
 import type {LogLine} from '../../source/process/logs.js';
 import type {ServiceStatus} from '../../source/process/services.js';
+import {formatTime} from '../../source/present/format.js';
 import type {ConsoleApi} from '../../source/store/console-api.js';
 import {fixtureApi, renderConsole, type ConsoleHarness} from '../helpers/console.js';
 
@@ -27,7 +28,7 @@ const schedule: ScheduleStatus = {
 	nextRun: Date.UTC(2030, 0, 1, 2, 0, 0), expectedNextRun: Date.UTC(2030, 0, 1, 2, 0, 0), lastRun: {time: Date.UTC(2026, 10, 28, 2, 0, 0), jobId: 'repeat:nightly-dues:1', state: 'failed'}, missed: [1, 2], iterations: 40,
 };
 const service = (name: string, over: Partial<ServiceStatus> = {}): ServiceStatus => ({
-	name, unit: `saccos-queue-${name}.service`, kind: 'worker', state: 'running', pid: 4242, since: now - 60_000, restarts: 1, memory: 50_000_000, enabled: true, logFile: null, backend: 'systemd', ...over,
+	name, unit: `saccos-queue-${name}.service`, kind: 'worker', state: 'running', pid: 4242, since: now - 60_000, restarts: 1, memory: 50_000_000, enabled: true, logFile: null, backend: 'systemd', reason: null, failedAt: null, ...over,
 });
 const ok = (action: string) => ({queue: null, action, count: 1, dryRun: false});
 const line = (text: string, service = 'worker@high'): LogLine => ({service, time: Date.UTC(2026, 10, 28, 12, 3, 5), pid: 7, text});
@@ -143,6 +144,32 @@ describe('console: workers, schedules, services and logs views', () => {
 		await harness.key('enter');
 		await harness.waitFor(text => text.includes('hello from high'), 'the service log');
 		assert.equal(streams[0]?.name, 'worker@high');
+	});
+
+	it('services: a service the supervisor gave up shows why, in its REASON cell and whole on the bottom line while selected', async () => {
+		const why = 'exited with code 2 at once (a usage or configuration error): unknown log level "loud" in SACCOS_QUEUE_LOG_LEVEL (hint: use one of trace, debug, info, warn, error, fatal)';
+		const failedAt = now - 180_000;
+		const api = fixtureApi({services: async () => [
+			service('worker@high', {backend: 'local', enabled: null}),
+			service('worker@emails', {backend: 'local', enabled: null, state: 'failed', pid: null, memory: null, since: failedAt, restarts: 0, reason: why, failedAt}),
+		]});
+		harness = await renderConsole(api, {view: 'services'}, {columns: 120, rows: 20});
+		const frame = await harness.waitFor(text => text.includes('worker@emails'), 'the services table');
+		// 120 columns: UNIT, ENABLED and BACKEND left out, the reason cut.
+		assert.match(frame, /worker@emails\s+failed\s+-\s+3m 0\ds ago\s+0\s+-\s+exited with code 2 at once \(a usage or configuration err…/);
+		assert.doesNotMatch(frame, /worker@emails failed:/, 'not while worker@high, which has no reason, is selected');
+		await harness.press('down', 'services');
+		const selected = await harness.waitFor(text => text.includes('▸ worker@emails'), 'worker@emails selected');
+		const bottom = selected.split('\n').filter(text => text.startsWith('worker@emails failed: '));
+		assert.equal(bottom.length, 1, selected);
+		// Cut at the terminal's width, the reason first.
+		assert.match(bottom[0]!, /^worker@emails failed: exited with code 2 at once \(a usage or configuration error\): unknown log level "loud"/);
+		harness.unmount();
+		harness = await renderConsole(api, {view: 'services'}, {columns: 260, rows: 20});
+		await harness.press('down', 'services');
+		const wide = await harness.waitFor(text => text.includes('▸ worker@emails'), 'worker@emails selected, 260 columns');
+		const whole = wide.split('\n').find(text => text.startsWith('worker@emails failed: '))?.trimEnd();
+		assert.equal(whole?.replace(/, 3m 0\ds ago\)$/, ', 3m ago)'), `worker@emails failed: ${why} (at ${formatTime(failedAt, api.timezone)}, 3m ago)`, wide);
 	});
 
 	it('services: with no process backend the reason is shown, and the view keeps asking', async () => {

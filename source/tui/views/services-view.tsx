@@ -7,12 +7,16 @@
  *   ▸ worker@high  saccos-queue-worker@high.service  running  4242  3h 12m ago         0  …
  *
  * s starts the selected service; x stops and S restarts it ("yes" first);
- * l or Enter opens its log. With no process backend (no systemd and no local
+ * l or Enter opens its log. A failed one that has a reason (the local
+ * supervisor gave it up) has it whole on the bottom line while selected:
+ *
+ *   worker@high failed: exited with code 2 at once (a usage or configuration error): … (at 2026-12-04 15:50:13, 3m ago) With no process backend (no systemd and no local
  * supervisor) the reason is shown and the poll keeps trying.
  */
-import {Box} from 'ink';
+import {Box, Text} from 'ink';
+import {sanitizeLine} from '../../data/sanitize.js';
 import type {ServiceAction} from '../../store/console-api.js';
-import {serviceDrop, serviceHead, serviceNumeric, serviceRow} from '../../present/process-rows.js';
+import {serviceDrop, serviceHead, serviceNumeric, serviceReason, serviceRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
@@ -26,9 +30,13 @@ export function ServicesView() {
 	const ui = useUi();
 	const poll = usePoll(async () => ui.api.services(), 2000, 'services');
 	const services = poll.data ?? [];
-	const listHeight = ui.height - 1;
+	const now = poll.updatedAt ?? Date.now();
+	// Whether any has a reason, not whether the selected one has: the list must not change height as the selection moves.
+	const reasons = services.some(service => service.reason !== null);
+	const listHeight = ui.height - 1 - (reasons ? 1 : 0);
 	const selection = useSelection(services.map(service => service.name), listHeight - 1, 'services');
 	const selected = services[selection.index];
+	const reason = selected ? serviceReason(selected, now, ui.api.timezone) : null;
 
 	const run = (action: ServiceAction, name: string) =>
 		ui.act(async () => ui.api.serviceAction(action, name), result => {
@@ -66,7 +74,7 @@ export function ServicesView() {
 			<StatusLine text={summary} poll={poll} />
 			<List
 				head={serviceHead}
-				rows={services.map(status => serviceRow(status, poll.updatedAt ?? Date.now()))}
+				rows={services.map(status => serviceRow(status, now))}
 				selected={selection.index}
 				height={listHeight}
 				width={ui.width}
@@ -74,6 +82,7 @@ export function ServicesView() {
 				drop={serviceDrop}
 				empty={emptyText(poll, 'services', 'no saccos-queue services are installed: `saccos-queue systemd install`')}
 			/>
+			{reasons ? <Text color={reason ? 'red' : undefined} wrap="truncate-end">{reason ? sanitizeLine(reason) : ' '}</Text> : null}
 		</Box>
 	);
 }
