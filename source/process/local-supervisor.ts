@@ -155,12 +155,15 @@ export class Supervisor {
 				this.server!.once('error', reject);
 				this.server!.listen(socket, () => resolve());
 			});
+			chmodSync(socket, 0o600);
+			writeFileSync(path.join(this.options.dir, 'supervisor.json'), JSON.stringify({pid: process.pid, started: Date.now(), socket}), {mode: 0o600});
 		} catch (error) {
+			// E.g. a disk too full for supervisor.json: nothing of a half-started supervisor stays behind.
+			this.server?.close();
+			this.server = null;
 			this.unlock();
 			throw error;
 		}
-		chmodSync(socket, 0o600);
-		writeFileSync(path.join(this.options.dir, 'supervisor.json'), JSON.stringify({pid: process.pid, started: Date.now(), socket}), {mode: 0o600});
 		for (const definition of this.options.services) {
 			this.slots.set(definition.name, {
 				definition,
@@ -171,7 +174,8 @@ export class Supervisor {
 				restarts: 0,
 				backoffMs: 1000,
 				timer: null,
-				log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep),
+				// A log that cannot be written drops lines, and says so here once: the services keep running.
+				log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep, {report: line => this.options.note?.(line)}),
 				exited: null,
 				launches: [],
 				killed: false,
@@ -327,8 +331,15 @@ export class Supervisor {
 		for (let attempt = 0; attempt < 2; attempt++) {
 			try {
 				const fd = openSync(this.lockFile, 'wx', 0o600);
-				writeSync(fd, String(process.pid));
-				closeSync(fd);
+				try {
+					writeSync(fd, String(process.pid));
+				} catch (error) {
+					// A full disk: an empty lock would look abandoned to the next starter.
+					rmSync(this.lockFile, {force: true});
+					throw error;
+				} finally {
+					closeSync(fd);
+				}
 				return;
 			} catch (error) {
 				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

@@ -18,6 +18,7 @@ export type SmallFs = {
 	fill(bytes?: number): void;
 	/** Removes the filler: the space comes back. */
 	unfill(): void;
+	/** Remounts it read-only (refused while a file on it is open for writing). */
 	readOnly(): void;
 	writable(): void;
 };
@@ -44,10 +45,13 @@ export function smallFsUnavailable(): string | undefined {
 	return unavailable;
 }
 
-/** Mounts a tmpfs of `bytes` for this test; unmounted (lazily if still busy) and removed after it, pass or fail. */
-export function mountSmallFs(t: TestContext, bytes: number): SmallFs {
+/**
+ * Mounts a tmpfs of `bytes` for this test (at most `inodes` files and folders, its root
+ * included, when given); unmounted (lazily if still busy) and removed after it, pass or fail.
+ */
+export function mountSmallFs(t: TestContext, bytes: number, inodes?: number): SmallFs {
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'saccos-fs-'));
-	const mounted = run('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755`, 'tmpfs', dir]);
+	const mounted = run('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0755${inodes ? `,nr_inodes=${inodes}` : ''}`, 'tmpfs', dir]);
 	if (!mounted.ok) throw new Error(`mount -t tmpfs ${dir}: ${mounted.said}`);
 	t.after(() => {
 		if (!run('umount', [dir]).ok) run('umount', ['-l', dir]);
