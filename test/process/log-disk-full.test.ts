@@ -161,4 +161,32 @@ describe('log files on a full disk', {skip: smallFsUnavailable()}, () => {
 		child.kill('SIGTERM');
 		assert.equal(await exited, 0, stderr);
 	});
+
+	it('services start all with the state folder on a full or read-only disk: exit 74 naming the folder, nothing left running or locked', async t => {
+		const dir = mkdtempSync(path.join(process.env['SACCOS_TEST_TMPDIR'] || os.tmpdir(), 'saccos-statefull-'));
+		const config = path.join(dir, 'config.json');
+		writeFileSync(config, JSON.stringify({redis: url, prefix: `statefull-${randomUUID().slice(0, 8)}`, processes: 'local', queues: {high: {}}}));
+		let stateDir = '';
+		t.after(() => {
+			for (const proc of processes()) if (stateDir && proc.pid !== process.pid && proc.environ.includes(`SACCOS_QUEUE_STATE_DIR=${stateDir}`)) process.kill(proc.pid, 'SIGKILL');
+			rmSync(dir, {recursive: true, force: true});
+		});
+		const disk = mountSmallFs(t, 64 * 1024);
+		stateDir = disk.dir;
+		const start = async () => runCli(['services', 'start', 'all', '--config', config], {env: {SACCOS_QUEUE_STATE_DIR: stateDir}, cwd: dir, timeoutMs: 30_000});
+
+		disk.fill(0);
+		const full = await start();
+		assert.equal(full.code, 74, describeResult(full));
+		assert.match(full.stderr, new RegExp(`^saccos-queue: the supervisor did not start: (cannot write the supervisor's files in ${stateDir}: no space left on the device \\(ENOSPC\\)|it could not write its files in ${stateDir})\n  hint: `), describeResult(full));
+		assert.ok(!existsSync(path.join(stateDir, 'supervisor.lock')), 'no lock left to stop the next start');
+		assert.deepEqual(processes().filter(proc => proc.environ.includes(`SACCOS_QUEUE_STATE_DIR=${stateDir}`)).map(proc => proc.cmdline.join(' ')), [], 'nothing left running');
+
+		disk.unfill();
+		rmSync(path.join(stateDir, 'supervisor.err'), {force: true});
+		disk.readOnly();
+		const readOnly = await start();
+		assert.equal(readOnly.code, 74, describeResult(readOnly));
+		assert.match(readOnly.stderr, new RegExp(`^saccos-queue: cannot write the supervisor's files in ${stateDir}: the filesystem is read-only \\(EROFS\\)\n`), describeResult(readOnly));
+	});
 });
