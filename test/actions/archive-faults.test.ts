@@ -8,9 +8,11 @@
  */
 import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {spawn} from 'node:child_process';
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import {describeResult, parseJson, scratchDir} from '../helpers/cli.js';
+import {binary, cleanEnv, describeResult, parseJson, scratchDir, type CliResult} from '../helpers/cli.js';
 import {makeFailedJobs, placement, scope} from '../helpers/failed-jobs.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
 import {mountSmallFs, smallFsUnavailable} from '../helpers/small-fs.js';
@@ -25,6 +27,23 @@ const dataOf = (index: number): unknown => ({loanId: 5000 + index, member: {id: 
 
 /** A line an earlier archive run left in the file. */
 const EARLIER = `${JSON.stringify({v: 1, queue: QUEUE, id: 'earlier-1', name: 'loan.approved', data: {loanId: 1}, opts: {}, failedReason: 'old', stacktrace: [], attemptsMade: 1, timestamp: 1, processedOn: 1, finishedOn: 1, logs: [], hash: {}, archivedAt: 1})}\n`;
+
+/** `nobody`: root may write anywhere, so "permission denied" needs another user. */
+const NOBODY = 65_534;
+const asNobody = process.getuid?.() === 0 ? undefined : 'running the binary as another user (nobody) needs root';
+
+/** Runs the binary as `nobody` (its config and cwd in a folder it may read). */
+async function runAsNobody(args: readonly string[], dir: string): Promise<CliResult> {
+	const child = spawn(process.execPath, [binary, ...args, '--config', path.join(dir, 'empty.json')], {cwd: dir, env: cleanEnv(), uid: NOBODY, gid: NOBODY, stdio: ['ignore', 'pipe', 'pipe']});
+	const out: Buffer[] = [];
+	const err: Buffer[] = [];
+	child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+	child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+	const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.once('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal])));
+	const stdoutBytes = Buffer.concat(out);
+	const stderrBytes = Buffer.concat(err);
+	return {code, signal, stdout: stdoutBytes.toString('utf8'), stderr: stderrBytes.toString('utf8'), stdoutBytes, stderrBytes, ms: 0};
+}
 
 const ids = (text: string): string[] => text.split('\n').filter(Boolean).map(line => (JSON.parse(line) as {id: string}).id);
 
@@ -142,5 +161,24 @@ describe('archive and restore: paths that cannot be used', () => {
 		const lines = readFileSync(file, 'utf8').split('\n');
 		assert.deepEqual(lines.slice(0, 2), [EARLIER.trimEnd(), cut], 'the earlier content is kept as it was');
 		assert.equal(lines.slice(2).filter(Boolean).map(text => (JSON.parse(text) as {queue: string}).queue).length, 3, 'three whole records after it');
+	});
+
+	it('no permission (run as nobody): archive into a folder it may not write, restore of a file it may not read: exit 74 naming EACCES, nothing deleted', {skip: asNobody}, async t => {
+		const s = scope(t, url);
+		await makeFailedJobs({url, prefix: s.prefix, queue: QUEUE, count: 5});
+		const dir = mkdtempSync(path.join(os.tmpdir(), 'saccos-eacces-'));
+		t.after(() => rmSync(dir, {recursive: true, force: true}));
+		chmodSync(dir, 0o755);
+		writeFileSync(path.join(dir, 'empty.json'), '{}', {mode: 0o644});
+		const file = path.join(dir, 'archive.jsonl');
+		const archived = await runAsNobody(['archive', '--older-than', '0s', '--queue', QUEUE, '--to', file, '--yes', '--redis', url, '--prefix', s.prefix], dir);
+		assert.equal(archived.code, 74, describeResult(archived));
+		assert.match(archived.stderr, new RegExp(`^saccos-queue: cannot write the archive ${file}: permission denied \\(EACCES\\); nothing was deleted\\n  hint: check the file's and its folder's owner and mode`), describeResult(archived));
+		assert.equal((await placement(s.client, s.prefix, QUEUE)).failed.length, 5);
+
+		writeFileSync(file, EARLIER, {mode: 0o600});
+		const restored = await runAsNobody(['restore', file, '--redis', url, '--prefix', s.prefix], dir);
+		assert.equal(restored.code, 74, describeResult(restored));
+		assert.match(restored.stderr, new RegExp(`^saccos-queue: cannot read the archive ${file}: permission denied \\(EACCES\\)\\n`), describeResult(restored));
 	});
 });
