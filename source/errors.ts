@@ -119,6 +119,9 @@ const fileFaults: Record<string, {what: string; hint: string}> = {
 	EEXIST: {what: 'it exists already', hint: 'choose another path or remove it first'},
 };
 
+/** What an errno of the local filesystem means, in words ("no space left on the device"), if it is one of ours. */
+export const fileFaultOf = (errno: string | undefined): string | undefined => (errno ? fileFaults[errno]?.what : undefined);
+
 /** The errno of a Node system error (ENOSPC, EACCES…), if it is one. */
 export const errnoOf = (error: unknown): string | undefined => {
 	const code = (error as NodeJS.ErrnoException | undefined)?.code;

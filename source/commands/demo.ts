@@ -12,6 +12,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {numberFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
 import {loadConfig} from '../config.js';
+import {UserError, fileError} from '../errors.js';
 import type {Connection} from '../data/connection.js';
 import {atMost} from '../util/bounded.js';
 
@@ -78,9 +79,20 @@ function muteTerminal(): void {
 	process.stdin.on('error', () => {});
 }
 
+/** A file operation of the demo's own: a full or read-only temporary folder is exit 74 naming it (TMPDIR moves it). */
+function localFile<T>(work: () => T, doing: string, file: string): T {
+	try {
+		return work();
+	} catch (error) {
+		const failure = fileError(error, doing, file);
+		if (failure instanceof UserError) throw new UserError('io', failure.message, `${failure.hint}; TMPDIR sets where the demo keeps its files`, {cause: error});
+		throw failure;
+	}
+}
+
 export async function run(context: Context): Promise<number> {
 	const duration = context.flags['duration'] === undefined ? undefined : numberFlag(context.flags, 'duration', 60, 1, 86_400);
-	const dir = mkdtempSync(path.join(os.tmpdir(), 'saccos-queue-demo-'));
+	const dir = localFile(() => mkdtempSync(path.join(os.tmpdir(), 'saccos-queue-demo-')), 'create a folder in', os.tmpdir());
 	const cleanups: Array<() => Promise<void>> = [async () => rmSync(dir, {recursive: true, force: true})];
 	// A hang-up (the SSH session dropped) must not kill the demo before it has stopped
 	// what it started: absorbed until the clean-up is done (each branch reacts to it).
@@ -128,7 +140,7 @@ export async function run(context: Context): Promise<number> {
 			url = redis.url;
 		}
 		const file = path.join(dir, 'saccos-queue.config.json');
-		writeFileSync(file, JSON.stringify(demoConfig(url, dir, prefix), null, 2));
+		localFile(() => writeFileSync(file, JSON.stringify(demoConfig(url, dir, prefix), null, 2)), 'write', file);
 		const config = await loadConfig({config: file, redis: url}, {});
 		const supervisor = new Supervisor({
 			services: defaultServices(config),

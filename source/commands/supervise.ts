@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import type {CommandSpec, Context, Flags} from '../command.js';
-import {UserError} from '../errors.js';
+import {UserError, fileError, isUserError} from '../errors.js';
+import {toStderr} from '../util/lossy-write.js';
 
 export const spec: CommandSpec = {
 	name: 'supervise',
@@ -30,7 +31,9 @@ export async function run(context: Context): Promise<number> {
 		services: defaultServices(context.config),
 		dir: context.config.stateDir,
 		childArgs: childArgsOf(context.flags),
-		note: line => context.note(line),
+		// Not context.note: stderr may be a file on the very disk that is full (supervisor.err), and an
+		// error emitted by process.stderr would end the supervisor.
+		note: toStderr,
 		onShutdown: () => process.emit('SIGTERM'),
 		// Set by `services start <name>` when no supervisor runs yet: start that one, not every service.
 		...(process.env['SACCOS_QUEUE_SUPERVISE_ONLY'] ? {only: process.env['SACCOS_QUEUE_SUPERVISE_ONLY'].split(',')} : {}),
@@ -38,9 +41,11 @@ export async function run(context: Context): Promise<number> {
 	try {
 		await supervisor.start();
 	} catch (error) {
+		const io = fileError(error, 'write the supervisor\'s files in', context.config.stateDir);
+		if (isUserError(io)) throw io;
 		throw new UserError('refused', (error as Error).message, 'use `saccos-queue services` to manage it, or set SACCOS_QUEUE_STATE_DIR for a second one');
 	}
-	context.note(`supervising ${supervisor.status().map(status => `${status.name} (pid ${status.pid})`).join(', ')}; logs in ${path.join(context.config.stateDir, 'logs')}`);
+	toStderr(`supervising ${supervisor.status().map(status => `${status.name} (pid ${status.pid})`).join(', ')}; logs in ${path.join(context.config.stateDir, 'logs')}`);
 	// A hang-up (the terminal of a foreground supervise closed) stops the services as SIGTERM does;
 	// the terminal is gone then, so nothing more is written to it.
 	let hungUp = false;
@@ -52,7 +57,7 @@ export async function run(context: Context): Promise<number> {
 			resolve();
 		});
 	});
-	if (!hungUp) context.note('stopping every service…');
+	if (!hungUp) toStderr('stopping every service…');
 	await supervisor.shutdown();
 	return 0;
 }

@@ -1,8 +1,8 @@
 /** `systemd print|install`: the unit files, rendered for this install. */
-import {existsSync, mkdirSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {stringFlag, type CommandSpec, type Context} from '../command.js';
-import {UserError} from '../errors.js';
+import {UserError, fileError} from '../errors.js';
 import {printJson} from '../output/json.js';
 import {defaultRender, renderUnit, unitFiles, type RenderOptions} from '../process/units.js';
 import {writeOptions} from './act.js';
@@ -36,6 +36,39 @@ function options(context: Context): RenderOptions {
 	};
 }
 
+/**
+ * Writes each unit whole or not at all: a temporary file renamed over the old one, so a full or
+ * read-only disk (or no permission: not root) leaves the installed units as they were — systemd
+ * never reads half a unit — and is exit 74 saying which units were written before it.
+ */
+function installUnits(dir: string, units: ReadonlyArray<{name: string; text: string}>): void {
+	const written: string[] = [];
+	let target = dir;
+	try {
+		mkdirSync(dir, {recursive: true});
+		for (const unit of units) {
+			target = path.join(dir, unit.name);
+			const temporary = path.join(dir, `.${unit.name}.${process.pid}.tmp`);
+			try {
+				writeFileSync(temporary, unit.text, {mode: 0o644});
+				renameSync(temporary, target);
+			} catch (error) {
+				try {
+					rmSync(temporary, {force: true});
+				} catch {
+					// a read-only folder: nothing was created to remove
+				}
+				throw error;
+			}
+			written.push(unit.name);
+		}
+	} catch (error) {
+		const failure = fileError(error, 'write', target);
+		if (!(failure instanceof UserError) || written.length === 0) throw failure;
+		throw new UserError('io', `${failure.message}; ${written.join(', ')} were written before it, the others are as they were`, failure.hint, {cause: error});
+	}
+}
+
 export async function run(context: Context): Promise<number> {
 	const [sub] = context.args;
 	const render = options(context);
@@ -49,10 +82,7 @@ export async function run(context: Context): Promise<number> {
 		const dir = stringFlag(context.flags, 'dir') ?? '/etc/systemd/system';
 		const dryRun = context.flags['dry-run'] === true;
 		if (context.config.readOnly) throw new UserError('refused', 'read-only mode: systemd install refused', 'drop --read-only');
-		if (!dryRun) {
-			mkdirSync(dir, {recursive: true});
-			for (const unit of units) writeFileSync(path.join(dir, unit.name), unit.text, {mode: 0o644});
-		}
+		if (!dryRun) installUnits(dir, units);
 		const steps = [
 			`id ${render.user} || useradd --system --home-dir /var/lib/saccos-queue --shell /usr/sbin/nologin ${render.user}`,
 			`install -d -m 0750 -o root -g ${render.user} /etc/saccos-queue   # config.json here; secrets in ${render.envFile} (mode 0640)`,

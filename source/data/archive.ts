@@ -1,12 +1,12 @@
 /**
  * The seed's `failed_jobs_archive` tinker snippet, done safely: old failed
- * jobs are written to a JSON-lines file and fsynced BEFORE they are removed,
- * batch by batch; `restoreArchive` puts them back as waiting jobs.
+ * jobs are written to a JSON-lines file, fsynced and read back BEFORE they are
+ * removed, batch by batch; `restoreArchive` puts them back as waiting jobs.
  */
 import {createReadStream} from 'node:fs';
-import {open, type FileHandle} from 'node:fs/promises';
+import {open, rm, type FileHandle} from 'node:fs/promises';
 import {createInterface} from 'node:readline';
-import {UserError} from '../errors.js';
+import {UserError, errnoOf, fileError} from '../errors.js';
 import {BATCH, openQueue, type ActionResult, type BulkOptions} from './actions.js';
 import {toUserError, type Connection} from './connection.js';
 import {jobKey, registryKey, stateKey} from './keys.js';
@@ -75,28 +75,119 @@ export function toRecord(queue: string, id: string, hash: Record<string, string>
 	};
 }
 
-async function writeAll(file: FileHandle, lines: string[]): Promise<void> {
-	await file.write(lines.join(''));
-	// The archive must be on disk before a single job is removed.
-	await file.sync();
+/**
+ * The archive file of one `archive` run. A batch's jobs are deleted only once
+ * its lines are verified on disk, so `append` writes every byte (write(2) may
+ * write fewer than asked: on a nearly full disk it writes what fits), fsyncs,
+ * and reads the bytes back. On any failure it cuts the file back to the end
+ * of the last good batch — no partial line is left — and removes the file if
+ * this run created it and no batch got in.
+ */
+export class ArchiveFile {
+	private handle: FileHandle | undefined;
+	private created = false;
+	/** The end of the last verified batch: everything before it is whole lines. */
+	private good = 0;
+	/** Where this run started appending. */
+	private start = 0;
+	/** What happened to the file when a batch failed, for the error message. */
+	private outcome: string | undefined;
+
+	constructor(readonly path: string) {}
+
+	/** Opens (creating, mode 0600) the file for appending, and reading back what was appended; a file that cannot be written is an I/O error (exit 74). */
+	async open(): Promise<void> {
+		try {
+			try {
+				this.handle = await open(this.path, 'ax+', 0o600);
+				this.created = true;
+			} catch (error) {
+				if (errnoOf(error) !== 'EEXIST') throw error;
+				this.handle = await open(this.path, 'a+', 0o600);
+			}
+			this.start = (await this.handle.stat()).size;
+			this.good = this.start;
+		} catch (error) {
+			await this.handle?.close().catch(() => {});
+			this.handle = undefined;
+			throw fileError(error, 'write the archive', this.path);
+		}
+	}
+
+	/** Appends whole lines; resolves only once they are on disk and read back intact. */
+	async append(text: string): Promise<void> {
+		const handle = this.handle;
+		if (!handle) throw new Error(`archive ${this.path} is not open`);
+		// An earlier, interrupted writer may have left the file without a final newline: ours start on a line of their own.
+		const lead = this.good > 0 && this.good === this.start && !(await this.endsWithNewline(handle)) ? '\n' : '';
+		const bytes = Buffer.from(lead + text);
+		try {
+			for (let offset = 0; offset < bytes.length;) {
+				const {bytesWritten} = await handle.write(bytes, offset, bytes.length - offset); // eslint-disable-line no-await-in-loop
+				if (bytesWritten <= 0) throw Object.assign(new Error('write wrote nothing'), {code: 'EIO'});
+				offset += bytesWritten;
+			}
+			await handle.sync();
+			// What a reader will find: the file ends where this batch does, with exactly its bytes.
+			const size = (await handle.stat()).size;
+			if (size !== this.good + bytes.length) throw new UserError('io', `cannot write the archive ${this.path}: it is ${size} bytes long, ${this.good + bytes.length} expected (is another process writing to it?)`, 'give each archive run a file of its own');
+			const back = Buffer.alloc(bytes.length);
+			const {bytesRead} = await handle.read(back, 0, bytes.length, this.good);
+			if (bytesRead !== bytes.length || !back.equals(bytes)) throw new UserError('io', `cannot write the archive ${this.path}: what was read back differs from what was written`, 'the disk may be failing: check dmesg');
+		} catch (error) {
+			await this.cutBack();
+			throw fileError(error, 'write the archive', this.path);
+		}
+		this.good += bytes.length;
+	}
+
+	private async endsWithNewline(handle: FileHandle): Promise<boolean> {
+		const last = Buffer.alloc(1);
+		const {bytesRead} = await handle.read(last, 0, 1, this.good - 1);
+		return bytesRead === 1 && last[0] === 10;
+	}
+
+	/** After a failed batch: the file as it was after the last good one, or gone if this run made it and nothing got in. */
+	private async cutBack(): Promise<void> {
+		try {
+			if (this.created && this.good === 0) {
+				await this.handle?.close();
+				this.handle = undefined;
+				await rm(this.path, {force: true});
+				this.outcome = `${this.path} was removed (this run had created it)`;
+				return;
+			}
+			await this.handle!.truncate(this.good);
+			await this.handle!.sync();
+			this.outcome = this.good === this.start ? `${this.path} is as it was before this run` : `${this.path} holds them, whole lines only`;
+		} catch (error) {
+			this.outcome = `${this.path} may end with a partial line that could not be cut (${errnoOf(error) ?? (error as Error).message}): run \`truncate -s ${this.good} ${this.path}\``;
+		}
+	}
+
+	/** What a failed append left the file as, in words. */
+	get state(): string | undefined {
+		return this.outcome;
+	}
+
+	async close(): Promise<void> {
+		await this.handle?.close();
+		this.handle = undefined;
+	}
 }
 
 /**
  * Moves failed jobs of `queue` that failed more than `olderThanMs` ago into
- * the archive file (appending), BATCH at a time: read, write, fsync, remove.
+ * the archive file (appending), BATCH at a time: read, write and verify, remove.
  */
-export async function archiveFailed(connection: Connection, queue: string, olderThanMs: number, path: string, options: BulkOptions = {}): Promise<ActionResult> {
+export async function archiveFailed(connection: Connection, queue: string, olderThanMs: number, archive: ArchiveFile, options: BulkOptions = {}): Promise<ActionResult> {
 	const failedKey = stateKey(connection.prefix, queue, 'failed');
 	const cutoff = Date.now() - olderThanMs;
 	const batch = Math.min(options.batch ?? BATCH, BATCH);
-	let file: FileHandle | undefined;
 	const bull = openQueue(connection, queue);
 	try {
 		const total = await connection.client.zcount(failedKey, '-inf', cutoff);
-		if (options.dryRun) return {queue, action: 'archive', count: total, dryRun: true, file: path};
-		file = await open(path, 'a', 0o600).catch((error: NodeJS.ErrnoException) => {
-			throw new UserError('usage', `cannot write the archive ${path}: ${error.code ?? error.message}`, 'choose another --to path');
-		});
+		if (options.dryRun) return {queue, action: 'archive', count: total, dryRun: true, file: archive.path};
 		let done = 0;
 		let skipped = 0;
 		while (!options.signal?.aborted) {
@@ -113,7 +204,8 @@ export async function archiveFailed(connection: Connection, queue: string, older
 				const logs = (replies[index * 2 + 1]?.[1] ?? []) as string[];
 				return `${JSON.stringify(toRecord(queue, id, hash, logs))}\n`;
 			});
-			await writeAll(file, lines);
+			// The archive must be on disk, verified, before a single job of the batch is removed.
+			await archive.append(lines.join(''));
 			// Only what is in the file goes: a failed parent's children stay (BullMQ's remove would take them).
 			const removed = await Promise.all(ids.map(async id => bull.remove(id, {removeChildren: false})));
 			const count = removed.filter(result => result === 1).length;
@@ -122,11 +214,10 @@ export async function archiveFailed(connection: Connection, queue: string, older
 			done += count;
 			options.onProgress?.({done, total: Math.max(total, done)});
 		}
-		return {queue, action: 'archive', count: done, dryRun: false, file: path, interrupted: options.signal?.aborted === true};
+		return {queue, action: 'archive', count: done, dryRun: false, file: archive.path, interrupted: options.signal?.aborted === true};
 	} catch (error) {
 		throw toUserError(error, connection.where);
 	} finally {
-		await file?.close();
 		await bull.close();
 	}
 }
@@ -169,8 +260,9 @@ export async function restoreArchive(connection: Connection, path: string, optio
 	try {
 		for await (const _ of lines()) total++;
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError('usage', `no archive file ${path}`, 'give the path of a file written by `saccos-queue archive`');
-		throw error;
+		if (errnoOf(error) === 'ENOENT') throw new UserError('usage', `no archive file ${path}`, 'give the path of a file written by `saccos-queue archive`');
+		// A folder, an unreadable file, a failing disk: the environment's fault (exit 74), not a bug.
+		throw fileError(error, 'read the archive', path);
 	}
 	if (options.dryRun) return {queue: null, action: 'restore', count: total, dryRun: true, file: path};
 	let done = 0;
@@ -193,7 +285,7 @@ export async function restoreArchive(connection: Connection, path: string, optio
 		}
 		if (pending.length > 0 && !options.signal?.aborted) await flush();
 	} catch (error) {
-		throw toUserError(error, connection.where);
+		throw toUserError(fileError(error, 'read the archive', path), connection.where);
 	}
 	return {queue: null, action: 'restore', count: done, dryRun: false, skipped, file: path, interrupted: options.signal?.aborted === true};
 }

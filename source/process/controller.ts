@@ -7,7 +7,7 @@ import {closeSync, mkdirSync, openSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Config} from '../config.js';
-import {UserError} from '../errors.js';
+import {ExitCode, UserError, fileError} from '../errors.js';
 import {askSupervisor, isListening, logPath, socketPath} from './local-supervisor.js';
 import {followFile, mergeByTime, readLogLines, type LogLine, type LogQuery} from './logs.js';
 import {childLaunch, defaultServices, instanceOfUnit, normalizeName, queueOfInstance, unitOf, WORKER_INSTANCES, type ServiceDefinition, type ServiceStatus} from './services.js';
@@ -87,9 +87,14 @@ async function launchSupervisor(config: Config, childArgs: string[], only?: read
 	const launch = childLaunch(childArgs);
 	if (only) launch.env['SACCOS_QUEUE_SUPERVISE_ONLY'] = only.map(service => service.name).join(',');
 	// What it says while starting goes to a file, so that a failure can be told, not only timed out.
-	mkdirSync(config.stateDir, {recursive: true, mode: 0o700});
 	const errors = path.join(config.stateDir, 'supervisor.err');
-	const stderr = openSync(errors, 'w', 0o600);
+	let stderr: number;
+	try {
+		mkdirSync(config.stateDir, {recursive: true, mode: 0o700});
+		stderr = openSync(errors, 'w', 0o600);
+	} catch (error) {
+		throw fileError(error, 'write the supervisor\'s files in', config.stateDir);
+	}
 	let child;
 	try {
 		child = spawn(process.execPath, [bin, 'supervise', ...launch.args], {detached: true, stdio: ['ignore', 'ignore', stderr], env: {...process.env, ...launch.env, SACCOS_QUEUE_STATE_DIR: config.stateDir}});
@@ -107,6 +112,8 @@ async function launchSupervisor(config: Config, childArgs: string[], only?: read
 		await new Promise(resolve => setTimeout(resolve, 100));
 	}
 	const said = readFileSync(errors, 'utf8').trim().split('\n').find(line => line.startsWith('saccos-queue:'))?.replace(/^saccos-queue:\s*/, '');
+	// Its own account of a full disk may not have fitted in supervisor.err, on that same disk.
+	if (exited === ExitCode.io) throw new UserError('io', `the supervisor did not start: ${said ?? `it could not write its files in ${config.stateDir}`}`, 'free some space (df -h shows which filesystem is full) or set SACCOS_QUEUE_STATE_DIR to a writable folder');
 	if (said) throw new UserError('refused', `the supervisor did not start: ${said}`, `its output: ${errors}`);
 	throw new UserError('internal', exited === null ? 'the supervisor did not start within 10 s' : `the supervisor exited with code ${exited} while starting`, `its output: ${errors}`);
 }

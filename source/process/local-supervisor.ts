@@ -189,7 +189,8 @@ export class Supervisor {
 					restarts: 0,
 					backoffMs: 1000,
 					timer: null,
-					log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep),
+					// A log that cannot be written drops lines, and says so here once: the services keep running.
+					log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep, {report: line => this.options.note?.(line)}),
 					exited: null,
 					launches: [],
 					killed: false,

@@ -16,7 +16,9 @@
  * over a bare BullMQ Worker (bench/worker-throughput.js).
  */
 import {redact} from '../data/redact.js';
+import {fstatSync, readlinkSync} from 'node:fs';
 import {UserError} from '../errors.js';
+import {DroppedLines, linesIn, writeFullySync, type WriteFailure} from '../util/lossy-write.js';
 
 export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 type Fields = Record<string, unknown>;
@@ -81,6 +83,39 @@ let timer: NodeJS.Timeout | undefined;
 let out: (chunk: string) => void = chunk => void process.stdout.write(chunk);
 let exitHooked = false;
 
+/**
+ * Writing to stdout when it is a file (`worker >> worker.log`): as process.stdout
+ * would, but a full or read-only disk drops and counts lines instead of ending
+ * the worker (process.stdout emits the error, and an unheard 'error' is fatal),
+ * and the first line that fits afterwards says how many were dropped.
+ */
+function fileOut(notice: (count: number, msg: string) => string): (chunk: string) => void {
+	let name = 'on stdout';
+	try {
+		name = `${readlinkSync('/proc/self/fd/1')} (stdout)`;
+	} catch {
+		// not Linux: "stdout" says enough
+	}
+	const dropped = new DroppedLines(name);
+	// A line cut by a write that failed half-way (stdout cannot be truncated: it may be shared): end it first.
+	let cut = false;
+	return chunk => {
+		const pending = dropped.notice;
+		const head = Buffer.from(`${cut ? '\n' : ''}${pending ? notice(pending.count, pending.msg) : ''}`);
+		const bytes = head.length > 0 ? Buffer.concat([head, Buffer.from(chunk)]) : Buffer.from(chunk);
+		try {
+			writeFullySync(1, bytes);
+			dropped.clear();
+			cut = false;
+		} catch (error) {
+			const written = (error as WriteFailure).written ?? 0;
+			if (written > 0) cut = bytes[written - 1] !== 10;
+			if (written >= head.length) dropped.clear();
+			dropped.drop(linesIn(bytes.subarray(Math.max(written, head.length))), error);
+		}
+	};
+}
+
 /** Writes out whatever is buffered (on exit, and at most 100 ms after a line). */
 export function flushLogs(): void {
 	if (timer) {
@@ -142,13 +177,23 @@ export function createLogger(name: string, options: {level?: string; write?: (ch
 	const wanted = options.level ?? process.env['SACCOS_QUEUE_LOG_LEVEL'] ?? 'info';
 	if (!Object.hasOwn(rank, wanted)) throw new UserError('usage', `unknown log level "${wanted}" in SACCOS_QUEUE_LOG_LEVEL`, `use one of ${levels.join(', ')}`);
 	const threshold = rank[wanted as Level];
+	const bindings = serialize({process: name, pid: process.pid});
 	if (options.write) out = options.write;
+	else if (isFile(1)) out = fileOut((count, msg) => `{"level":"warn","PRIORITY":${priority.warn},"time":"${isoNow()}"${bindings},"dropped":${count},"msg":${jsonValue(msg)}}\n`);
 	if (!exitHooked) {
 		exitHooked = true;
 		process.on('exit', flushLogs);
 	}
-	return makeLogger(serialize({process: name, pid: process.pid}), threshold);
+	return makeLogger(bindings, threshold);
 }
+
+const isFile = (fd: number): boolean => {
+	try {
+		return fstatSync(fd).isFile();
+	} catch {
+		return false;
+	}
+};
 
 /** An error reduced to what a log line may carry. */
 export const errorFields = (error: unknown): {err: string} => ({err: redact(error instanceof Error ? error.message : String(error)).slice(0, 2000)});

@@ -165,14 +165,14 @@ describe('archive and restore', () => {
 		t.diagnostic(`${observations} observations, ${midway} while the archive was half done`);
 	});
 
-	it('archive --older-than keeps recent failures; an unwritable --to path deletes nothing (exit 2)', async t => {
+	it('archive --older-than keeps recent failures; an unwritable --to path deletes nothing (exit 74)', async t => {
 		const s = scope(t, url);
 		const made = await makeFailedJobs({url, prefix: s.prefix, queue: QUEUE, count: 40});
 		const old = made.jobs.slice(0, 15).map(job => job.id);
 		await ageFailures(s.client, s.prefix, QUEUE, old, 3 * 86_400_000);
 
 		const unwritable = await s.cli(['archive', '--older-than', '1d', '--queue', QUEUE, '--to', path.join(scratchDir(), 'no-such-dir', 'a.jsonl'), '--yes']);
-		assert.equal(unwritable.code, 2, describeResult(unwritable));
+		assert.equal(unwritable.code, 74, describeResult(unwritable));
 		assert.equal(await s.queue(QUEUE).getFailedCount(), 40);
 
 		const dryFile = archivePath(s.prefix, 'dry');

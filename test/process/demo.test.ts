@@ -20,7 +20,8 @@ import {getEventListeners, setMaxListeners} from 'node:events';
 import {loadConfig} from '../../source/config.js';
 import {connect} from '../../source/data/connection.js';
 import {runTraffic} from '../../source/runtime/traffic.js';
-import {binary, cleanEnv, gatherOutput} from '../helpers/cli.js';
+import {binary, cleanEnv, describeResult, gatherOutput, runCli} from '../helpers/cli.js';
+import {mountSmallFs, smallFsUnavailable} from '../helpers/small-fs.js';
 import {deletePrefix, describeDigestDiff, keyspaceDigest, waitFor} from '../helpers/keyspace.js';
 import {startRedisServer, testRedisUrl} from '../helpers/redis-server.js';
 import {Queue} from 'bullmq';
@@ -237,6 +238,23 @@ describe('demo', {concurrency: false}, () => {
 		assert.deepEqual(stillAlive, [], `left running:\n${describeProcs(stillAlive)}`);
 		assert.deepEqual(leftovers(tmp, port), [], `left behind:\n${describeProcs(leftovers(tmp, port))}`);
 		assert.deepEqual(readdirSync(tmp).filter(name => name.startsWith('saccos-queue-demo-')), [], 'the temp dir was removed');
+	});
+
+	it('a full or read-only temporary folder (TMPDIR): exit 74 naming it, and nothing left running', {skip: NO_REDIS ?? smallFsUnavailable(), timeout: 90_000}, async t => {
+		const disk = mountSmallFs(t, 64 * 1024);
+		disk.readOnly();
+		const readOnly = await runCli(['demo', '--duration', '1'], {env: {TMPDIR: disk.dir}, timeoutMs: 60_000});
+		assert.equal(readOnly.code, 74, describeResult(readOnly));
+		assert.match(readOnly.stderr, new RegExp(`^saccos-queue: cannot create a folder in ${disk.dir}: the filesystem is read-only \\(EROFS\\)\n  hint: .*TMPDIR`), describeResult(readOnly));
+
+		disk.writable();
+		disk.fill(0);
+		const full = await runCli(['demo', '--duration', '1'], {env: {TMPDIR: disk.dir}, timeoutMs: 60_000});
+		assert.equal(full.code, 74, describeResult(full));
+		assert.match(full.stderr, /^saccos-queue: cannot write .*saccos-queue\.config\.json: no space left on the device \(ENOSPC\)\n/, describeResult(full));
+		const left = processes().filter(proc => proc.cmdline.some(arg => arg.startsWith(disk.dir)));
+		assert.deepEqual(left.map(proc => proc.cmdline.join(' ')), [], 'its redis-server was stopped');
+		assert.deepEqual(readdirSync(disk.dir).filter(name => name.startsWith('saccos-queue-demo-')), [], 'its folder was removed');
 	});
 
 	it('demo --redis on a Redis of yours keeps to a prefix of its own and deletes it: the keyspace is as it was, your queues untouched', {skip: NO_REDIS, timeout: 90_000}, async () => {

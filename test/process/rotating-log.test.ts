@@ -14,6 +14,7 @@ import {followFile, type LogLine} from '../../source/process/logs.js';
 import {logPath} from '../../source/process/local-supervisor.js';
 import {describeResult, runCli} from '../helpers/cli.js';
 import {waitFor} from '../helpers/keyspace.js';
+import {mountSmallFs, smallFsUnavailable} from '../helpers/small-fs.js';
 
 const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
@@ -114,5 +115,50 @@ describe('rotating logs', () => {
 			await following;
 			log.close();
 		}
+	});
+
+	it('on a full disk a log drops whole lines without throwing, says so once, and writes "N log lines dropped" when there is room again', {skip: smallFsUnavailable()}, t => {
+		const disk = mountSmallFs(t, 64 * 1024);
+		const file = path.join(disk.dir, 'logs', 'worker@high.log');
+		const reports: string[] = [];
+		const log = new RotatingLog(file, 1024 * 1024, 5, {report: line => reports.push(line)});
+		t.after(() => log.close());
+		const line = (index: number) => `${JSON.stringify({level: 'info', n: index, msg: 'job completed', pad: 'p'.repeat(2900)})}\n`;
+		log.write(line(0));
+		// Room for one more 3 KB line and a part of the next: that part must not stay in the file.
+		disk.fill(4096);
+		log.write(line(1));
+		assert.ok(disk.free() < 3000, `the second line filled the disk (${disk.free()} bytes free)`);
+		for (let index = 2; index < 22; index++) log.write(line(index));
+		assert.deepEqual(lines(file).map(text => (JSON.parse(text) as {n: number}).n), [0, 1], 'whole lines only: nothing of the dropped ones');
+		assert.deepEqual(reports, [`saccos-queue: cannot write the log ${file}: no space left on the device (ENOSPC); log lines are dropped (and counted) until it can be written again`]);
+
+		disk.unfill();
+		log.write(line(22));
+		const after = lines(file).map(text => JSON.parse(text) as {n?: number; level: string; msg: string; dropped?: number});
+		assert.equal(after.length, 4, lines(file).join('\n').slice(0, 500));
+		assert.deepEqual({level: after[2]!.level, msg: after[2]!.msg, dropped: after[2]!.dropped}, {level: 'warn', msg: '20 log lines dropped: no space left on the device (ENOSPC)', dropped: 20});
+		assert.equal(after[3]!.n, 22);
+		assert.equal(reports.length, 1, 'said once');
+	});
+
+	it('a rotation that cannot create the new file drops lines instead of throwing, and the log carries on once it can', {skip: smallFsUnavailable()}, t => {
+		// Room for three inodes: the root folder, the log and one more file.
+		const disk = mountSmallFs(t, 64 * 1024, 3);
+		const file = path.join(disk.dir, 'scheduler.log');
+		const spare = path.join(disk.dir, 'spare');
+		const reports: string[] = [];
+		const log = new RotatingLog(file, 100, 2, {report: line => reports.push(line)});
+		t.after(() => log.close());
+		writeFileSync(spare, '');
+		log.write(`${'a'.repeat(60)}\n`);
+		log.write(`${'b'.repeat(60)}\n`); // passes 100 bytes: scheduler.log → .1, and no inode left for a new scheduler.log
+		log.write(`${'c'.repeat(60)}\n`);
+		assert.equal(reports.length, 1, reports.join('\n'));
+		assert.match(reports[0]!, /cannot write the log .*scheduler\.log: no space left on the device \(ENOSPC\)/);
+		rmSync(spare);
+		log.write(`${'d'.repeat(60)}\n`);
+		assert.deepEqual(lines(`${file}.1`), ['a'.repeat(60)]);
+		assert.deepEqual(lines(file).map(text => (text.startsWith('{') ? (JSON.parse(text) as {msg: string}).msg : text)), ['2 log lines dropped: no space left on the device (ENOSPC)', 'd'.repeat(60)]);
 	});
 });

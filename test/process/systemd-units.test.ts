@@ -12,6 +12,7 @@ import path from 'node:path';
 import {after, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {describeResult, root, runCli} from '../helpers/cli.js';
+import {mountSmallFs, smallFsUnavailable} from '../helpers/small-fs.js';
 
 const unitsDir = path.join(root, 'systemd');
 const analyze = spawnSync('systemd-analyze', ['--version'], {encoding: 'utf8'});
@@ -243,6 +244,29 @@ describe('systemd units', () => {
 					assert.equal(code, 0);
 				});
 			}
+		});
+	});
+
+	describe('systemd install on a full or read-only disk', {skip: smallFsUnavailable()}, () => {
+		const worker = 'saccos-queue-worker@.service';
+
+		it('a full disk: exit 74 naming the unit and ENOSPC; the installed unit is as it was (systemd never reads half a unit), no temporary file left', async t => {
+			const disk = mountSmallFs(t, 64 * 1024);
+			writeFileSync(path.join(disk.dir, worker), '# the unit installed last month\n');
+			disk.fill(0);
+			const result = await runCli(['systemd', 'install', '--dir', disk.dir]);
+			assert.equal(result.code, 74, describeResult(result));
+			assert.match(result.stderr, /^saccos-queue: cannot write .*\.(service|target): no space left on the device \(ENOSPC\)\n  hint: /, describeResult(result));
+			assert.equal(readFileSync(path.join(disk.dir, worker), 'utf8'), '# the unit installed last month\n');
+			assert.deepEqual(readdirSync(disk.dir).filter(name => name.endsWith('.tmp')), []);
+		});
+
+		it('a read-only folder: exit 74 naming EROFS, not an internal error', async t => {
+			const disk = mountSmallFs(t, 64 * 1024);
+			disk.readOnly();
+			const result = await runCli(['systemd', 'install', '--dir', disk.dir]);
+			assert.equal(result.code, 74, describeResult(result));
+			assert.match(result.stderr, /^saccos-queue: cannot write .*: the filesystem is read-only \(EROFS\)\n/, describeResult(result));
 		});
 	});
 });
