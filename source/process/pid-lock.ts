@@ -95,7 +95,13 @@ export async function takeLock(file: string, options: {waitMs?: number} = {}): P
 	const pid = process.pid;
 	// Beside the lock: link(2) cannot cross file systems.
 	const mine = `${file}.${pid}.${randomBytes(6).toString('hex')}`;
-	writeFileSync(mine, String(pid), {flag: 'wx', mode: 0o600});
+	try {
+		writeFileSync(mine, String(pid), {flag: 'wx', mode: 0o600});
+	} catch (error) {
+		// A full disk creates the file and fails the write: leave no empty stray beside the lock.
+		rmSync(mine, {force: true});
+		throw error;
+	}
 	try {
 		const deadline = Date.now() + (options.waitMs ?? 5000);
 		for (;;) {
