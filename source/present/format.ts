@@ -62,3 +62,15 @@ export function previewData(data: unknown, dataError?: string): string {
 		return '<unserializable>';
 	}
 }
+
+/** The size of a text in UTF-8 bytes (what Redis counts). */
+export const utf8Bytes = (text: string): number => Buffer.byteLength(text);
+
+/**
+ * A job's data as one table cell: its JSON, or — for data larger than the
+ * read took — its full size, then the start of its text.
+ */
+export function dataCell(job: {data: unknown; dataError?: string; dataTruncated?: true; dataBytes?: number; dataPreview?: string}): string {
+	if (job.dataTruncated) return `${formatBytes(job.dataBytes ?? 0)} ${job.dataPreview === undefined ? '(too large to preview)' : `${job.dataPreview}…`}`;
+	return previewData(job.data, job.dataError);
+}
