@@ -188,32 +188,34 @@ export type WrappedLines = {
 	slice(from: number, to: number): DetailLine[];
 };
 
-type Wrapped = {line: DetailLine; chars: string | string[]; hang: string; starts: number[]};
+type Wrapped = {line: DetailLine; chars: string | string[]; hang: string; starts: number[]; rows: number};
 
 /**
  * Cuts lines longer than `width` into rows, so a scrolled body keeps one
- * line per row. Only where each row starts is worked out up front (a look
- * back of at most half a row for a space, per row): the rows' text is made
- * for the rows on screen only. A 64 KB line is 400 rows on a wide terminal;
- * the first version copied the rest of the line for every row (quadratic:
- * minutes for a megabyte). A line without astral characters (almost all) is
- * cut as a string, without an array of its characters.
+ * line per row; a line that would take more than `maxRows` rows shows that
+ * many and then says how much of it is left (a 64 KB reason on one line is
+ * 400 rows of a wide terminal, between the operator and the stack trace).
+ * Only where each row starts is worked out up front (a look back of at most
+ * half a row for a space, per row): the rows' text is made for the rows on
+ * screen only. The first version copied the rest of the line for every row:
+ * quadratic, minutes for a megabyte. A line without astral characters
+ * (almost all) is cut as a string, without an array of its characters.
  */
-export function wrapLines(lines: readonly DetailLine[], width: number): WrappedLines {
+export function wrapLines(lines: readonly DetailLine[], width: number, maxRows = Number.POSITIVE_INFINITY): WrappedLines {
 	const room = Math.max(10, width);
 	const wrapped: Wrapped[] = [];
 	/** The first row of each wrapped line, for finding a row's line by bisection. */
 	const firstRows: number[] = [];
-	let rows = 0;
+	let total = 0;
 	for (const line of lines) {
-		firstRows.push(rows);
+		firstRows.push(total);
 		// UTF-16 units are at least as many as characters: a short line needs no count.
 		const chars: string | string[] = line.text.length <= room || !SURROGATE.test(line.text) ? line.text : Array.from(line.text);
 		// Continuations hang two columns under the line's own indent, so a wrapped reason or
 		// stack frame still reads as one; a cut falls after a space when one is in the second half.
 		const hang = chars.length <= room ? '' : `${/^\s*/.exec(line.text)![0]}  `.slice(0, Math.floor(room / 2));
 		const starts = [0];
-		for (let start = 0, first = true; chars.length - start > (first ? room : room - hang.length); first = false) {
+		for (let start = 0, first = true; starts.length <= maxRows && chars.length - start > (first ? room : room - hang.length); first = false) {
 			const space = first ? room : room - hang.length;
 			let cut = space;
 			let at = start + space - 1;
@@ -222,8 +224,10 @@ export function wrapLines(lines: readonly DetailLine[], width: number): WrappedL
 			start += cut;
 			starts.push(start);
 		}
-		wrapped.push({line, chars, hang, starts});
-		rows += starts.length;
+		// More rows than allowed: the last start is where the rest begins, told on a row of its own.
+		const rows = starts.length;
+		wrapped.push({line, chars, hang, starts, rows});
+		total += rows;
 	}
 	const rowAt = (row: number): DetailLine => {
 		let low = 0;
@@ -237,15 +241,16 @@ export function wrapLines(lines: readonly DetailLine[], width: number): WrappedL
 		if (starts.length === 1) return line;
 		const index = row - firstRows[low]!;
 		const from = starts[index]!;
+		if (index >= maxRows) return {text: `${hang}… ${formatCount(chars.length - from)} more characters on this line`, tone: 'dim'};
 		const to = starts[index + 1] ?? chars.length;
 		const text = typeof chars === 'string' ? chars.slice(from, to) : chars.slice(from, to).join('');
 		return {...line, text: `${index === 0 ? '' : hang}${text}`.trimEnd()};
 	};
 	return {
-		rows,
+		rows: total,
 		slice: (from, to) => {
 			const shown: DetailLine[] = [];
-			for (let row = Math.max(0, from); row < Math.min(rows, to); row++) shown.push(rowAt(row));
+			for (let row = Math.max(0, from); row < Math.min(total, to); row++) shown.push(rowAt(row));
 			return shown;
 		},
 	};

@@ -37,6 +37,9 @@ const TONES: Record<NonNullable<DetailLine['tone']>, {bold?: boolean; color?: st
 	dim: {dimColor: true},
 };
 
+/** A line of job text (a 64 KB reason on one line) shows at most this many rows here; e opens it whole. */
+const ROWS_PER_LINE = 40;
+
 export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
 	const ui = useUi();
 	const {api} = ui;
@@ -48,7 +51,7 @@ export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
 	// A poll brings a new object every 2 s, mostly the same job: it is laid out again only when it changed.
 	const content = useMemo(() => (job ? JSON.stringify(job) : ''), [job]);
 	const detail = useMemo(() => (job ? jobDetailLines(job, {pager: api.pager}) : []), [content, api.pager]); // eslint-disable-line react-hooks/exhaustive-deps
-	const lines = useMemo(() => wrapLines(detail, ui.width - 1), [detail, ui.width]);
+	const lines = useMemo(() => wrapLines(detail, ui.width - 1, ROWS_PER_LINE), [detail, ui.width]);
 	const scroll = useSelection(Math.max(1, lines.rows - bodyHeight + 1), bodyHeight - 1);
 
 	useActions(action => {
