@@ -119,7 +119,14 @@ export function createConsoleApi({connection, config, openController}: ConsoleDe
 		pageJob: async (queue, id, suspend) => {
 			const written = await writeJobFile(connection, queue, id);
 			try {
-				await suspend(async signal => runPager(written.file, signal));
+				await suspend(async signal => {
+					try {
+						await runPager(written.file, signal);
+					} finally {
+						// Stopped by SIGTERM: the console ends as soon as this returns.
+						if (signal.aborted) written.removeNow();
+					}
+				});
 			} finally {
 				await written.remove();
 			}

@@ -13,6 +13,7 @@
  * The folder is made by mkdtemp (0700) and the file 0600: job data may hold
  * members' personal data.
  */
+import {rmSync} from 'node:fs';
 import {mkdtemp, open, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,13 @@ import {createJsonPrettifier, createStringArrayDecoder, decodedPieces} from '../
 /** Bytes decoded and laid out per piece: a few milliseconds of work between two turns of the event loop. */
 const PIECE = 64 * 1024;
 
-export type JobFile = {file: string; bytes: number; remove(): Promise<void>};
+export type JobFile = {
+	file: string;
+	bytes: number;
+	remove(): Promise<void>;
+	/** The same, at once: for a process about to end (SIGTERM), which would not wait for a promise. */
+	removeNow(): void;
+};
 
 const safeName = (text: string): string => text.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'job';
 
@@ -95,5 +102,5 @@ export async function writeJobTexts(texts: JobTexts, queue: string, id: string, 
 		await remove();
 		throw fileError(error, 'write the job to', file);
 	}
-	return {file, bytes, remove};
+	return {file, bytes, remove, removeNow: () => rmSync(dir, {recursive: true, force: true})};
 }
