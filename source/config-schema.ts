@@ -65,6 +65,13 @@ const fileSchema = v.strictObject({
 	monitor: v.optional(v.record(name, v.pipe(v.number(), v.integer(), v.minValue(0)))),
 	processes: v.optional(v.picklist(['auto', 'systemd', 'local'])),
 	stateDir: v.optional(v.pipe(v.string(), v.minLength(1))),
+	limits: v.optional(
+		v.strictObject({
+			maxJobDataBytes: v.optional(positiveInt),
+			// Below 1 KB a preview shows too little to recognise a job; above 16 MB it no longer bounds anything.
+			jobPreviewBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(16 * 1024 * 1024))),
+		}),
+	),
 	worker: v.optional(
 		v.strictObject({
 			sleep: v.optional(v.pipe(v.number(), v.minValue(0))),
@@ -171,6 +178,9 @@ function merge(config: Config, input: FileConfig, file: string): void {
 	if (input.stateDir !== undefined) config.stateDir = path.resolve(folder, input.stateDir);
 	if (input.worker !== undefined) {
 		config.worker = {...config.worker, ...input.worker};
+	}
+	if (input.limits !== undefined) {
+		config.limits = {...config.limits, ...input.limits};
 	}
 }
 

@@ -71,9 +71,34 @@ export type Config = {
 	processes: 'auto' | 'systemd' | 'local';
 	/** The local supervisor's folder (socket, state, logs/). */
 	stateDir: string;
+	limits: Limits;
 	/** The file the settings came from, when one did. */
 	file?: string;
 };
+
+/**
+ * Sizes of job data. BullMQ and Redis carry megabytes (a string may hold
+ * 512 MB), but a job whose data runs to megabytes is a design error — every
+ * worker fetch, retry, `job` and retained completed job copies it — so
+ * `dispatch` refuses it, and what reads jobs for showing takes only the start
+ * of a large field.
+ */
+export type Limits = {
+	/**
+	 * `dispatch` refuses data larger than this (bytes of its JSON text as stored). 512 KB:
+	 * twice what Laravel's SQS queues can carry (SQS caps a message at 256 KB), hundreds of
+	 * times a real SACCOS event (a loan approval is well under 1 KB, a report request a few KB).
+	 */
+	maxJobDataBytes: number;
+	/**
+	 * How much of a job's data, failed reason, stack traces and return value the console's job
+	 * view and `job` show, and `jobs`/`failed --json` carry per job (bytes; beyond it: the
+	 * start, and the full size). 64 KB: more than a screen holds, read in well under 50 ms.
+	 */
+	jobPreviewBytes: number;
+};
+
+export const DEFAULT_LIMITS: Limits = {maxJobDataBytes: 512 * 1024, jobPreviewBytes: 64 * 1024};
 
 /** The overrides a command line can carry. */
 export type ConfigFlags = {
@@ -128,6 +153,7 @@ export function defaultConfig(): Config {
 		worker: {sleep: 3, maxTime: 3600},
 		processes: 'auto',
 		stateDir: defaultStateDir(),
+		limits: {...DEFAULT_LIMITS},
 	};
 }
 

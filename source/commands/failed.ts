@@ -1,7 +1,7 @@
 /** `failed [--queue Q]`: queue:failed — failed jobs across queues, newest first. */
 import {sanitizeLine} from '../data/sanitize.js';
 import {intFlag, listFlag, type CommandSpec, type Context} from '../command.js';
-import {getFailedAcross, MAX_PAGE} from '../data/jobs.js';
+import {getFailedAcross, MAX_PAGE, ROW_FIELD_BYTES} from '../data/jobs.js';
 import {knownQueues, resolveQueues} from '../data/queues.js';
 import {printJson} from '../output/json.js';
 import {renderTable} from '../output/table.js';
@@ -25,7 +25,8 @@ export async function run(context: Context): Promise<number> {
 	const queues = only ? await resolveQueues(connection, context.config, only) : await knownQueues(connection, context.config);
 	const limit = intFlag(context.flags, 'limit', 50, 1, MAX_PAGE);
 	const offset = intFlag(context.flags, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
-	const page = await getFailedAcross(connection, queues, limit, offset);
+	// A table row shows a line of each field; --json carries each job's data up to limits.jobPreviewBytes.
+	const page = await getFailedAcross(connection, queues, limit, offset, context.json ? context.config.limits.jobPreviewBytes : ROW_FIELD_BYTES);
 	if (context.json) {
 		printJson(page);
 		return 0;

@@ -1,11 +1,11 @@
 /** `jobs <queue> --state S`: a page of jobs in one state, newest first. */
 import {expectArgs, intFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
-import {getJobPage, MAX_PAGE} from '../data/jobs.js';
+import {getJobPage, MAX_PAGE, ROW_FIELD_BYTES} from '../data/jobs.js';
 import {resolveQueues} from '../data/queues.js';
 import {JOB_STATES} from '../data/types.js';
 import {printJson} from '../output/json.js';
 import {renderTable} from '../output/table.js';
-import {formatTime, previewData} from '../present/format.js';
+import {dataCell, formatTime} from '../present/format.js';
 
 export const spec: CommandSpec = {
 	name: 'jobs',
@@ -25,7 +25,8 @@ export async function run(context: Context): Promise<number> {
 	const offset = intFlag(context.flags, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
 	const connection = await context.connect();
 	const [queue] = await resolveQueues(connection, context.config, [context.args[0]!]);
-	const page = await getJobPage(connection, queue!, state, limit, offset);
+	// A table row shows a line of each field; --json carries each job's data up to limits.jobPreviewBytes.
+	const page = await getJobPage(connection, queue!, state, limit, offset, context.json ? context.config.limits.jobPreviewBytes : ROW_FIELD_BYTES);
 	if (context.json) {
 		printJson(page);
 		return 0;
@@ -43,7 +44,7 @@ export async function run(context: Context): Promise<number> {
 			job.attemptsMade,
 			formatTime(job.timestamp, context.config.timezone),
 			formatTime(page.state === 'completed' || failed ? job.finishedOn : job.processedOn, context.config.timezone),
-			failed ? (job.failedReason ?? '-') : previewData(job.data, job.dataError),
+			failed ? (job.failedReason ?? '-') : dataCell(job),
 		]),
 		{maxWidth: 70},
 	));

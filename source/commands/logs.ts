@@ -55,10 +55,11 @@ export async function run(context: Context): Promise<number> {
 		if (slash <= 0 || slash === jobRef.length - 1) throw new UserError('usage', `--job "${jobRef}" is not <queue>/<id>`, 'e.g. --job emails/42');
 		const queueName = jobRef.slice(0, slash);
 		const id = jobRef.slice(slash + 1);
-		const [{resolveQueues}, {getJob}] = await Promise.all([import('../data/queues.js'), import('../data/jobs.js')]);
+		const [{resolveQueues}, {getJob, ROW_FIELD_BYTES}] = await Promise.all([import('../data/queues.js'), import('../data/jobs.js')]);
 		const connection = await context.connect();
 		const [queue] = await resolveQueues(connection, context.config, [queueName]);
-		const job = await getJob(connection, queue!, id);
+		// Only its times and worker are needed: none of a large job's data.
+		const job = await getJob(connection, queue!, id, {fieldBytes: ROW_FIELD_BYTES});
 		const window = jobLogWindow({...job, queue: queue!, id});
 		if (!window) throw new UserError('usage', `job ${jobRef} has not run yet (state ${job.state})`, 'its worker lines appear once a worker takes it');
 		sinceMs = window.sinceMs;

@@ -54,3 +54,13 @@ export async function callScript(client: RedisClient, name: string, keys: string
 	if (!command) throw new Error(`script ${name} is not defined on this client`);
 	return command.call(client, ...keys, ...args);
 }
+
+type Pipeline = ReturnType<RedisClient['pipeline']>;
+
+/** Queues a call of a script defined with defineScript on a pipeline of the same client. */
+export function queueScript(pipeline: Pipeline, name: string, keys: string[], args: Array<string | number>): void {
+	const commandName = `saccos_${name.replace(/-/g, '_')}`;
+	const command = (pipeline as unknown as Record<string, (...parts: Array<string | number>) => unknown>)[commandName];
+	if (!command) throw new Error(`script ${name} is not defined on this client`);
+	command.call(pipeline, ...keys, ...args);
+}

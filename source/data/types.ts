@@ -91,16 +91,35 @@ export type JobSummary = {
 	finishedOn: number | null;
 	delay: number;
 	priority: number;
-	/** Parsed job data; null when it cannot be parsed (see dataError). */
+	/** Parsed job data; null when it cannot be parsed (see dataError) or was not read whole (see dataTruncated). */
 	data: unknown;
 	dataError?: string;
+	/**
+	 * The data is larger than this read takes (a page, the console, `job` without --json read
+	 * the first `limits.jobPreviewBytes` of each large field): `data` is null, `dataBytes` is
+	 * its full size and `dataPreview` the first bytes of its JSON text, cut on a character.
+	 */
+	dataTruncated?: true;
+	dataBytes?: number;
+	/** Absent when the server refused the read-only script that cuts it (an ACL without @scripting). */
+	dataPreview?: string;
+	/** The failed reason is larger than this read takes: `failedReason` holds its start, `failedReasonBytes` its full size. */
+	failedReasonTruncated?: true;
+	failedReasonBytes?: number;
 };
 
 export type JobDetail = JobSummary & {
 	opts: unknown;
 	optsError?: string;
 	stacktrace: string[];
+	/** The stack traces are larger than this read takes: `stacktrace` holds the (oldest) traces their start holds. */
+	stacktraceTruncated?: true;
+	stacktraceBytes?: number;
 	returnvalue: unknown;
+	/** As dataTruncated, for the return value (`returnvalue` is then null). */
+	returnvalueTruncated?: true;
+	returnvalueBytes?: number;
+	returnvaluePreview?: string;
 	progress: unknown;
 	attemptsStarted: number;
 	parent: string | null;

@@ -40,6 +40,7 @@ export type ActionId =
 	| 'pause'
 	| 'run-schedule'
 	| 'logs'
+	| 'pager'
 	| 'start-service'
 	| 'stop-service'
 	| 'restart-service'
@@ -103,6 +104,7 @@ export const keymap: readonly KeyAction[] = [
 	{id: 'retry', keys: ['r'], label: 'retry', description: 'retry this job (when failed)', scope: 'job', writes: true},
 	{id: 'delete', keys: ['D'], label: 'delete', description: 'delete this job', scope: 'job', writes: true, dangerous: true},
 	{id: 'logs', keys: ['l'], label: 'logs', description: 'the worker log lines around this job', scope: 'job'},
+	{id: 'pager', keys: ['e'], label: 'pager', description: 'the whole job (data, error, stack traces, however large) in $PAGER (default less)', scope: 'job'},
 
 	{id: 'worker-pause', keys: ['p'], label: 'pause/resume', description: 'pause or resume the selected worker (through Redis)', scope: 'workers', writes: true},
 	{id: 'worker-stop', keys: ['x'], label: 'stop', description: 'stop the selected worker gracefully (systemd restarts it)', scope: 'workers', writes: true, dangerous: true},

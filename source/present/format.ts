@@ -74,3 +74,15 @@ export function formatProgress(label: string, {done, total}: {done: number; tota
 	const rate = seconds > 0 ? `, ${Math.round(done / seconds).toLocaleString('en-US')} jobs/s` : '';
 	return `${label}: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} (${percent}%${rate})`;
 }
+
+/** The size of a text in UTF-8 bytes (what Redis counts). */
+export const utf8Bytes = (text: string): number => Buffer.byteLength(text);
+
+/**
+ * A job's data as one table cell: its JSON, or — for data larger than the
+ * read took — its full size, then the start of its text.
+ */
+export function dataCell(job: {data: unknown; dataError?: string; dataTruncated?: true; dataBytes?: number; dataPreview?: string}): string {
+	if (job.dataTruncated) return `${formatBytes(job.dataBytes ?? 0)} ${job.dataPreview === undefined ? '(too large to preview)' : `${job.dataPreview}…`}`;
+	return previewData(job.data, job.dataError);
+}

@@ -11,7 +11,7 @@ import type {WriteAccess} from '../data/access.js';
 import type {Connection} from '../data/connection.js';
 import {guardedWrite, type WriteBlock} from '../data/guarded-write.js';
 import {followEvents, type QueueEvent} from '../data/events.js';
-import {getJob, getJobPage} from '../data/jobs.js';
+import {getJob, getJobPage, ROW_FIELD_BYTES} from '../data/jobs.js';
 import {knownQueues} from '../data/queues.js';
 import {listSchedules, type ScheduleStatus} from '../data/schedules.js';
 import {takeSnapshot} from '../data/snapshot.js';
@@ -20,9 +20,18 @@ import {listWorkers, sendControl, type ControlCommand, type ForeignWorker, type 
 import {UserError} from '../errors.js';
 import type {ProcessController} from '../process/controller.js';
 import {jobLogWindow, type LogLine} from '../process/logs.js';
+import {pagerCommand, runPager} from '../process/pager.js';
 import type {ServiceStatus} from '../process/services.js';
+import {writeJobFile} from './job-file.js';
 
 export type ServiceAction = 'start' | 'stop' | 'restart';
+
+/**
+ * Hands the terminal to another program: the console stops reading keys and
+ * drawing, `run` runs, then the console is drawn again. `signal` aborts when
+ * the console is being stopped (SIGTERM) while `run` holds the terminal.
+ */
+export type Suspend = <T>(run: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 
 export type ConsoleApi = {
 	readOnly: boolean;
@@ -32,8 +41,14 @@ export type ConsoleApi = {
 	where: string;
 	timezone: string;
 	snapshot(): Promise<Snapshot>;
+	/** A page of jobs, each large field read only as far as a row shows it. */
 	jobs(queue: string, state: string, limit: number, offset: number): Promise<JobPage>;
+	/** One job, each large field read up to `limits.jobPreviewBytes`. */
 	job(queue: string, id: string): Promise<JobDetail>;
+	/** The pager `pageJob` opens ($PAGER, else less). */
+	pager: string;
+	/** Writes the whole job to a private temporary file, opens it in the pager with the terminal handed over, and removes the file. */
+	pageJob(queue: string, id: string, suspend: Suspend): Promise<{bytes: number}>;
 	retry(queue: string, ids: readonly string[]): Promise<ActionResult>;
 	/** `onProgress` after each bounded batch. */
 	retryAll(queue: string, onProgress?: (progress: Progress) => void): Promise<ActionResult>;
@@ -97,8 +112,25 @@ export function createConsoleApi({connection, config, openController, access}: C
 		where: connection.where,
 		timezone: config.timezone,
 		snapshot: async () => takeSnapshot(connection, config, await known()),
-		jobs: async (queue, state, limit, offset) => getJobPage(connection, queue, state, limit, offset),
-		job: async (queue, id) => getJob(connection, queue, id),
+		jobs: async (queue, state, limit, offset) => getJobPage(connection, queue, state, limit, offset, ROW_FIELD_BYTES),
+		job: async (queue, id) => getJob(connection, queue, id, {fieldBytes: config.limits.jobPreviewBytes}),
+		pager: pagerCommand(),
+		pageJob: async (queue, id, suspend) => {
+			const written = await writeJobFile(connection, queue, id);
+			try {
+				await suspend(async signal => {
+					try {
+						await runPager(written.file, signal);
+					} finally {
+						// Stopped by SIGTERM: the console ends as soon as this returns.
+						if (signal.aborted) written.removeNow();
+					}
+				});
+			} finally {
+				await written.remove();
+			}
+			return {bytes: written.bytes};
+		},
 		retry: async (queue, ids) => write('retry', queue, async () => retryJobs(connection, queue, ids)),
 		retryAll: async (queue, onProgress) => write('retry-all', queue, async () => retryAllFailed(connection, queue, onProgress ? {onProgress} : {})),
 		remove: async (queue, ids) => write('delete', queue, async () => removeJobs(connection, queue, ids)),
@@ -133,7 +165,7 @@ export function createConsoleApi({connection, config, openController, access}: C
 			}
 		},
 		jobLogs: async (queue, id, onLine, signal) => {
-			const job = await getJob(connection, queue, id);
+			const job = await getJob(connection, queue, id, {fieldBytes: ROW_FIELD_BYTES});
 			const window = jobLogWindow({...job, queue, id});
 			if (!window) throw new UserError('usage', `job ${queue}/${id} has not run yet (state ${job.state})`, 'its worker lines appear once a worker takes it');
 			await (await processes()).logs('all', {sinceMs: window.sinceMs, untilMs: window.untilMs, ...(signal ? {signal} : {})}, line => {

@@ -11,12 +11,13 @@
  * action (views see action ids from the keymap, never raw keys); what it
  * leaves, the app handles (help, back, quit, Tab).
  */
-import {Box, Text, useApp, useInput} from 'ink';
+import {Box, Text, useApp, useInput, useStdin, useStdout} from 'ink';
 import {useCallback, useLayoutEffect, useMemo, useRef, useState} from 'react';
 import {sanitizeLine} from '../data/sanitize.js';
 import type {Scope} from '../keymap/commands.js';
 import {keyName, resolve, type InkKey} from '../keymap/dispatch.js';
-import type {ConsoleApi} from '../store/console-api.js';
+import type {ConsoleApi, Suspend} from '../store/console-api.js';
+import {atMost} from '../util/bounded.js';
 import {Footer} from './components/footer.js';
 import {HelpOverlay} from './components/help-overlay.js';
 import {editPrompt, Prompt, type PromptState} from './components/prompt.js';
@@ -57,6 +58,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 		show(`wait: ${busy.current} is still running`, 'error');
 		return true;
 	}, [show]);
+	const suspend = useSuspend();
 	const ui: Ui = useMemo(
 		() => ({
 			api,
@@ -78,6 +80,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 				}),
 			flash: show,
 			memory,
+			suspend,
 			act: (work, describe, after, what = 'the last action') => {
 				if (refuseWhileBusy()) return;
 				busy.current = what;
@@ -98,7 +101,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 				})();
 			},
 		}),
-		[api, columns, rows, show, setPrompt, memory, refuseWhileBusy],
+		[api, columns, rows, show, setPrompt, memory, refuseWhileBusy, suspend],
 	);
 
 	// Ink re-subscribes a useInput handler in a passive effect after each render, so a key
@@ -229,4 +232,75 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 			</HandlerContext.Provider>
 		</UiContext.Provider>
 	);
+}
+
+/** Escape sequences of the terminal itself (never job text): the alternate screen, and the cursor. */
+const ALTERNATE_SCREEN = '\u001B[?1049h';
+const MAIN_SCREEN = '\u001B[?1049l';
+const HIDE_CURSOR = '\u001B[?25l';
+
+/**
+ * Handing the terminal to another program (the pager) and taking it back.
+ * Ink stops reading keys (raw mode off, and stdin paused: Node would read
+ * the pager's keys otherwise) and its frames go nowhere, on a screen of the
+ * pager's own; afterwards the console is drawn whole again. ^C meanwhile is
+ * the pager's (less stops a search with it); SIGTERM and SIGHUP end the pager,
+ * give the screen back and then end the console as they always do.
+ */
+function useSuspend(): Suspend {
+	const {stdin, setRawMode} = useStdin();
+	const {stdout, write: redraw} = useStdout();
+	const held = useRef(false);
+	return useCallback(async <T,>(run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+		if (held.current) throw new Error('the terminal is handed over already');
+		held.current = true;
+		const write = stdout.write;
+		setRawMode(false);
+		// Node stops reading the terminal only once nothing listens (a turn later) and stdin is paused.
+		await new Promise(resolve => setImmediate(resolve));
+		stdin.pause();
+		write.call(stdout, ALTERNATE_SCREEN);
+		stdout.write = ((_chunk: unknown, ...rest: unknown[]) => {
+			(rest.find(item => typeof item === 'function') as (() => void) | undefined)?.();
+			return true;
+		}) as typeof stdout.write;
+		let given = false;
+		const giveBack = () => {
+			if (given) return;
+			given = true;
+			stdout.write = write;
+			write.call(stdout, MAIN_SCREEN + HIDE_CURSOR);
+		};
+		const controller = new AbortController();
+		let running: Promise<T> | undefined;
+		const ignore = () => undefined;
+		const stop = (signal: NodeJS.Signals) => {
+			process.off('SIGINT', ignore);
+			controller.abort();
+			void atMost<unknown>(running ?? Promise.resolve(), 2000).then(() => {
+				giveBack();
+				process.kill(process.pid, signal);
+			});
+		};
+		const onTerm = () => stop('SIGTERM');
+		const onHangUp = () => stop('SIGHUP');
+		process.on('SIGINT', ignore);
+		process.once('SIGTERM', onTerm);
+		process.once('SIGHUP', onHangUp);
+		try {
+			running = run(controller.signal);
+			return await running;
+		} finally {
+			process.off('SIGTERM', onTerm);
+			process.off('SIGHUP', onHangUp);
+			if (!controller.signal.aborted) {
+				process.off('SIGINT', ignore);
+				giveBack();
+				setRawMode(true);
+				// Ink erases what it last drew and draws the console whole.
+				redraw('');
+				held.current = false;
+			}
+		}
+	}, [stdin, stdout, setRawMode, redraw]);
 }

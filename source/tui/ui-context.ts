@@ -5,7 +5,7 @@
  */
 import {createContext, useContext, useLayoutEffect, useRef} from 'react';
 import type {ActionId} from '../keymap/commands.js';
-import type {ConsoleApi} from '../store/console-api.js';
+import type {ConsoleApi, Suspend} from '../store/console-api.js';
 
 export type Route =
 	| {view: 'queues'}
@@ -45,6 +45,8 @@ export type Ui = {
 	 * (a refresh). One at a time: while one runs (`what`, for the messages), another is refused.
 	 */
 	act<T>(work: () => Promise<T>, describe: (result: T) => string, after?: () => unknown, what?: string): void;
+	/** Hands the terminal to another program (the pager) while `run` runs. */
+	suspend: Suspend;
 };
 
 /** A list's selection as remembered: its row, and the id of what was on it. */

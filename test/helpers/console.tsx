@@ -51,6 +51,8 @@ export function fixtureApi(overrides: Partial<ConsoleApi> = {}): ConsoleApi & {c
 		snapshot: unexpected('snapshot'),
 		jobs: unexpected('jobs'),
 		job: unexpected('job'),
+		pager: 'less',
+		pageJob: unexpected('pageJob'),
 		retry: unexpected('retry'),
 		retryAll: unexpected('retryAll'),
 		remove: unexpected('remove'),

@@ -11,12 +11,20 @@
  *   Data · Logs · Return value · Options
  *
  * r retries it (failed jobs only), D deletes it (queue name typed first),
- * l shows the worker's log lines around it. A job that is gone shows the
- * API's one-line "no job" message, not a crash.
+ * l shows the worker's log lines around it, e opens the whole job in the
+ * pager. A job that is gone shows the API's one-line "no job" message, not a
+ * crash.
+ *
+ * A large field (data, reason, stack traces, return value) comes read only
+ * up to limits.jobPreviewBytes: its heading gives its size and what is shown,
+ * and nothing here parses or lays out more than that, whatever the job's
+ * size: a 20 MB job once held the event loop for minutes, ^C and SIGTERM
+ * unanswered.
  */
 import {Box, Text} from 'ink';
 import {useMemo, useState} from 'react';
 import {sanitizeLine} from '../../data/sanitize.js';
+import {formatBytes} from '../../present/format.js';
 import {formatCount, jobDetailLines, jobHeader, removeOutcome, retryOutcome, wrapLines, type DetailLine} from '../../present/job-rows.js';
 import {PollStatus} from '../components/poll-status.js';
 import {useActions, useUi, type Route} from '../ui-context.js';
@@ -29,6 +37,9 @@ const TONES: Record<NonNullable<DetailLine['tone']>, {bold?: boolean; color?: st
 	dim: {dimColor: true},
 };
 
+/** A line of job text (a 64 KB reason on one line) shows at most this many rows here; e opens it whole. */
+const ROWS_PER_LINE = 40;
+
 export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
 	const ui = useUi();
 	const {api} = ui;
@@ -37,8 +48,11 @@ export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
 	const [deleted, setDeleted] = useState(false);
 	const job = deleted ? undefined : poll.data;
 	const bodyHeight = Math.max(1, ui.height - 3);
-	const lines = useMemo(() => (job ? wrapLines(jobDetailLines(job), ui.width - 1) : []), [job, ui.width]);
-	const scroll = useSelection(Math.max(1, lines.length - bodyHeight + 1), bodyHeight - 1);
+	// A poll brings a new object every 2 s, mostly the same job: it is laid out again only when it changed.
+	const content = useMemo(() => (job ? JSON.stringify(job) : ''), [job]);
+	const detail = useMemo(() => (job ? jobDetailLines(job, {pager: api.pager}) : []), [content, api.pager]); // eslint-disable-line react-hooks/exhaustive-deps
+	const lines = useMemo(() => wrapLines(detail, ui.width - 1, ROWS_PER_LINE), [detail, ui.width]);
+	const scroll = useSelection(Math.max(1, lines.rows - bodyHeight + 1), bodyHeight - 1);
 
 	useActions(action => {
 		if (scroll.move(action)) return true;
@@ -71,6 +85,9 @@ export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
 			case 'logs':
 				ui.navigate({view: 'logs', job: {queue, id}});
 				return true;
+			case 'pager':
+				ui.act(async () => api.pageJob(queue, id, ui.suspend), result => `closed ${api.pager} (job ${id}: ${formatBytes(result.bytes)})`, undefined, `opening job ${id} in ${api.pager}`);
+				return true;
 			default:
 				return false;
 		}
@@ -86,13 +103,13 @@ export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
 		);
 	}
 	const [who, when] = jobHeader(job, api.timezone);
-	const last = Math.min(lines.length, scroll.index + bodyHeight);
+	const last = Math.min(lines.rows, scroll.index + bodyHeight);
 	return (
 		<Box flexDirection="column">
 			<Text bold wrap="truncate-end">{sanitizeLine(who)}</Text>
 			<Text dimColor wrap="truncate-end">{sanitizeLine(when)}</Text>
 			<Box justifyContent="space-between">
-				<Text dimColor>{`lines ${formatCount(scroll.index + 1)}–${formatCount(last)} of ${formatCount(lines.length)}${lines.length > bodyHeight ? ' (↑↓ PgUp PgDn scroll)' : ''}`}</Text>
+				<Text dimColor>{`lines ${formatCount(scroll.index + 1)}–${formatCount(last)} of ${formatCount(lines.rows)}${lines.rows > bodyHeight ? ' (↑↓ PgUp PgDn scroll)' : ''}`}</Text>
 				<PollStatus {...poll} />
 			</Box>
 			{lines.slice(scroll.index, last).map((line, index) => (
