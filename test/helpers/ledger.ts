@@ -150,6 +150,19 @@ export const describeCensus = (result: Census): string =>
 /** A `saccos-queue worker` of a sandbox writing `ledger`, once it has said "worker started"; `id` is its workerId. */
 export async function startLedgerWorker(box: Sandbox, config: string, ledger: Ledger, args: readonly string[]): Promise<{proc: LongProcess; id: string}> {
 	const proc = box.worker(config, args, ledger.env);
-	const started = await proc.waitForLine(line.started, 'worker started', 15_000);
+	// A generous deadline: a 2-core machine under load has taken over 15 s to start one.
+	const started = await proc.waitForLine(line.started, 'worker started', 45_000);
 	return {proc, id: String(started['workerId'])};
+}
+
+/**
+ * Tops the queue up to `atLeast` waiting jobs (adding them to `keys`), so a
+ * fault falls on a busy queue however fast or slow the machine ran so far.
+ * Returns how many were added.
+ */
+export async function keepBusy(queue: Queue, keys: Map<string, string>, tag: string, atLeast: number, data: Record<string, unknown> = {}): Promise<number> {
+	const missing = atLeast - await queue.getWaitingCount();
+	if (missing <= 0) return 0;
+	for (const [id, key] of await addLedgerJobs(queue, tag, missing, data)) keys.set(id, key);
+	return missing;
 }
