@@ -112,7 +112,7 @@ describe('fault: Sentinel failover under running workers', () => {
 		assert.equal(Number(await oldMaster.call('WAIT', '1', '5000')), 1, 'the jobs reached the replica');
 		// Not box.worker(): it passes --redis, which would win over the config's sentinels.
 		const workers = [0, 1].map(() => startProcess(['worker', '--config', config, '--prefix', box.prefix, ...ARGS], {env: ledger.env, cwd: box.dir}));
-		await Promise.all(workers.map(async worker => worker.waitForLine(line.started, 'worker started', 15_000)));
+		await Promise.all(workers.map(async worker => worker.waitForLine(line.started, 'worker started', 45_000)));
 		await waitFor(() => ledger.count() >= 150, '150 effects in the ledger', 30_000);
 
 		const failedOverAt = performance.now();
