@@ -50,7 +50,8 @@ describe('fault: hostile job data', () => {
 	it('jobs, job, failed, events (tables and --json) and the worker log never emit a raw control character', async () => {
 		const box = open('fault-hostile');
 		const config = box.writeConfig({queues: {[QUEUE]: {timeout: 5, tries: 1}}, processors: {[NAME]: hostileProcessor}});
-		const cli = async (args: string[]) => runCli([...args, '--config', config, '--redis', box.redisUrl, '--prefix', box.prefix]);
+		// A generous guard: a loaded 2-core machine has taken over 20 s to run one command.
+		const cli = async (args: string[]) => runCli([...args, '--config', config, '--redis', box.redisUrl, '--prefix', box.prefix], {timeoutMs: 60_000});
 		const client = box.client();
 
 		// Follow the events first, as an operator would, in both forms.

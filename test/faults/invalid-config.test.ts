@@ -44,8 +44,8 @@ const COMMANDS: string[][] = [['status'], ['doctor'], ['schedule', 'list'], ['wo
 const LOADER_COMMANDS: string[][] = [['status'], ['worker', '--queue', 'high']];
 /** A long-running process that got this far accepted the config: no need to wait for its deadline. */
 const STARTED = /"msg":"(worker started|scheduler started|schedules synced|schedule sync failed; will retry)"/;
-/** Only a hang meets it: a loaded 2-core machine starts six of these at once in a few seconds. */
-const DEADLINE_MS = 20_000;
+/** Only a hang meets it: an idle 2-core machine runs five of these at once in 2 s, a loaded one has taken 20. */
+const DEADLINE_MS = 60_000;
 
 type Outcome = {code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string; started: boolean};
 
