@@ -3,6 +3,7 @@
  * file exists. Objects are strict: a misspelt key is an error naming it, not a
  * setting silently ignored at 3 a.m.
  */
+import {existsSync} from 'node:fs';
 import path from 'node:path';
 import * as v from 'valibot';
 import {UserError} from './errors.js';
@@ -155,7 +156,14 @@ function merge(config: Config, input: FileConfig, file: string): void {
 	}
 	if (input.processors !== undefined) {
 		config.processors = Object.fromEntries(
-			Object.entries(input.processors).map(([job, module]) => [job, path.isAbsolute(module) ? module : path.resolve(folder, module)]),
+			Object.entries(input.processors).map(([job, module]) => {
+				const resolved = path.isAbsolute(module) ? module : path.resolve(folder, module);
+				// Found now, by every command and `doctor`, not by the first job of that name at 3 a.m.
+				if (!existsSync(resolved)) {
+					throw new UserError('config', `${file}: field "processors.${job}": module file ${resolved} does not exist`, 'a relative path is read from the config file\'s folder; deploy the module or fix the path');
+				}
+				return [job, resolved];
+			}),
 		);
 	}
 	if (input.schedules !== undefined) {

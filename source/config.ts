@@ -235,7 +235,10 @@ export async function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv
 	if (flags.prefix !== undefined) config.prefix = flags.prefix;
 	if (flags.readOnly) config.readOnly = true;
 
-	if (config.redis.kind === 'url') checkRedisUrl(config.redis.url);
+	if (config.redis.kind === 'url') {
+		const where = flags.redis ? 'the --redis URL' : env['REDIS_URL'] ? 'REDIS_URL' : file ? `${file}: field "redis"` : 'the Redis URL';
+		checkRedisUrl(config.redis.url, where);
+	}
 	checkTls(config);
 	if (!config.prefix || /\s/.test(config.prefix)) {
 		throw new UserError('usage', `invalid prefix ${JSON.stringify(config.prefix)}`, 'a prefix is a non-empty word such as "bull" or "{saccos}"');
@@ -244,19 +247,21 @@ export async function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv
 }
 
 /** Rejects what ioredis would silently misread (a typo'd scheme connects to localhost). */
-export function checkRedisUrl(url: string): void {
+export function checkRedisUrl(url: string, where = 'the Redis URL'): void {
+	// The URL may carry a password: the messages quote where it came from, never the URL itself.
+	const code = where.includes(': field') ? 'config' : 'usage';
 	let parsed: URL;
 	try {
 		parsed = new URL(url);
 	} catch {
-		throw new UserError('usage', 'the Redis URL is not a valid URL', 'use redis://[user:password@]host:port[/db] or rediss:// for TLS');
+		throw new UserError(code, `${where} is not a valid URL`, 'use redis://[user:password@]host:port[/db] or rediss:// for TLS');
 	}
 	if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-		throw new UserError('usage', `unsupported Redis URL scheme "${parsed.protocol}"`, 'use redis:// or rediss:// (TLS); Sentinel and Cluster go in the config file');
+		throw new UserError(code, `${where}: unsupported scheme "${parsed.protocol}"`, 'use redis:// or rediss:// (TLS); Sentinel and Cluster go in the config file');
 	}
 	const db = parsed.pathname.replace(/^\//, '');
 	if (db !== '' && !/^\d+$/.test(db)) {
-		throw new UserError('usage', `the Redis URL's database "${db}" is not a number`, 'use redis://host:port/0');
+		throw new UserError(code, `${where}: the database "${db}" is not a number`, 'use redis://host:port/0');
 	}
 }
 

@@ -162,6 +162,9 @@ function createClient(config: Config, purpose: Purpose): {client: RedisClient; w
 			// TLS to the master when its URL says rediss://; to the sentinels when theirs do.
 			...(creds.tls ? {enableTLSForSentinelMode: true} : {}),
 			...(target.sentinels.some(entry => /^rediss:/i.test(entry)) ? {sentinelTLS: tlsOptions(config)} : {}),
+			// Follow a failover at once (+switch-master from the sentinels) instead of only when the
+			// old master is demoted and drops us some 10 s later, its completions lost meanwhile.
+			...(purpose === 'worker' || purpose === 'console' ? {failoverDetector: true} : {}),
 			sentinelRetryStrategy: purpose === 'worker' || purpose === 'console' ? (times: number) => Math.min(times * 500, 5000) : () => null,
 		});
 		return {client, where: `sentinel ${target.name} via ${target.sentinels.map(entry => redactUrl(entry)).join(',')}`, isCluster: false};

@@ -15,7 +15,6 @@ import {describeResult, runCli} from '../helpers/cli.js';
 import {usePrivateServers, useSandboxes, type LogLine} from '../helpers/worker-process.js';
 
 const OOM = /OOM command not allowed/;
-const TODO = 'error classification: lead';
 
 describe('fault: Redis at maxmemory (noeviction)', {concurrency: true}, () => {
 	const open = useSandboxes(testRedisUrl());
@@ -60,14 +59,14 @@ describe('fault: Redis at maxmemory (noeviction)', {concurrency: true}, () => {
 		assert.match(body.error?.message ?? '', OOM, describeResult(result));
 	});
 
-	it('dispatch says redis-oom', {todo: TODO}, async () => {
+	it('dispatch says redis-oom', async () => {
 		const result = await dispatch();
 		const body = JSON.parse(result.stdout) as {error?: {code?: string; message?: string}};
 		assert.equal(body.error?.code, 'redis-oom', describeResult(result));
 		assert.equal(result.code, 5, describeResult(result));
 	});
 
-	it('a worker started on the full Redis does not exit 70 (internal error)', {todo: TODO}, async () => {
+	it('a worker started on the full Redis does not exit 70 (internal error)', async () => {
 		const box = open('fault-oom', server.url);
 		const worker = box.worker(box.writeConfig({queues: {default: {timeout: 5}}}), ['--queue', 'default', '--sleep', '0.2']);
 		const says = (entry: LogLine) => entry.msg === 'worker started' || (/warn|error/.test(String(entry.level)) && OOM.test(JSON.stringify(entry)));
