@@ -82,7 +82,10 @@ function systemdController(config: Config): ProcessController {
 
 const bin = fileURLToPath(new URL('../../bin/saccos-queue.js', import.meta.url));
 
-/** Starts `saccos-queue supervise` detached, and waits for its socket. */
+/** How long a supervisor may take to answer on its socket: a loaded host can take many seconds to start node. */
+const SUPERVISOR_START_MS = 30_000;
+
+/** Starts `saccos-queue supervise` detached, and waits for its socket; not up in time, it is stopped, so that a failed start leaves nothing running. */
 async function launchSupervisor(config: Config, childArgs: string[], only?: readonly ServiceDefinition[]): Promise<void> {
 	const launch = childLaunch(childArgs);
 	if (only) launch.env['SACCOS_QUEUE_SUPERVISE_ONLY'] = only.map(service => service.name).join(',');
@@ -106,16 +109,17 @@ async function launchSupervisor(config: Config, childArgs: string[], only?: read
 		exited = code ?? 1;
 	});
 	child.unref();
-	const deadline = Date.now() + 10_000;
+	const deadline = Date.now() + SUPERVISOR_START_MS;
 	while (Date.now() < deadline && exited === null) {
 		if (await isListening(socketPath(config.stateDir))) return;
 		await new Promise(resolve => setTimeout(resolve, 100));
 	}
+	if (exited === null) child.kill('SIGTERM');
 	const said = readFileSync(errors, 'utf8').trim().split('\n').find(line => line.startsWith('saccos-queue:'))?.replace(/^saccos-queue:\s*/, '');
 	// Its own account of a full disk may not have fitted in supervisor.err, on that same disk.
 	if (exited === ExitCode.io) throw new UserError('io', `the supervisor did not start: ${said ?? `it could not write its files in ${config.stateDir}`}`, 'free some space (df -h shows which filesystem is full) or set SACCOS_QUEUE_STATE_DIR to a writable folder');
 	if (said) throw new UserError('refused', `the supervisor did not start: ${said}`, `its output: ${errors}`);
-	throw new UserError('internal', exited === null ? 'the supervisor did not start within 10 s' : `the supervisor exited with code ${exited} while starting`, `its output: ${errors}`);
+	throw new UserError('internal', exited === null ? `the supervisor did not start within ${SUPERVISOR_START_MS / 1000} s (stopped)` : `the supervisor exited with code ${exited} while starting`, `its output: ${errors}`);
 }
 
 function localController(config: Config, childArgs: string[]): ProcessController {

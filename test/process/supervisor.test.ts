@@ -44,7 +44,7 @@ describe('local supervisor, for real', () => {
 	const seen = new Set<number>();
 	let supervisorPid: number | undefined;
 	const env = {SACCOS_QUEUE_STATE_DIR: stateDir};
-	const cli = async (args: string[], timeoutMs = 30_000): Promise<CliResult> => runCli([...args, '--config', config], {env, cwd: dir, timeoutMs});
+	const cli = async (args: string[], timeoutMs = 60_000): Promise<CliResult> => runCli([...args, '--config', config], {env, cwd: dir, timeoutMs});
 	const list = async (): Promise<Status[]> => {
 		const result = await cli(['services', '--json']);
 		assert.equal(result.code, 0, describeResult(result));
@@ -60,7 +60,7 @@ describe('local supervisor, for real', () => {
 
 	/** Waits until a worker has logged "worker started" (connected, taking jobs). */
 	const startedLine = async (status: Status) => waitFor(() => existsSync(status.logFile!) && readFileSync(status.logFile!, 'utf8').split('\n')
-		.some(line => line.includes('"msg":"worker started"') && line.includes(`"pid":${status.pid},`)), `${status.name} (pid ${status.pid}) to log "worker started"`, 15_000);
+		.some(line => line.includes('"msg":"worker started"') && line.includes(`"pid":${status.pid},`)), `${status.name} (pid ${status.pid}) to log "worker started"`, 30_000);
 
 	before(() => {
 		// The seed's queues (examples/saccos-queue.config.json), a processor of our own with an absolute path.
@@ -132,8 +132,9 @@ describe('local supervisor, for real', () => {
 		const after = await waitFor(async () => {
 			const now = (await list()).find(service => service.name === 'worker@high')!;
 			return now.state === 'running' && now.pid !== before.pid && alive(now.pid) ? now : undefined;
-		}, 'worker@high to be restarted', 8000);
-		assert.ok(Date.now() - killedAt < 8000);
+		}, 'worker@high to be restarted', 30_000);
+		// When the supervisor started it again, by its own clock: not how long our `services` calls took on a busy host.
+		assert.ok(after.since! - killedAt < 8000, `restarted ${after.since! - killedAt} ms after the kill`);
 		assert.equal(after.restarts, before.restarts + 1);
 		await startedLine(after);
 		assert.ok(!alive(before.pid), 'the killed process is gone (reaped)');
@@ -175,7 +176,7 @@ describe('local supervisor, for real', () => {
 			const line = await waitFor(() => parsed().slice(backlog).find(entry => {
 				const fields = JSON.parse(entry.text) as Record<string, unknown>;
 				return fields['msg'] === 'job completed' && String(fields['jobId']) === jobId;
-			}), `the "job completed" line of high/${jobId} in logs -f`, 20_000);
+			}), `the "job completed" line of high/${jobId} in logs -f`, 30_000);
 			assert.equal(line.service, 'worker@high');
 			assert.ok(typeof line.time === 'number' && typeof line.pid === 'number' && alive(line.pid), JSON.stringify(line));
 			follower.kill('SIGINT');
@@ -221,8 +222,8 @@ describe('local supervisor, for real', () => {
 		const pids = [...before.map(service => service.pid).filter((pid): pid is number => pid !== null), supervisorPid!];
 		const result = await cli(['services', 'stop', 'all']);
 		assert.equal(result.code, 0, describeResult(result));
-		await waitFor(() => pids.every(pid => !alive(pid)), `pids ${pids.join(', ')} to exit`, 15_000);
-		await waitFor(() => ours().length === 0, 'no process with this state dir or config', 15_000).catch(() => {
+		await waitFor(() => pids.every(pid => !alive(pid)), `pids ${pids.join(', ')} to exit`, 30_000);
+		await waitFor(() => ours().length === 0, 'no process with this state dir or config', 30_000).catch(() => {
 			assert.fail(`left behind:\n${ours().map(proc => `${proc.pid} ${proc.cmdline.join(' ')}`).join('\n')}`);
 		});
 		for (const pid of seen) assert.ok(!alive(pid) || !ours().some(proc => proc.pid === pid), `pid ${pid} from the list is alive`);
@@ -239,7 +240,7 @@ describe('local supervisor, for real', () => {
 		const first = await waitFor(async () => {
 			const services = await list();
 			return services.every(service => service.state === 'running') ? services : undefined;
-		}, 'every service running', 20_000);
+		}, 'every service running', 60_000);
 		process.kill(crashed, 'SIGKILL');
 		await waitFor(() => first.every(service => !alive(service.pid)), 'its children to stop by themselves', 30_000);
 		assert.ok(existsSync(path.join(stateDir, 'supervisor.sock')), 'the crashed supervisor\'s socket is left');
@@ -253,7 +254,7 @@ describe('local supervisor, for real', () => {
 					});
 					child.once('close', code => resolve([code, stderr]));
 				}))),
-				new Promise<undefined>(resolve => setTimeout(() => resolve(undefined), 15_000)),
+				new Promise<undefined>(resolve => setTimeout(() => resolve(undefined), 45_000)),
 			]);
 			assert.ok(outcomes, 'neither refused: two supervisors run in one folder');
 			const [code, stderr] = outcomes;
@@ -262,7 +263,7 @@ describe('local supervisor, for real', () => {
 			const running = await waitFor(async () => {
 				const services = await list();
 				return services.every(service => service.state === 'running') ? services : undefined;
-			}, 'the winner\'s services', 20_000);
+			}, 'the winner\'s services', 60_000);
 			assert.equal(running.length, SERVICES.length);
 			assert.equal(ours().filter(proc => proc.cmdline.includes('worker')).length, 4, 'one set of workers');
 		} finally {
@@ -270,6 +271,24 @@ describe('local supervisor, for real', () => {
 			assert.equal(result.code, 0, describeResult(result));
 			for (const child of both) if (child.exitCode === null) child.kill('SIGKILL');
 			await waitFor(() => ours().length === 0, 'nothing left', 30_000);
+		}
+	});
+
+	it('a supervisor slow to start (12 s, as on a loaded host) is waited for: services start says so once it answers', async () => {
+		const other = path.join(dir, 'state-slow');
+		// `supervise` (and only it) blocks 12 s before it starts: node that slow to come up on a busy host.
+		const slow = 'if(process.argv.includes("supervise"))Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,12000)';
+		const slowEnv = {SACCOS_QUEUE_STATE_DIR: other, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(slow)}`};
+		const mine = () => processes().filter(proc => proc.pid !== process.pid && proc.environ.includes(`SACCOS_QUEUE_STATE_DIR=${other}`));
+		try {
+			const result = await runCli(['services', 'start', 'worker@high', '--json', '--config', config], {env: slowEnv, cwd: dir, timeoutMs: 60_000});
+			assert.equal(result.code, 0, describeResult(result));
+			assert.ok(result.ms >= 12_000, `${result.ms} ms`);
+			assert.deepEqual((JSON.parse(result.stdout) as {services: Status[]}).services.map(service => [service.name, service.state]), [['worker@high', 'running']]);
+		} finally {
+			const result = await runCli(['services', 'stop', 'all', '--config', config], {env: {SACCOS_QUEUE_STATE_DIR: other}, cwd: dir, timeoutMs: 60_000});
+			assert.equal(result.code, 0, describeResult(result));
+			await waitFor(() => mine().length === 0, 'nothing left', 30_000);
 		}
 	});
 
@@ -292,7 +311,7 @@ describe('local supervisor, for real', () => {
 	it('services stop all while a client is connected and never asks: the supervisor ends all the same, and a start right after runs a new one', async () => {
 		const other = path.join(dir, 'state-idle');
 		const idleEnv = {SACCOS_QUEUE_STATE_DIR: other};
-		const run = async (args: string[]) => runCli([...args, '--config', config], {env: idleEnv, cwd: dir});
+		const run = async (args: string[]) => runCli([...args, '--config', config], {env: idleEnv, cwd: dir, timeoutMs: 60_000});
 		const mine = () => processes().filter(proc => proc.pid !== process.pid && proc.environ.includes(`SACCOS_QUEUE_STATE_DIR=${other}`));
 		let result = await run(['services', 'start', 'worker@high']);
 		assert.equal(result.code, 0, describeResult(result));
@@ -311,8 +330,8 @@ describe('local supervisor, for real', () => {
 			assert.deepEqual((JSON.parse(result.stdout) as {services: Status[]}).services.map(service => [service.name, service.state]), [['worker@high', 'running']]);
 			const second = (JSON.parse(readFileSync(path.join(other, 'supervisor.json'), 'utf8')) as {pid: number}).pid;
 			assert.notEqual(second, first, 'a new supervisor');
-			await within(idleClosed, 15_000, 'the silent client to be let go');
-			await waitFor(() => !alive(first), `the first supervisor (pid ${first}) to end`, 15_000);
+			await within(idleClosed, 30_000, 'the silent client to be let go');
+			await waitFor(() => !alive(first), `the first supervisor (pid ${first}) to end`, 30_000);
 		} finally {
 			idle.destroy();
 			result = await run(['services', 'stop', 'all']);
@@ -324,16 +343,18 @@ describe('local supervisor, for real', () => {
 	it('services that exit 2 at once (a configuration error) are not restarted in a loop: failed, and their logs say why', async () => {
 		const other = path.join(dir, 'state-bad');
 		const badEnv = {SACCOS_QUEUE_STATE_DIR: other, SACCOS_QUEUE_LOG_LEVEL: 'loud'};
-		const run = async (args: string[]) => runCli([...args, '--config', config], {env: badEnv, cwd: dir});
+		const run = async (args: string[]) => runCli([...args, '--config', config], {env: badEnv, cwd: dir, timeoutMs: 60_000});
 		try {
 			const started = Date.now();
 			let result = await run(['services', 'start', 'all']);
 			assert.equal(result.code, 0, describeResult(result));
+			let seen: Status[] = [];
 			const failed = await waitFor(async () => {
 				const listed = await run(['services', '--json']);
-				const services = (JSON.parse(listed.stdout) as {services: Status[]}).services;
-				return services.every(service => service.state === 'failed') ? services : undefined;
-			}, 'every service failed, not restarting', 20_000);
+				assert.equal(listed.code, 0, describeResult(listed));
+				seen = (JSON.parse(listed.stdout) as {services: Status[]}).services;
+				return seen.every(service => service.state === 'failed') ? seen : undefined;
+			}, () => `every service failed, not restarting; last seen: ${seen.map(service => `${service.name} ${service.state} (restarts ${service.restarts})`).join(', ')}`, 60_000);
 			assert.deepEqual(failed.map(service => service.restarts), SERVICES.map(() => 0), 'restarted in a loop');
 			const log = readFileSync(failed[0]!.logFile!, 'utf8');
 			assert.match(log, /not restarted after a usage or configuration error/);
@@ -355,7 +376,7 @@ describe('local supervisor, for real', () => {
 				assert.ok(result.stdout.split('\n').some(line => line.startsWith(`${name} failed: ${why} (at `)), result.stdout);
 			}
 			// Started again by hand: running, and no longer failed for that reason.
-			result = await runCli(['services', 'start', 'scheduler', '--json', '--config', config], {env: {SACCOS_QUEUE_STATE_DIR: other}, cwd: dir});
+			result = await runCli(['services', 'start', 'scheduler', '--json', '--config', config], {env: {SACCOS_QUEUE_STATE_DIR: other}, cwd: dir, timeoutMs: 60_000});
 			assert.equal(result.code, 0, describeResult(result));
 			const again = (JSON.parse(result.stdout) as {services: Status[]}).services;
 			assert.deepEqual(again.map(service => [service.name, service.state, service.reason, service.failedAt]), [['scheduler', 'running', null, null]]);
@@ -370,7 +391,7 @@ describe('local supervisor, for real', () => {
 		// Each run of the child ends at once (exit 0, after a line): the supervisor restarts it after 1 s, ten times.
 		const quit = 'if(process.env.SACCOS_QUEUE_SERVICE){console.error("quitting at once");process.exit(0)}';
 		const limitEnv = {SACCOS_QUEUE_STATE_DIR: other, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(quit)}`};
-		const run = async (args: string[]) => runCli([...args, '--config', config], {env: limitEnv, cwd: dir});
+		const run = async (args: string[]) => runCli([...args, '--config', config], {env: limitEnv, cwd: dir, timeoutMs: 60_000});
 		try {
 			const started = Date.now();
 			let result = await run(['services', 'start', 'worker@high']);
@@ -415,7 +436,7 @@ describe('local supervisor, for real', () => {
 		const result = await runCli(['services', 'start', 'all', '--config', config], {env: {SACCOS_QUEUE_STATE_DIR: deep}, cwd: dir});
 		assert.equal(result.code, 6, describeResult(result));
 		assert.match(result.stderr, /too long for its control socket \(\d+ bytes, at most 107\)/);
-		assert.ok(Date.now() - started < 8000, 'told at once, not after a 10 s wait');
+		assert.ok(Date.now() - started < 20_000, 'told at once, not after the 30 s wait for the socket');
 		assert.ok(!processes().some(proc => proc.environ.includes(`SACCOS_QUEUE_STATE_DIR=${deep}`)), 'nothing left running');
 	});
 
@@ -425,7 +446,7 @@ describe('local supervisor, for real', () => {
 		const running = await waitFor(async () => {
 			const services = await list();
 			return services.every(service => service.state === 'running' && alive(service.pid)) ? services : undefined;
-		}, 'every service running', 20_000);
+		}, 'every service running', 60_000);
 		// Only its owner can reach the control socket.
 		assert.equal(statSync(path.join(stateDir, 'supervisor.sock')).mode & 0o777, 0o600);
 		assert.equal(statSync(stateDir).mode & 0o777, 0o700);
@@ -443,7 +464,7 @@ describe('local supervisor, for real', () => {
 		const again = await waitFor(async () => {
 			const services = await list();
 			return services.every(service => service.state === 'running' && alive(service.pid)) ? services : undefined;
-		}, 'every service running again', 20_000);
+		}, 'every service running again', 60_000);
 		assert.equal(again.length, SERVICES.length);
 		result = await cli(['services', 'stop', 'all'], 60_000);
 		// If this stop is slow, the logs say which service took its time, and why it ended.
