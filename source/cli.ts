@@ -9,8 +9,8 @@ import {stringFlag, type CommandModule, type CommandSpec, type Context, type Fla
 import {commands, findCommand} from './commands/index.js';
 import {loadConfig} from './config.js';
 import type {Connection, Purpose} from './data/connection.js';
-import {redact} from './data/redact.js';
-import {sanitizeLine, toSafeJson} from './data/sanitize.js';
+import {redact} from './shared/redact.js';
+import {sanitizeLine, toSafeJson} from './shared/sanitize.js';
 import {ExitCode, UserError, fileError, isUserError} from './errors.js';
 import {initColor} from './output/color.js';
 

@@ -52,7 +52,7 @@ function findTestFiles() {
 
 async function freePort() {
 	for (;;) {
-		// eslint-disable-next-line no-await-in-loop
+		 
 		const port = await new Promise((resolve, reject) => {
 			const server = net.createServer();
 			server.once('error', reject);
@@ -161,7 +161,7 @@ async function launchRedis(port, parentDir) {
 			throw /address already in use/i.test(output) ? new PortInUseError(message) : new Error(message);
 		}
 
-		if (await ping(port)) { // eslint-disable-line no-await-in-loop
+		if (await ping(port)) {  
 			return redis;
 		}
 
@@ -170,7 +170,7 @@ async function launchRedis(port, parentDir) {
 			throw new Error(`redis-server on ${HOST}:${port} did not answer PING within ${READY_DEADLINE_MS / 1000} s:\n${output.trim()}`);
 		}
 
-		// eslint-disable-next-line no-await-in-loop
+		 
 		await new Promise(resolve => {
 			if (delay === 0) {
 				setImmediate(resolve);
@@ -185,7 +185,7 @@ async function launchRedis(port, parentDir) {
 async function startPrivateRedis(parentDir) {
 	for (let attempt = 1; ; attempt++) {
 		try {
-			return await launchRedis(await freePort(), parentDir); // eslint-disable-line no-await-in-loop
+			return await launchRedis(await freePort(), parentDir);  
 		} catch (error) {
 			if (!(error instanceof PortInUseError) || attempt >= 5) {
 				throw error;
@@ -340,7 +340,7 @@ async function sweepGroup(pgid) {
 			return;
 		}
 
-		await new Promise(resolve => setTimeout(resolve, delay)); // eslint-disable-line no-await-in-loop
+		await new Promise(resolve => setTimeout(resolve, delay));  
 		delay = Math.min(delay * 2, 100);
 	}
 }

@@ -2,7 +2,7 @@
 import {expectArgs, intFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
 import {getJobPage, MAX_PAGE, ROW_FIELD_BYTES} from '../data/jobs.js';
 import {resolveQueues} from '../data/queues.js';
-import {JOB_STATES} from '../data/types.js';
+import {JOB_STATES} from '../shared/types.js';
 import {printJson} from '../output/json.js';
 import {renderTable} from '../output/table.js';
 import {dataCell, formatTime} from '../present/format.js';

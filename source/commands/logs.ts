@@ -4,7 +4,7 @@
  * `--job` shows the lines of the worker that ran that job, around its run.
  */
 import {intFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
-import {sanitizeLine} from '../data/sanitize.js';
+import {sanitizeLine} from '../shared/sanitize.js';
 import {UserError} from '../errors.js';
 import {printJsonLine} from '../output/json.js';
 import {dim} from '../output/color.js';

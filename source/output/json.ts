@@ -3,8 +3,8 @@
  * streams), serialized by the sanitizer so no raw control byte reaches the
  * terminal and the document still parses back to the same value.
  */
-import {toSafeJson} from '../data/sanitize.js';
-import {redact} from '../data/redact.js';
+import {toSafeJson} from '../shared/sanitize.js';
+import {redact} from '../shared/redact.js';
 
 /** Prints one JSON document (pretty on a terminal, compact when piped). */
 export function printJson(value: unknown, stream: NodeJS.WriteStream = process.stdout): void {

@@ -5,7 +5,7 @@
  */
 import type {ScheduleStatus} from '../data/schedules.js';
 import type {ForeignWorker, RegisteredProcess} from '../data/workers.js';
-import {lineFacts, type LogLine} from '../process/log-line.js';
+import {lineFacts, type LogLine} from '../shared/log-line.js';
 import type {ServiceStatus} from '../process/services.js';
 import {formatDuration} from '../util/duration.js';
 import {formatBytes, formatRelative, formatTime} from './format.js';

@@ -1,5 +1,5 @@
 /** Snapshot → table rows for queues, workers and schedules (pure). */
-import type {QueueSnapshot, ScheduleInfo, Snapshot, WorkerInfo} from '../data/types.js';
+import type {QueueSnapshot, ScheduleInfo, Snapshot, WorkerInfo} from '../shared/types.js';
 import type {Cell} from '../output/table.js';
 import {formatBytes, formatRelative, formatTime} from './format.js';
 

@@ -4,9 +4,9 @@
  * caller sanitizes them before they reach a terminal.
  */
 import {closeSync, existsSync, fstatSync, openSync, readSync, statSync} from 'node:fs';
-import {lineFacts, type LogLine} from './log-line.js';
+import {lineFacts, type LogLine} from '../shared/log-line.js';
 
-export type {LogLine} from './log-line.js';
+export type {LogLine} from '../shared/log-line.js';
 
 export type LogQuery = {
 	lines?: number;

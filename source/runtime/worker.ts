@@ -15,7 +15,7 @@ import os from 'node:os';
 import type {Config, QueueConfig} from '../config.js';
 import {connect, toUserError, type Connection} from '../data/connection.js';
 import {queueKey, registryKey} from '../data/keys.js';
-import {redact} from '../data/redact.js';
+import {redact} from '../shared/redact.js';
 import {isTransientRedisFault} from '../errors.js';
 import {errorFields, type Logger} from './logger.js';
 import {loadProcessor, validateData, type JobInfo, type LoadedProcessor} from './processors.js';

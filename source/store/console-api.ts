@@ -15,7 +15,7 @@ import {getJob, getJobPage, ROW_FIELD_BYTES} from '../data/jobs.js';
 import {knownQueues} from '../data/queues.js';
 import {listSchedules, type ScheduleStatus} from '../data/schedules.js';
 import {takeSnapshot} from '../data/snapshot.js';
-import type {JobDetail, JobPage, Snapshot} from '../data/types.js';
+import type {JobDetail, JobPage, Snapshot} from '../shared/types.js';
 import {listWorkers, sendControl, type ControlCommand, type ForeignWorker, type RegisteredProcess} from '../data/workers.js';
 import {UserError} from '../errors.js';
 import type {ProcessController} from '../process/controller.js';

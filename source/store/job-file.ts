@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type {Connection} from '../data/connection.js';
 import {getJobTexts, type JobTexts} from '../data/jobs.js';
-import {sanitizeLine, sanitizeText} from '../data/sanitize.js';
+import {sanitizeLine, sanitizeText} from '../shared/sanitize.js';
 import {fileError} from '../errors.js';
 import {formatBytes} from '../present/format.js';
 import {createJsonPrettifier, createStringArrayDecoder, decodedPieces} from '../util/json-text.js';
@@ -73,7 +73,7 @@ export async function writeJobTexts(texts: JobTexts, queue: string, id: string, 
 					const last = out.charCodeAt(out.length - 1);
 					const held = (last >= 0xd800 && last <= 0xdbff) || last === 13 ? 1 : 0;
 					carry = out.slice(out.length - held);
-					await put(out.slice(0, out.length - held)); // eslint-disable-line no-await-in-loop
+					await put(out.slice(0, out.length - held));  
 				}
 				await put(`${carry}\n`);
 			};

@@ -13,7 +13,7 @@
  */
 import {Box, Text, useApp, useInput, useStdin, useStdout} from 'ink';
 import {useCallback, useLayoutEffect, useMemo, useRef, useState} from 'react';
-import {sanitizeLine} from '../data/sanitize.js';
+import {sanitizeLine} from '../shared/sanitize.js';
 import type {Scope} from '../keymap/commands.js';
 import {keyName, resolve, type InkKey} from '../keymap/dispatch.js';
 import type {ConsoleApi, Suspend} from '../store/console-api.js';

@@ -47,7 +47,7 @@ describe('--json and the audit trail of every writing command', () => {
 		];
 
 		for (const entry of cases) {
-			/* eslint-disable no-await-in-loop */
+			 
 			const refused = await s.cli([...entry.args, '--yes', '--read-only', '--json']);
 			assert.equal(refused.code, 6, `${entry.label} --read-only: ${describeResult(refused)}`);
 			assert.equal(parseJson(refused).error?.code, 'refused', `${entry.label} --read-only prints the contract's error JSON`);
@@ -62,7 +62,7 @@ describe('--json and the audit trail of every writing command', () => {
 			const body = parseJson(done);
 			assert.deepEqual({queue: body.queue, action: body.action, count: body.count, dryRun: body.dryRun}, {queue: entry.queue, action: entry.action, count: entry.count, dryRun: false}, `${entry.label} --json`);
 			assert.equal(done.stdout.trim().split('\n').length, 1, `${entry.label} --json prints exactly one JSON document`);
-			/* eslint-enable no-await-in-loop */
+			 
 		}
 
 		const records = await s.audit();

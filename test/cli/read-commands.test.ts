@@ -15,9 +15,9 @@ import {deletePrefix, waitFor} from '../helpers/keyspace.js';
 import {freePort, startRedisServer, testRedisUrl, type RedisServer} from '../helpers/redis-server.js';
 
 /** Raw bytes no human output may contain: C0 except LF, DEL and C1, and the bidi override. */
-const UNSAFE_HUMAN = /[\x00-\x09\x0B-\x1F\x7F-\x9F\u202E]/u; // eslint-disable-line no-control-regex
+const UNSAFE_HUMAN = /[\x00-\x09\x0B-\x1F\x7F-\x9F\u202E]/u;  
 /** What JSON.stringify leaves raw but a terminal acts on (C0 is escaped by JSON itself, checked too). */
-const UNSAFE_JSON = /[\x00-\x09\x0B-\x1F\x7F-\x9F\u202E]/u; // eslint-disable-line no-control-regex
+const UNSAFE_JSON = /[\x00-\x09\x0B-\x1F\x7F-\x9F\u202E]/u;  
 
 const firstUnsafe = (text: string, pattern: RegExp): string => {
 	const match = pattern.exec(text);
@@ -152,7 +152,7 @@ describe('read commands against queues another BullMQ application filled', () =>
 				assert.equal(job.failedReason, 'statement template missing', 'the rest of the corrupt job still loads');
 				continue;
 			}
-			const real = await queue.getJob(job.id); // eslint-disable-line no-await-in-loop
+			const real = await queue.getJob(job.id);  
 			assert.ok(real, `BullMQ has job ${job.id}`);
 			assert.equal(job.name, real.name);
 			assert.deepEqual(job.data, real.data);
@@ -281,7 +281,7 @@ describe('read commands against queues another BullMQ application filled', () =>
 					assert.ok(event, `an "added" event for job ${String(added.id)}: ${result.stdout}`);
 					assert.equal(event.queue, 'live-events');
 					assert.equal(event.fields['name'], EVIL_NAME);
-					assert.doesNotMatch(result.stdout, /[\x7F-\x9F\u202E]/u, 'NDJSON escapes C1 and bidi controls'); // eslint-disable-line no-control-regex
+					assert.doesNotMatch(result.stdout, /[\x7F-\x9F\u202E]/u, 'NDJSON escapes C1 and bidi controls');  
 				} else {
 					assertInertHuman(result, 'events');
 					assert.match(result.stdout, /added/);
@@ -296,7 +296,7 @@ describe('read commands against queues another BullMQ application filled', () =>
 
 	it('piped output has no colour; on a terminal there is colour unless NO_COLOR=1 or --no-color', async t => {
 		for (const args of [['status'], ['doctor'], ['monitor', 'default:1'], ['failed']]) {
-			const result = await cli(args); // eslint-disable-line no-await-in-loop
+			const result = await cli(args);  
 			assert.ok(!result.stdout.includes('\x1b'), `${args.join(' ')} piped: ESC in ${JSON.stringify(result.stdout.slice(0, 200))}`);
 		}
 		const tty = await runCliInPty(['monitor', 'default:1', '--redis', url, '--prefix', prefix]);
@@ -336,7 +336,7 @@ describe('read commands against queues another BullMQ application filled', () =>
 		assert.ok(parseJson(flagJson).error.message.includes('bogus'));
 
 		for (const args of [['jobs', 'default', '--limit', 'abc'], ['jobs', 'default', '--limit', '0'], ['failed', '--offset', '-1'], ['jobs', 'default', '--state', 'sleeping'], ['monitor', 'default=7'], ['nosuchcommand']]) {
-			const result = await cli(args); // eslint-disable-line no-await-in-loop
+			const result = await cli(args);  
 			assertExit(result, 2, args.join(' '));
 			assert.ok(result.stderr.length > 0, `${args.join(' ')}: a message`);
 		}
@@ -417,7 +417,7 @@ describe('queues discover', () => {
 			const recorded = parseJson(await cli(['queues', '--json']));
 			assert.ok(recorded.queues.some((entry: {name: string}) => entry.name === hostileName), 'discover recorded the queue');
 			for (const [args, code] of [[['queues'], 0], [['status'], 0], [['failed'], 0], [['jobs', 'nosuchqueue'], 2]] as Array<[string[], number]>) {
-				check(args.join(' '), await cli(args), code); // eslint-disable-line no-await-in-loop
+				check(args.join(' '), await cli(args), code);  
 			}
 			// events names the queues it follows on stderr before it blocks.
 			const child = spawnCli(['events', '--redis', url, '--prefix', hostilePrefix]);
@@ -481,7 +481,7 @@ describe('connection failures: exit codes, and secrets never printed', () => {
 		for (const args of [['status'], ['jobs', 'default', '--state', 'failed'], ['monitor', 'default:10']]) {
 			for (const json of [false, true]) {
 				const what = `${args.join(' ')}${json ? ' --json' : ''} (down)`;
-				const result = await runCli([...args, ...(json ? ['--json'] : []), '--redis', down]); // eslint-disable-line no-await-in-loop
+				const result = await runCli([...args, ...(json ? ['--json'] : []), '--redis', down]);  
 				assertExit(result, 3, what);
 				assert.ok(result.ms < 5000, `${what} took ${Math.round(result.ms)} ms`);
 				assertNoSecret(result, what);
@@ -501,7 +501,7 @@ describe('connection failures: exit codes, and secrets never printed', () => {
 		];
 		for (const [what, flags, env] of cases) {
 			for (const json of [false, true]) {
-				const result = await runCli(['status', ...flags, ...(json ? ['--json'] : [])], {env}); // eslint-disable-line no-await-in-loop
+				const result = await runCli(['status', ...flags, ...(json ? ['--json'] : [])], {env});  
 				assertExit(result, 4, what);
 				assertNoSecret(result, what);
 				if (json) {
@@ -517,12 +517,12 @@ describe('connection failures: exit codes, and secrets never printed', () => {
 			['password in the URL', ['--redis', server.url], {}],
 			['REDIS_PASSWORD', ['--redis', `redis://127.0.0.1:${server.port}`], {REDIS_PASSWORD: password}],
 		] as Array<[string, string[], Record<string, string>]>) {
-			const result = await runCli(['status', '--json', ...flags], {env}); // eslint-disable-line no-await-in-loop
+			const result = await runCli(['status', '--json', ...flags], {env});  
 			assertExit(result, 0, what);
 			assertNoSecret(result, what);
 			const status = parseJson(result);
 			assert.match(status.redis.url, new RegExp(`127\\.0\\.0\\.1:${server.port}`));
-			const human = await runCli(['status', ...flags], {env}); // eslint-disable-line no-await-in-loop
+			const human = await runCli(['status', ...flags], {env});  
 			assertExit(human, 0, `${what} (human)`);
 			assertNoSecret(human, `${what} (human)`);
 		}

@@ -82,7 +82,7 @@ describe('followEvents', () => {
 		try {
 			const ids: Record<string, string[]> = {emails: [], notifications: []};
 			for (const [queue, target] of [['emails', emails], ['notifications', notifications], ['emails', emails], ['notifications', notifications], ['emails', emails]] as const) {
-				ids[queue]!.push(String((await target.add(`job-${queue}`, {n: ids[queue]!.length})).id)); // eslint-disable-line no-await-in-loop
+				ids[queue]!.push(String((await target.add(`job-${queue}`, {n: ids[queue]!.length})).id));  
 			}
 			await waitFor(() => added(follower.events, 'emails').length === 3 && added(follower.events, 'notifications').length === 2, 'five added events');
 			assert.deepEqual(added(follower.events, 'emails'), ids['emails']);

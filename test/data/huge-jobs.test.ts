@@ -117,7 +117,7 @@ describe('huge jobs: pages, detail and --json', {concurrency: false}, () => {
 	it('reading them writes nothing: the keyspace is byte for byte the same', async () => {
 		const digest = await keyspaceDigest(admin);
 		for (const args of [['jobs', 'reports', '--json'], ['jobs', 'reports'], ['job', 'reports', made.big.id], ['failed', '--json'], ['job', 'sms', failure.id]]) {
-			const result = await cli(args); // eslint-disable-line no-await-in-loop
+			const result = await cli(args);  
 			assert.equal(result.code, 0, `${args.join(' ')}: ${describeResult(result)}`);
 		}
 		const now = await keyspaceDigest(admin);

@@ -69,7 +69,7 @@ describe('reading never writes', () => {
 
 	it('jobs in each of the 7 states, and of a queue only Redis knows', async () => {
 		for (const state of STATES) {
-			const result = await read(['jobs', 'default', '--state', state, '--json']); // eslint-disable-line no-await-in-loop
+			const result = await read(['jobs', 'default', '--state', state, '--json']);  
 			assert.equal(JSON.parse(result.stdout).total, fill.ids['default']![state].length, `${state} total`);
 		}
 		await read(['jobs', 'default', '--state', 'failed']);
@@ -80,7 +80,7 @@ describe('reading never writes', () => {
 	it('job for several ids, including the corrupt one, and failed', async () => {
 		const ids = [fill.corrupt, fill.evilReason, fill.active, fill.completed, fill.flow.parent, fill.flow.children[0]!];
 		for (const ref of ids) {
-			await read(['job', ref.queue, ref.id, '--json']); // eslint-disable-line no-await-in-loop
+			await read(['job', ref.queue, ref.id, '--json']);  
 		}
 		await read(['job', fill.corrupt.queue, fill.corrupt.id]);
 		await read(['job', fill.evilReason.queue, fill.evilReason.id]);

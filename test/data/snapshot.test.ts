@@ -126,7 +126,7 @@ describe('the cost of a snapshot (commands counted on a private server)', () => 
 				pipeline.hset(`${prefix}:default:${id}`, 'name', 'bulk', 'data', '{}', 'opts', '{}', 'timestamp', String(now), 'finishedOn', String(now + id), 'returnvalue', 'null');
 				pipeline.zadd(`${prefix}:default:completed`, now + id, String(id));
 			}
-			await pipeline.exec(); // eslint-disable-line no-await-in-loop
+			await pipeline.exec();  
 		}
 
 		const full = await cost(['default']);
@@ -138,7 +138,7 @@ describe('the cost of a snapshot (commands counted on a private server)', () => 
 		const names = ['q1', 'q2', 'q3', 'q4', 'q5', 'q6'];
 		const costs: number[] = [];
 		for (let count = 1; count <= names.length; count++) {
-			costs.push((await cost(names.slice(0, count))).calls); // eslint-disable-line no-await-in-loop
+			costs.push((await cost(names.slice(0, count))).calls);  
 		}
 		const deltas = costs.slice(1).map((calls, index) => calls - costs[index]!);
 		assert.equal(new Set(deltas).size, 1, `commands per extra queue vary: ${deltas.join(', ')} (costs ${costs.join(', ')})`);

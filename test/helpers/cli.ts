@@ -99,7 +99,7 @@ export function parseJson<T = any>(result: CliResult): T { // eslint-disable-lin
 	try {
 		return JSON.parse(result.stdout) as T;
 	} catch (error) {
-		throw new Error(`stdout is not one JSON document (${(error as Error).message})\n${describeResult(result)}`);
+		throw new Error(`stdout is not one JSON document (${(error as Error).message})\n${describeResult(result)}`, {cause: error});
 	}
 }
 

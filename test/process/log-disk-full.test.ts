@@ -86,7 +86,7 @@ describe('log files on a full disk', {skip: smallFsUnavailable()}, () => {
 		// Stopped (SIGTERM: it writes out the lines it holds), it is restarted; the supervisor notes that
 		// on stderr, which is supervisor.err on this same full disk.
 		process.kill(first.pid!, 'SIGTERM');
-		const second = await waitFor(async () => {
+		await waitFor(async () => {
 			const now = await worker();
 			return now.state === 'running' && now.pid !== first.pid && alive(now.pid) ? now : undefined;
 		}, 'worker@high to be restarted on the full disk', 20_000);
@@ -137,7 +137,7 @@ describe('log files on a full disk', {skip: smallFsUnavailable()}, () => {
 		await waitFor(() => text().includes('"msg":"worker started"'), 'the worker to log "worker started" into the file', 20_000);
 
 		disk.fill(0);
-		for (let index = 0; index < 20; index++) await box.add('q', {index}); // eslint-disable-line no-await-in-loop
+		for (let index = 0; index < 20; index++) await box.add('q', {index});  
 		await box.waitForRecords(record => record.event === 'done', 20, '20 jobs done while its log file cannot grow', 30_000);
 		// The logger writes within 100 ms of a line: wait until it has tried (and said so).
 		await waitFor(() => stderr.includes('cannot write the log'), 'the worker to say on stderr that it drops log lines', 10_000);

@@ -256,7 +256,7 @@ describe('systemd units', () => {
 			disk.fill(0);
 			const result = await runCli(['systemd', 'install', '--dir', disk.dir]);
 			assert.equal(result.code, 74, describeResult(result));
-			assert.match(result.stderr, /^saccos-queue: cannot write .*\.(service|target): no space left on the device \(ENOSPC\)\n  hint: /, describeResult(result));
+			assert.match(result.stderr, /^saccos-queue: cannot write .*\.(service|target): no space left on the device \(ENOSPC\)\n {2}hint: /, describeResult(result));
 			assert.equal(readFileSync(path.join(disk.dir, worker), 'utf8'), '# the unit installed last month\n');
 			assert.deepEqual(readdirSync(disk.dir).filter(name => name.endsWith('.tmp')), []);
 		});

@@ -147,7 +147,7 @@ describe('worker: lifecycle', {concurrency: true}, () => {
 			await waitFor(async () => String(await probe.client('LIST')).split('\n').some(entry => entry.includes(box.prefix) && / cmd=bzpopmin /.test(entry)), 'the worker to block waiting for jobs');
 			probe.disconnect();
 			let exit;
-			let took = 0;
+			let took: number;
 			try {
 				if (how === 'stopped') {
 					server.kill('SIGKILL');

@@ -5,7 +5,7 @@
  * busy loop, and in-process a blocked event loop gets the worker killed (so
  * systemd restarts it) with the job id in a "fatal" line.
  */
-import {after, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {waitFor} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';

@@ -5,7 +5,7 @@
  * pause|resume <queue>` stops and restarts fetching; `workers stop <id>`
  * makes the worker exit 0.
  */
-import {after, describe, it} from 'node:test';
+import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import {describeResult, parseJson, runCli} from '../helpers/cli.js';
@@ -22,10 +22,10 @@ type Listed = {id: string; kind: string; host: string; pid: number; queues: stri
 async function poll<T>(check: () => Promise<T | undefined>, what: string, timeoutMs: number, everyMs = 500): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const value = await check(); // eslint-disable-line no-await-in-loop
+		const value = await check();  
 		if (value !== undefined) return value;
 		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise(resolve => setTimeout(resolve, everyMs)); // eslint-disable-line no-await-in-loop
+		await new Promise(resolve => setTimeout(resolve, everyMs));  
 	}
 }
 

@@ -7,7 +7,7 @@
  */
 import {afterEach, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
-import type {JobDetail, JobPage, JobState, JobSummary, Snapshot} from '../../source/data/types.js';
+import type {JobDetail, JobPage, JobState, JobSummary, Snapshot} from '../../source/shared/types.js';
 import type {ConsoleApi} from '../../source/store/console-api.js';
 import {fixtureApi, renderConsole, type Call, type ConsoleHarness} from '../helpers/console.js';
 
@@ -350,8 +350,8 @@ describe('console: jobs view and job detail', () => {
 		assert.match(footer, /Enter inspect/);
 		assert.doesNotMatch(footer, /retry|delete|flush|pause/);
 		for (const key of ['r', 'D', 'R', 'F', 'p']) {
-			await harness.key(key); // eslint-disable-line no-await-in-loop
-			await harness.waitFor(text => /read-only: ".+" is off/.test(text), `the read-only note for ${key}`); // eslint-disable-line no-await-in-loop
+			await harness.key(key);  
+			await harness.waitFor(text => /read-only: ".+" is off/.test(text), `the read-only note for ${key}`);  
 		}
 		await harness.press('inspect', 'jobs');
 		const detailFrame = await harness.waitFor(text => text.includes('Stack trace'), 'the job detail');

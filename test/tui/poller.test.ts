@@ -74,9 +74,7 @@ describe('poller', () => {
 
 	it('a failure keeps the last good data, marked stale with the error; the next success clears it', async () => {
 		let fail = false;
-		let calls = 0;
 		const poller = startPoller(async () => {
-			calls++;
 			if (fail) throw new Error('connect ECONNREFUSED');
 			return 'good';
 		}, 60_000);

@@ -4,7 +4,7 @@
  *   saccos-queue  READ-ONLY  redis://10.0.0.5:6379  queues │ jobs │ workers │ …
  */
 import {Text} from 'ink';
-import {sanitizeLine} from '../../data/sanitize.js';
+import {sanitizeLine} from '../../shared/sanitize.js';
 
 export function Header({where, readOnly, tabs, current}: {where: string; readOnly: boolean; tabs: readonly string[]; current: string}) {
 	return (

@@ -11,7 +11,7 @@
  * shrinks last.
  */
 import {Box, Text} from 'ink';
-import {sanitizeLine} from '../../data/sanitize.js';
+import {sanitizeLine} from '../../shared/sanitize.js';
 
 export type ListProps = {
 	head: readonly string[];

@@ -13,7 +13,7 @@
  */
 import {Box, Text} from 'ink';
 import {useRef, useState} from 'react';
-import {sanitizeLine} from '../../data/sanitize.js';
+import {sanitizeLine} from '../../shared/sanitize.js';
 import type {QueueEvent} from '../../data/events.js';
 import {eventParts, eventTone} from '../../present/event-rows.js';
 import {useActions, useUi} from '../ui-context.js';

@@ -16,8 +16,8 @@
  */
 import {Box, Text} from 'ink';
 import {useEffect, useState} from 'react';
-import {sanitizeLine} from '../../data/sanitize.js';
-import {JOB_STATES, type JobState} from '../../data/types.js';
+import {sanitizeLine} from '../../shared/sanitize.js';
+import {JOB_STATES, type JobState} from '../../shared/types.js';
 import {formatCount, jobTable, matchesJob, pageInfo, removeOutcome, retryOutcome} from '../../present/job-rows.js';
 import {JobsHeader} from '../components/jobs-header.js';
 import {List} from '../components/list.js';

@@ -12,7 +12,7 @@
  */
 import {Box, Text} from 'ink';
 import {useState} from 'react';
-import {sanitizeLine} from '../../data/sanitize.js';
+import {sanitizeLine} from '../../shared/sanitize.js';
 import {formatLogLine, logLineText, type LogEntry as Entry} from '../../present/process-rows.js';
 import type {LogLine} from '../../process/logs.js';
 import {useActions, useUi, type Route} from '../ui-context.js';

@@ -14,7 +14,7 @@
  * supervisor) the reason is shown and the poll keeps trying.
  */
 import {Box, Text} from 'ink';
-import {sanitizeLine} from '../../data/sanitize.js';
+import {sanitizeLine} from '../../shared/sanitize.js';
 import type {ServiceAction} from '../../store/console-api.js';
 import {serviceDrop, serviceHead, serviceNumeric, serviceReason, serviceRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
