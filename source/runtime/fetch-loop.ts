@@ -79,9 +79,9 @@ export class FetchLoop {
 		this.#stopping.addEventListener('abort', () => this.#wakeSleepers(), {once: true});
 	}
 
-	/** Starts the slots; they end once `stopping` aborts (a running job first finishes or is left). */
-	start(): void {
-		for (let index = 0; index < this.#slots.length; index++) void this.#slot(index);
+	/** Starts the slots; resolves when all have ended, after `stopping` aborts (each finishes its job first). */
+	async start(): Promise<void> {
+		await Promise.all(this.#slots.map(async (_, index) => this.#slot(index)));
 	}
 
 	get paused(): boolean {

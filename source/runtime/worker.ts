@@ -93,7 +93,7 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	void registry.heartbeat.beat();
 	log.info({queues: options.queues, concurrency: options.concurrency, version: VERSION}, 'worker started');
 	setRunnerPoolSize(options.concurrency);
-	loop.start();
+	void loop.start();
 	await shutdown.untilStopped();
 	await shutdown.drain(() => loop.running());
 	locks.close();
