@@ -6,7 +6,7 @@
  * the counters. `Timeouts` enforces the deadlines of all running jobs, and
  * the watchdog guards in-process jobs that block the event loop.
  */
-import {UnrecoverableError, type Job} from 'bullmq';
+import {UnrecoverableError} from 'bullmq';
 import type {Config} from '../config.js';
 import {redact} from '../data/redact.js';
 import {handOver} from './bullmq-adapter.js';
@@ -39,49 +39,43 @@ export class JobRunner {
 		readonly log: Logger,
 	) {}
 
-	/** Runs one job to its end; resolves with the next job BullMQ handed over on completion, if any. Never rejects. */
+	/**
+	 * Runs one job to its end; resolves with the next job BullMQ handed over on
+	 * completion, if any. Never rejects. The path of a job that completes is
+	 * kept inline, without a promise it does not need: it runs thousands of
+	 * times a second (bench/worker-throughput.js).
+	 */
 	async run(entry: Active): Promise<Next | undefined> {
-		const {job, plan} = entry;
+		const {job, plan, token} = entry;
 		// BullMQ's Job defaults `attempts` to 0, so "unset" is 0 as well as undefined.
 		if (!job.opts.attempts) job.opts.attempts = plan.tries;
 		if (job.opts.backoff === undefined && plan.backoff) job.opts.backoff = plan.backoff;
 		try {
-			const processor = await this.#processor(job);
+			const module = this.options.processors[job.name];
+			if (!module) throw new UnrecoverableError(`no processor for job "${job.name}": add it to "processors" in the config`);
+			const processor = this.#loaded.get(module) ?? (await this.#load(job.name, module));
+			if (processor.schema) await checkData(processor, job.data);
 			const info: JobInfo = {id: String(job.id), name: job.name, queue: plan.queue, data: job.data, attemptsMade: job.attemptsMade, timestamp: job.timestamp, opts: job.opts as Record<string, unknown>};
 			const result = await runJob(processor, plan.isolation, info, entry, job);
 			if (entry.abandoned) return undefined;
-			return await this.#complete(entry, result);
+			const chain = plan.chains && this.options.mayChain();
+			const completed = await job.moveToCompleted(result ?? null, token, chain);
+			this.counters.processed++;
+			this.log.info({queue: plan.queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade, durationMs: Date.now() - entry.started}, 'job completed');
+			if (!chain || !Array.isArray(completed) || !completed[0]) return undefined;
+			const next = await handOver(plan.worker, completed as unknown[], token);
+			return next ? {job: next, plan, token} : undefined;
 		} catch (error) {
 			if (!entry.abandoned) await this.#fail(entry, error instanceof Error ? error : new Error(String(error)));
 			return undefined;
 		}
 	}
 
-	/** The job's processor, with its data checked; throws UnrecoverableError (no retries) when either is wrong. */
-	async #processor(job: Job): Promise<LoadedProcessor> {
-		const module = this.options.processors[job.name];
-		if (!module) throw new UnrecoverableError(`no processor for job "${job.name}": add it to "processors" in the config`);
-		let processor = this.#loaded.get(module);
-		if (!processor) {
-			processor = await loadProcessor(job.name, module);
-			this.#loaded.set(module, processor);
-		}
-		if (processor.schema) {
-			const invalid = await validateData(processor, job.data);
-			if (invalid) throw new UnrecoverableError(invalid);
-		}
+	/** Imports a processor module (once: later jobs find it in #loaded). */
+	async #load(jobName: string, module: string): Promise<LoadedProcessor> {
+		const processor = await loadProcessor(jobName, module);
+		this.#loaded.set(module, processor);
 		return processor;
-	}
-
-	async #complete(entry: Active, result: unknown): Promise<Next | undefined> {
-		const {job, plan, token} = entry;
-		const chain = plan.chains && this.options.mayChain();
-		const completed = await job.moveToCompleted(result ?? null, token, chain);
-		this.counters.processed++;
-		this.log.info({queue: plan.queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade, durationMs: Date.now() - entry.started}, 'job completed');
-		if (!chain || !Array.isArray(completed) || !completed[0]) return undefined;
-		const next = await handOver(plan.worker, completed as unknown[], token);
-		return next ? {job: next, plan, token} : undefined;
 	}
 
 	async #fail(entry: Active, error: Error): Promise<void> {
@@ -97,6 +91,12 @@ export class JobRunner {
 		const timedOut = error instanceof JobTimeoutError;
 		this.log[timedOut ? 'warn' : 'error']({...fields, durationMs: Date.now() - entry.started, ...errorFields(error), willRetry: !final}, timedOut ? 'job timed out' : 'job failed');
 	}
+}
+
+/** Data its processor's schema rejects fails the job at once, without retries, naming the field. */
+async function checkData(processor: LoadedProcessor, data: unknown): Promise<void> {
+	const invalid = await validateData(processor, data);
+	if (invalid) throw new UnrecoverableError(invalid);
 }
 
 /** A job's data for a log line, when asked: JSON text cut at 2 KB, with the secrets this process knows masked. */
