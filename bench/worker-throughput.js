@@ -261,7 +261,7 @@ async function main() {
 		for (let round = 0; round < ROUNDS; round++) {
 			const order = round % 2 === 0 ? ['bare', 'ours'] : ['ours', 'bare'];
 			for (const kind of order) {
-				const result = await measure(server, kind, kind === 'bare' ? 'inline' : 'none', JOBS, workDir); // eslint-disable-line no-await-in-loop
+				const result = await measure(server, kind, kind === 'bare' ? 'inline' : 'none', JOBS, workDir);  
 				results.push(result);
 				show(result);
 			}
@@ -272,7 +272,7 @@ async function main() {
 			// span: 5,000 jobs each, so it weighs alike.
 			process.stdout.write(`isolation (information): ours ${ISOLATION_JOBS} jobs, BullMQ's sandbox ${SANDBOX_JOBS} jobs\n`);
 			for (const [kind, variant, count] of [['ours', 'thread', ISOLATION_JOBS], ['ours', 'process', ISOLATION_JOBS], ['bare', 'thread', SANDBOX_JOBS], ['bare', 'process', SANDBOX_JOBS]]) {
-				const result = await measure(server, kind, variant, count, workDir); // eslint-disable-line no-await-in-loop
+				const result = await measure(server, kind, variant, count, workDir);  
 				isolation.push(result);
 				show(result);
 			}
@@ -282,7 +282,7 @@ async function main() {
 			for (const [kind, variant] of [['bare', 'inline'], ['ours', 'none']]) {
 				const dir = path.resolve(options.profile, kind);
 				process.stdout.write(`profiling ${kind} (node --cpu-prof, ${JOBS} jobs) into ${dir}\n`);
-				const result = await measure(server, kind, variant, JOBS, workDir, ['--cpu-prof', `--cpu-prof-dir=${dir}`]); // eslint-disable-line no-await-in-loop
+				const result = await measure(server, kind, variant, JOBS, workDir, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);  
 				show(result);
 				// The main thread's profile is the biggest (the watchdog thread writes its own, mostly idle).
 				const file = readdirSync(dir).filter(name => name.endsWith('.cpuprofile')).map(name => path.join(dir, name)).sort((a, b) => statSync(b).size - statSync(a).size)[0];

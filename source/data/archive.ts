@@ -123,7 +123,7 @@ export class ArchiveFile {
 		const bytes = Buffer.from(lead + text);
 		try {
 			for (let offset = 0; offset < bytes.length;) {
-				const {bytesWritten} = await handle.write(bytes, offset, bytes.length - offset);  
+				const {bytesWritten} = await handle.write(bytes, offset, bytes.length - offset);
 				if (bytesWritten <= 0) throw Object.assign(new Error('write wrote nothing'), {code: 'EIO'});
 				offset += bytesWritten;
 			}

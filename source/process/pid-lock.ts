@@ -108,7 +108,7 @@ export async function takeLock(file: string, options: {waitMs?: number} = {}): P
 			const outcome = attempt(file, mine, pid);
 			if (outcome.taken) return outcome;
 			if (outcome.settled || Date.now() > deadline) return {taken: false, holder: outcome.holder};
-			await new Promise(resolve => setTimeout(resolve, 10));  
+			await new Promise(resolve => setTimeout(resolve, 10));
 		}
 	} finally {
 		// The lock, when taken, is another name of the same file: it stays.

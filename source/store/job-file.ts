@@ -73,7 +73,7 @@ export async function writeJobTexts(texts: JobTexts, queue: string, id: string, 
 					const last = out.charCodeAt(out.length - 1);
 					const held = (last >= 0xd800 && last <= 0xdbff) || last === 13 ? 1 : 0;
 					carry = out.slice(out.length - held);
-					await put(out.slice(0, out.length - held));  
+					await put(out.slice(0, out.length - held));
 				}
 				await put(`${carry}\n`);
 			};

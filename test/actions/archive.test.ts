@@ -45,7 +45,7 @@ describe('archive and restore', () => {
 		// A buggy producer wrote data that is not JSON (behind BullMQ's back, as fill.ts does).
 		await s.client.hset(`${s.prefix}:${QUEUE}:${corrupt.id}`, 'data', CORRUPT);
 		const originals = new Map<string, Job>();
-		for (const job of made.jobs) if (job !== corrupt) originals.set(job.id, (await queue.getJob(job.id))!);  
+		for (const job of made.jobs) if (job !== corrupt) originals.set(job.id, (await queue.getJob(job.id))!);
 
 		const file = archivePath(s.prefix, 'all');
 		const refused = await s.cli(['archive', '--older-than', '0s', '--queue', QUEUE, '--to', file]);
@@ -87,7 +87,7 @@ describe('archive and restore', () => {
 
 		// Removed from Redis: no failed job, no job hash, no logs.
 		assert.equal(await queue.getFailedCount(), 0);
-		for (const job of made.jobs) assert.equal(await s.client.exists(`${s.prefix}:${QUEUE}:${job.id}`), 0, `job ${job.id} still has a hash`);  
+		for (const job of made.jobs) assert.equal(await s.client.exists(`${s.prefix}:${QUEUE}:${job.id}`), 0, `job ${job.id} still has a hash`);
 		assert.equal(await s.client.exists(`${s.prefix}:${QUEUE}:${logged.id}:logs`), 0);
 
 		// Restore: numeric ids come back as restored-<id>, with identical data, waiting (or prioritized, keeping the priority).
@@ -95,7 +95,7 @@ describe('archive and restore', () => {
 		assert.equal(restored.code, 0, describeResult(restored));
 		assert.deepEqual(head(parseJson(restored)), {queue: null, action: 'restore', count: 30, dryRun: false});
 		for (const expected of made.jobs) {
-			 
+
 			const id = `restored-${expected.id}`;
 			if (expected === corrupt) {
 				assert.equal(await s.client.hget(`${s.prefix}:${QUEUE}:${id}`, 'data'), CORRUPT, 'the corrupt job round-trips its raw data');
@@ -109,7 +109,7 @@ describe('archive and restore', () => {
 			assert.equal(job.priority, expected.priority ?? 0);
 			assert.equal(job.attemptsMade, 0, 'a restored job has its tries back');
 			assert.ok(!job.failedReason);
-			 
+
 		}
 		const restoredLogs = await queue.getJobLogs(`restored-${logged.id}`);
 		assert.deepEqual(restoredLogs.logs.slice(0, 2), ['called core banking', 'got HTTP 504'], 'the job\'s log lines come back');
@@ -148,7 +148,7 @@ describe('archive and restore', () => {
 		let midway = 0;
 		while (!exited) {
 			// First what is still in Redis, then the file: anything gone before the first read must be in the second.
-			const remaining = new Set(await watcher.zrange(failedKey, 0, -1));  
+			const remaining = new Set(await watcher.zrange(failedKey, 0, -1));
 			const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
 			const complete = text.slice(0, text.lastIndexOf('\n') + 1);
 			const inFile = new Set(complete.split('\n').filter(Boolean).map(line => (JSON.parse(line) as {id: string}).id));
@@ -213,8 +213,8 @@ describe('archive and restore', () => {
 		const childOf = (tree: (typeof trees)[number], queue: string) => tree.children!.find(node => node.job.queueName === queue)!.job.id!;
 		const [archived, flushed] = trees.map(tree => ({parent: tree.job.id!, failedChild: childOf(tree, 'loans'), pendingChild: childOf(tree, 'notices')}));
 		for (const flow of [archived, flushed]) {
-			assert.equal(await (await s.queue('loans').getJob(flow!.failedChild))!.getState(), 'failed');  
-			assert.equal(await (await s.queue('notices').getJob(flow!.pendingChild))!.getState(), 'waiting');  
+			assert.equal(await (await s.queue('loans').getJob(flow!.failedChild))!.getState(), 'failed');
+			assert.equal(await (await s.queue('notices').getJob(flow!.pendingChild))!.getState(), 'waiting');
 		}
 
 		// flush (BullMQ's clean) of one parent (the older failure), archive of the other.
@@ -260,7 +260,7 @@ describe('archive and restore', () => {
 		assert.equal(again.code, 0, describeResult(again));
 		const counts = await s.queue(QUEUE).getJobCounts('waiting', 'prioritized', 'failed');
 		assert.deepEqual(counts, {waiting: 3, prioritized: 0, failed: 0}, 'each job comes back once');
-		for (const job of made.jobs) assert.deepEqual((await s.queue(QUEUE).getJob(`restored-${job.id}`))?.data, dataOf(job.index));  
+		for (const job of made.jobs) assert.deepEqual((await s.queue(QUEUE).getJob(`restored-${job.id}`))?.data, dataOf(job.index));
 		assert.equal(parseJson(again).count, 3, `restore reports the jobs it added: ${again.stdout.trim()}`);
 	});
 

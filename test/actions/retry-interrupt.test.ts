@@ -52,7 +52,7 @@ describe('retry --all interrupted', () => {
 			done = true;
 		});
 		const deadline = Date.now() + 20_000;
-		while (!done && seen === N && Date.now() < deadline) seen = await watcher.zcard(failedKey);  
+		while (!done && seen === N && Date.now() < deadline) seen = await watcher.zcard(failedKey);
 		assert.ok(seen < N, `the failed count never dropped (${seen}); the command exited first: ${String(done)}`);
 		child.kill('SIGINT');
 		const {code, signal} = await exited;

@@ -36,9 +36,9 @@ describe('retry', () => {
 		assert.equal(withPriority.length, 75);
 		assert.deepEqual(await queue.getJobCounts('waiting', 'prioritized', 'failed'), {waiting: 225, prioritized: 75, failed: 0});
 		for (const expected of made.jobs) {
-			const job = await queue.getJob(expected.id);  
+			const job = await queue.getJob(expected.id);
 			assert.ok(job, `job ${expected.id} still exists`);
-			assert.equal(await job.getState(), expected.priority ? 'prioritized' : 'waiting', `state of job ${expected.id}`);  
+			assert.equal(await job.getState(), expected.priority ? 'prioritized' : 'waiting', `state of job ${expected.id}`);
 			assert.equal(job.priority, expected.priority ?? 0, `priority of job ${expected.id}`);
 			assert.equal(job.attemptsMade, 0, `attemptsMade of job ${expected.id}`);
 			assert.equal(job.attemptsStarted, 0, `attemptsStarted of job ${expected.id}`);
@@ -121,33 +121,33 @@ describe('retry', () => {
 		const queue = s.queue(QUEUE);
 		const parents = s.queue(made.parentQueue);
 		for (const child of children) {
-			const parent = await parents.getJob(child.parent!.id);  
-			assert.equal(await parent!.getState(), 'waiting-children', 'a failed child (default options) keeps its parent waiting');  
+			const parent = await parents.getJob(child.parent!.id);
+			assert.equal(await parent!.getState(), 'waiting-children', 'a failed child (default options) keeps its parent waiting');
 		}
 
 		const result = await s.cli(['retry', '--all', '--queue', QUEUE, '--yes', '--json']);
 		assert.equal(result.code, 0, describeResult(result));
 		assert.equal(parseJson(result).count, 6);
 		for (const child of children) {
-			 
+
 			assert.equal(await (await queue.getJob(child.id))!.getState(), 'waiting');
 			const parent = await parents.getJob(child.parent!.id);
 			assert.equal(await parent!.getState(), 'waiting-children');
 			const dependencies = await parent!.getDependencies();
 			assert.deepEqual(dependencies.unprocessed, [`${s.prefix}:${QUEUE}:${child.id}`], 'the child is (still) the parent\'s pending dependency');
-			 
+
 		}
 
 		const worker = new Worker(QUEUE, async job => ({done: job.id}), {connection: {url}, prefix: s.prefix, concurrency: 10});
 		t.after(async () => worker.close());
 		for (const child of children) {
-			 
+
 			const parent = await waitFor(async () => {
 				const candidate = await parents.getJob(child.parent!.id);
 				return (await candidate?.getState()) === 'waiting' ? candidate : undefined;
 			}, `parent ${child.parent!.id} to leave waiting-children once its retried child completed`, 15_000);
 			assert.deepEqual(await parent.getChildrenValues(), {[`${s.prefix}:${QUEUE}:${child.id}`]: {done: child.id}});
-			 
+
 		}
 		await worker.close();
 	});

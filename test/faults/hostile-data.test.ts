@@ -34,10 +34,10 @@ const NAME = hostile('report');
 const DATA = {note: hostile('note'), reason: hostile('reason'), log: hostile('log'), frame: hostile('frame')};
 
 /** What no output may contain: C0 but LF (LF too for JSON bodies' strings, checked by parsing), DEL, C1, bidi controls. */
-const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/u;  
+const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/u;
 
 /** The worker's log: one JSON object per line, C0 (so LF inside a value), DEL, C1 and the JSON line breaks escaped. */
-const UNSAFE_LOG = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/u;  
+const UNSAFE_LOG = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]/u;
 
 const firstUnsafe = (text: string, unsafe = UNSAFE): string => {
 	const match = unsafe.exec(text);

@@ -34,7 +34,7 @@ describe('fault: Redis at maxmemory (noeviction)', {concurrency: true}, () => {
 		const value = 'x'.repeat(4096);
 		for (;;) {
 			try {
-				await admin.set(`fault-oom-fill:${filled}`, value);  
+				await admin.set(`fault-oom-fill:${filled}`, value);
 				filled++;
 			} catch (error) {
 				assert.match((error as Error).message, OOM);

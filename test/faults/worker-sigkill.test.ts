@@ -39,16 +39,16 @@ describe('fault: SIGKILL of workers under load', () => {
 		const held: string[][] = [];
 		const queue = box.queue(QUEUE);
 		for (const [index, [slot, atEffects]] of KILLS.entries()) {
-			await waitFor(() => ledger.count() >= atEffects, `${atEffects} effects in the ledger`, 30_000);  
-			const victim = await workers[slot]!;  
+			await waitFor(() => ledger.count() >= atEffects, `${atEffects} effects in the ledger`, 30_000);
+			const victim = await workers[slot]!;
 			// However slowly this machine started the worker, the kill falls on a busy queue and a busy worker.
-			await keepBusy(queue, keys, `kill${index}`, BUSY, {ms: 10});  
-			await waitFor(async () => (await heldBy(client, box.prefix, QUEUE, victim.id)).length > 0, 'the worker to hold jobs', 30_000);  
+			await keepBusy(queue, keys, `kill${index}`, BUSY, {ms: 10});
+			await waitFor(async () => (await heldBy(client, box.prefix, QUEUE, victim.id)).length > 0, 'the worker to hold jobs', 30_000);
 			victim.proc.signal('SIGKILL');
-			const exit = await victim.proc.waitForExit(5000, 'the SIGKILLed worker to die');  
+			const exit = await victim.proc.waitForExit(5000, 'the SIGKILLed worker to die');
 			assert.equal(exit.signal, 'SIGKILL', victim.proc.describe());
 			// Read before the dead worker's locks expire (4 s): exactly its jobs in flight.
-			held.push(await heldBy(client, box.prefix, QUEUE, victim.id));  
+			held.push(await heldBy(client, box.prefix, QUEUE, victim.id));
 			workers[slot] = startLedgerWorker(box, config, ledger, ARGS);
 		}
 		await Promise.all(workers);

@@ -37,17 +37,17 @@ describe('fault: SIGTERM of workers under load', () => {
 		const busy: number[] = [];
 		const queue = box.queue(QUEUE);
 		for (const [index, [slot, atEffects]] of STOPS.entries()) {
-			await waitFor(() => ledger.count() >= atEffects, `${atEffects} effects in the ledger`, 30_000);  
-			const victim = await workers[slot]!;  
+			await waitFor(() => ledger.count() >= atEffects, `${atEffects} effects in the ledger`, 30_000);
+			const victim = await workers[slot]!;
 			// However slowly this machine started the worker, the stop falls on a busy queue and a busy worker.
-			await keepBusy(queue, keys, `term${index}`, BUSY, {ms: 10});  
-			busy.push((await waitFor(async () => {  
+			await keepBusy(queue, keys, `term${index}`, BUSY, {ms: 10});
+			busy.push((await waitFor(async () => {
 				const ids = await heldBy(client, box.prefix, QUEUE, victim.id);
 				return ids.length > 0 ? ids : undefined;
 			}, 'the worker to hold jobs', 30_000)).length);
 			const signalled = performance.now();
 			victim.proc.signal('SIGTERM');
-			const exit = await victim.proc.waitForExit((STOP_TIMEOUT_S + 10) * 1000, 'the worker to exit on SIGTERM');  
+			const exit = await victim.proc.waitForExit((STOP_TIMEOUT_S + 10) * 1000, 'the worker to exit on SIGTERM');
 			exits.push(Math.round(performance.now() - signalled));
 			assert.equal(exit.code, 0, victim.proc.describe());
 			workers[slot] = startLedgerWorker(box, config, ledger, ARGS);

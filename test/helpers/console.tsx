@@ -151,7 +151,7 @@ export async function renderConsole(api: ConsoleApi, initial: Route = {view: 'qu
 			await tick();
 		},
 		async type(text) {
-			for (const char of text) await send(char);  
+			for (const char of text) await send(char);
 		},
 		async waitFor(check, what, timeoutMs = 2000) {
 			const deadline = Date.now() + timeoutMs;
@@ -159,7 +159,7 @@ export async function renderConsole(api: ConsoleApi, initial: Route = {view: 'qu
 				const current = frame();
 				if (check(current)) return current;
 				if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last frame:\n${current}`);
-				await new Promise(resolve => setTimeout(resolve, 10));  
+				await new Promise(resolve => setTimeout(resolve, 10));
 			}
 		},
 		unmount: () => instance.unmount(),

@@ -174,11 +174,11 @@ async function makeFinishedJobs(spec: FailedJobsSpec, outcome: 'failed' | 'compl
 			};
 			for (const index of indexes) {
 				const isFlow = every(spec.parentEvery, index);
-				if (isFlow !== runIsFlow) await flush();  
+				if (isFlow !== runIsFlow) await flush();
 				runIsFlow = isFlow;
 				run.push(index);
 			}
-			await flush();  
+			await flush();
 		}
 		for (const job of jobs) reasonById.set(job.id, job.reason);
 
@@ -197,12 +197,12 @@ async function makeFinishedJobs(spec: FailedJobsSpec, outcome: 'failed' | 'compl
 			workers.push(worker);
 		}
 		for (;;) {
-			const failed = await finishedCount();  
+			const failed = await finishedCount();
 			if (failed === target) break;
 			if (failed > target) throw new Error(`makeFailedJobs: ${failed} ${outcome} jobs in ${queueName}, expected ${target}`);
 			if (Date.now() > deadline) throw new Error(`makeFailedJobs: only ${failed - failedBefore}/${count} jobs of ${queueName} ${outcome} before the deadline`);
 			// Woken by the next `failed`/`completed` event, or re-checked after 50 ms at most (a missed event cannot hang).
-			await new Promise<void>(resolve => {  
+			await new Promise<void>(resolve => {
 				const timer = setTimeout(resolve, 50);
 				wake = () => {
 					clearTimeout(timer);

@@ -62,7 +62,7 @@ const emptyStates = (): Record<State, string[]> => Object.fromEntries(STATES.map
 
 /** Waits until the clock has moved past `ms`, so the next failure gets its own timestamp. */
 async function afterMillisecond(ms: number): Promise<void> {
-	while (Date.now() <= ms) await nextTick();  
+	while (Date.now() <= ms) await nextTick();
 }
 
 /**
@@ -137,7 +137,7 @@ export async function fillLikeAnotherApp(target: RedisTarget, prefix: string): P
 		await complete('default', 'approval.processed', {approval: 7}, null);
 		await fail('default', 'loan.approved', {loan: 1001}, 'SMTP connection refused');
 		const evil = await fail('default', 'reports:generate-weekly', {week: 18}, EVIL_REASON, async job => {
-			for (const line of LOG_LINES) await job.log(line);  
+			for (const line of LOG_LINES) await job.log(line);
 		});
 		const corrupt = await fail('default', 'member.statement', {member: 55}, 'statement template missing');
 		const activeJob = await take('default', 'reports:generate-monthly', {month: 4});

@@ -30,7 +30,7 @@ export async function makeHugeJobs(url: string, prefix: string, queue = 'reports
 	try {
 		const small: HugeJobs['small'] = [];
 		for (const to of ['a@example.com', 'b@example.com', 'c@example.com']) {
-			const job = await bull.add('email.send', {to});  
+			const job = await bull.add('email.send', {to});
 			small.push({id: job.id!, data: {to}});
 		}
 		const midData = bigData(2 * MB, 'END-OF-2MB');

@@ -27,9 +27,9 @@ export const mastersOf = (client: Redis | Cluster): Redis[] => (client instanceo
 async function scanNode(node: Redis, match: string, onKeys: (keys: string[]) => Promise<void>): Promise<void> {
 	let cursor = '0';
 	do {
-		const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);  
+		const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
 		cursor = next;
-		if (keys.length > 0) await onKeys(keys);  
+		if (keys.length > 0) await onKeys(keys);
 	} while (cursor !== '0');
 }
 
@@ -43,7 +43,7 @@ export async function deletePrefix(target: RedisTarget, prefix: string): Promise
 	try {
 		if (client instanceof Cluster) await waitForClusterReady(client);
 		for (const node of mastersOf(client)) {
-			await scanNode(node, `${globEscape(prefix)}:*`, async keys => {  
+			await scanNode(node, `${globEscape(prefix)}:*`, async keys => {
 				// Keys of one SCAN batch may hash to different slots: one UNLINK each.
 				const pipeline = node.pipeline();
 				for (const key of keys) pipeline.unlink(key);
@@ -61,7 +61,7 @@ export async function deletePrefix(target: RedisTarget, prefix: string): Promise
 export async function keysUnder(client: Redis | Cluster, prefix: string): Promise<string[]> {
 	const keys: string[] = [];
 	for (const node of mastersOf(client)) {
-		await scanNode(node, `${globEscape(prefix)}:*`, async batch => {  
+		await scanNode(node, `${globEscape(prefix)}:*`, async batch => {
 			keys.push(...batch);
 		});
 	}
@@ -92,7 +92,7 @@ export async function keyspaceDigest(node: Redis): Promise<{hash: string; keys: 
 			pipeline.dumpBuffer(key);
 			pipeline.pexpiretime(key);
 		}
-		const replies = (await pipeline.exec()) ?? [];  
+		const replies = (await pipeline.exec()) ?? [];
 		slice.forEach((key, index) => {
 			const [typeReply, dumpReply, expiryReply] = [replies[index * 3], replies[index * 3 + 1], replies[index * 3 + 2]];
 			for (const reply of [typeReply, dumpReply, expiryReply]) if (reply?.[0]) throw reply[0];
@@ -141,10 +141,10 @@ export async function waitFor<T>(check: () => Promise<T> | T, what: string | (()
 	const deadline = Date.now() + timeoutMs;
 	let delay = 0;
 	for (;;) {
-		const value = await check();  
+		const value = await check();
 		if (value) return value as NonNullable<T>;
 		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
-		await (delay === 0 ? nextTick() : sleep(delay));  
+		await (delay === 0 ? nextTick() : sleep(delay));
 		delay = Math.min(Math.max(delay * 2, 2), 50);
 	}
 }

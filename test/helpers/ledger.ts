@@ -70,7 +70,7 @@ export async function addLedgerJobs(queue: Queue, tag: string, count: number, da
 	const keys = new Map<string, string>();
 	for (let start = 0; start < count; start += chunk) {
 		const batch = Array.from({length: Math.min(chunk, count - start)}, (_, offset) => ({name: 'ledger', data: {...data, k: `${tag}-${start + offset}`}}));
-		const jobs = await queue.addBulk(batch);  
+		const jobs = await queue.addBulk(batch);
 		for (const job of jobs) keys.set(job.id!, (job.data as {k: string}).k);
 	}
 	return keys;

@@ -165,6 +165,6 @@ test('startRedisCluster: 3 masters, hash-tagged keys work through a Cluster clie
 	}
 
 	for (const node of cluster.nodes) {
-		assert.equal(await connectOutcome(node.port), 'ECONNREFUSED');  
+		assert.equal(await connectOutcome(node.port), 'ECONNREFUSED');
 	}
 });

@@ -159,7 +159,7 @@ async function canListen(port: number): Promise<boolean> {
 /** A free port that is never 6379 (a machine's own Redis may be there). */
 async function serverPort(): Promise<number> {
 	for (;;) {
-		const port = await freePort();  
+		const port = await freePort();
 		if (port !== 6379) {
 			return port;
 		}
@@ -169,8 +169,8 @@ async function serverPort(): Promise<number> {
 /** A free port whose cluster bus port (port + 10000) is free and valid too. */
 async function clusterPort(): Promise<number> {
 	for (let attempt = 0; attempt < 200; attempt++) {
-		const port = await serverPort();  
-		if (port + CLUSTER_BUS_OFFSET <= 65_535 && await canListen(port + CLUSTER_BUS_OFFSET)) {  
+		const port = await serverPort();
+		if (port + CLUSTER_BUS_OFFSET <= 65_535 && await canListen(port + CLUSTER_BUS_OFFSET)) {
 			return port;
 		}
 	}
@@ -257,9 +257,9 @@ async function launch(port: number, password: string | undefined, extra: readonl
 /** launch() on fresh ports until one is not taken by someone else meanwhile. */
 async function launchOnFreePort(pickPort: () => Promise<number>, password: string | undefined, extra: readonly string[]): Promise<Proc> {
 	for (let attempt = 1; ; attempt++) {
-		const port = await pickPort();  
+		const port = await pickPort();
 		try {
-			return await launch(port, password, extra);  
+			return await launch(port, password, extra);
 		} catch (error) {
 			if (!(error instanceof PortInUseError) || attempt >= PORT_ATTEMPTS) {
 				throw error;
@@ -292,8 +292,8 @@ async function waitForPong(proc: Proc, password: string | undefined): Promise<vo
 		});
 		client.on('error', () => {/* reported through the rejected promises */});
 		try {
-			await client.connect();  
-			if (await client.ping() === 'PONG') {  
+			await client.connect();
+			if (await client.ping() === 'PONG') {
 				return;
 			}
 		} catch (error) {
@@ -307,7 +307,7 @@ async function waitForPong(proc: Proc, password: string | undefined): Promise<vo
 			throw new Error(`redis-server on ${HOST}:${proc.port} did not answer PING within ${READY_DEADLINE_MS / 1000} s (${String((lastError as Error | undefined)?.message ?? lastError)})${output ? `:\n${output}` : ''}`);
 		}
 
-		await (delay === 0 ? nextTick() : sleep(delay));  
+		await (delay === 0 ? nextTick() : sleep(delay));
 		delay = Math.min(Math.max(delay * 2, 5), 100);
 	}
 }
@@ -409,7 +409,7 @@ async function waitForClusterOk(ports: readonly number[]): Promise<void> {
 		let delay = 0;
 		let last = '';
 		for (;;) {
-			const infos = await Promise.all(clients.map(async client => client.cluster('INFO') as Promise<string>));  
+			const infos = await Promise.all(clients.map(async client => client.cluster('INFO') as Promise<string>));
 			const notReady = infos.findIndex(info =>
 				!/^cluster_state:ok\r?$/m.test(info) || !new RegExp(`^cluster_known_nodes:${ports.length}\\r?$`, 'm').test(info));
 			if (notReady === -1) {
@@ -421,7 +421,7 @@ async function waitForClusterOk(ports: readonly number[]): Promise<void> {
 				throw new Error(`Redis cluster not ok within ${CLUSTER_DEADLINE_MS / 1000} s; CLUSTER INFO of ${last}`);
 			}
 
-			await (delay === 0 ? nextTick() : sleep(delay));  
+			await (delay === 0 ? nextTick() : sleep(delay));
 			delay = Math.min(Math.max(delay * 2, 5), 100);
 		}
 	} finally {

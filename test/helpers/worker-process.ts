@@ -285,8 +285,8 @@ export function sandbox(redisUrl: string, label = 'rt'): Sandbox {
 export async function holdsFor(condition: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
 	const until = Date.now() + ms;
 	while (Date.now() < until) {
-		if (!(await condition())) throw new Error(`no longer true: ${what}`);  
-		await new Promise(resolve => setTimeout(resolve, 50));  
+		if (!(await condition())) throw new Error(`no longer true: ${what}`);
+		await new Promise(resolve => setTimeout(resolve, 50));
 	}
 	if (!(await condition())) throw new Error(`no longer true: ${what}`);
 }

@@ -137,7 +137,7 @@ describe('log files on a full disk', {skip: smallFsUnavailable()}, () => {
 		await waitFor(() => text().includes('"msg":"worker started"'), 'the worker to log "worker started" into the file', 20_000);
 
 		disk.fill(0);
-		for (let index = 0; index < 20; index++) await box.add('q', {index});  
+		for (let index = 0; index < 20; index++) await box.add('q', {index});
 		await box.waitForRecords(record => record.event === 'done', 20, '20 jobs done while its log file cannot grow', 30_000);
 		// The logger writes within 100 ms of a line: wait until it has tried (and said so).
 		await waitFor(() => stderr.includes('cannot write the log'), 'the worker to say on stderr that it drops log lines', 10_000);

@@ -80,7 +80,7 @@ describe('supervisor.lock', () => {
 			assert.ok(!processAlive(dead), `pid ${dead} came back`);
 			const at = Date.now() + 40;
 			for (const locker of lockers) locker.send(`go ${file} ${at}`);
-			const answers = await within(Promise.all(lockers.map(async locker => locker.next())), 30_000, `round ${round}'s answers`);  
+			const answers = await within(Promise.all(lockers.map(async locker => locker.next())), 30_000, `round ${round}'s answers`);
 			const winners = lockers.filter((_, index) => answers[index] === 'took');
 			assert.equal(winners.length, 1, `round ${round}: ${answers.join(', ')}`);
 			const winner = winners[0]!;
@@ -89,7 +89,7 @@ describe('supervisor.lock', () => {
 				if (lockers[index] !== winner) assert.equal(answer, `held ${winner.pid}`, `round ${round}: ${answers.join(', ')}`);
 			}
 			winner.send(`release ${file}`);
-			assert.equal(await winner.next(), 'released');  
+			assert.equal(await winner.next(), 'released');
 			// Nothing left behind: no private pid file, no takeover claim, no lock.
 			assert.deepEqual(readdirSync(dir), [], `round ${round}`);
 		}

@@ -49,7 +49,7 @@ describe('systemd adapter against recorded systemctl/journalctl output', {concur
 	};
 	after(async () => {
 		for (const box of boxes) {
-			await deletePrefix(url, box.prefix);  
+			await deletePrefix(url, box.prefix);
 			rmSync(box.dir, {recursive: true, force: true});
 		}
 	});
@@ -192,7 +192,7 @@ describe('systemd adapter against recorded systemctl/journalctl output', {concur
 	it('control and escape characters in a journal MESSAGE never reach the terminal raw (human output)', async () => {
 		const box = open('escape');
 		for (const unit of ['worker@high', 'worker@emails']) {
-			const result = await box.run(['logs', unit]);  
+			const result = await box.run(['logs', unit]);
 			assert.equal(result.code, 0, describeResult(result));
 			const raw = [...result.stdoutBytes].filter(byte => (byte < 0x20 && byte !== 0x0A) || byte === 0x7F);
 			assert.deepEqual(raw, [], `${unit}: raw control bytes on stdout: ${JSON.stringify(result.stdout)}`);

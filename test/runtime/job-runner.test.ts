@@ -60,7 +60,7 @@ describe('job runner', () => {
 		const queue = new Queue(name, {connection: client, prefix});
 		const worker = new BullWorker(name, null, {connection: client, prefix, autorun: false});
 		opened.push(worker, queue);
-		for (const job of jobs) await queue.add(job.name ?? 'ok', job.data ?? {}, job.opts ?? {});  
+		for (const job of jobs) await queue.add(job.name ?? 'ok', job.data ?? {}, job.opts ?? {});
 		const fullPlan: Plan = {queue: name, worker, timeoutSeconds: 30, isolation: 'none', inProcess: true, tries: 3, backoff: undefined, chains: true, ...plan};
 		const counters: Counters = {processed: 0, failed: 0};
 		const log = captureLogger();

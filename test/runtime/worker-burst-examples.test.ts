@@ -87,7 +87,7 @@ describe('worker: no double execution, example processors', {concurrency: true},
 			dispatch('default', 'reports:generate-daily', {branch: 'Arusha'}),
 		]);
 		for (const job of sent) {
-			await waitFor(async () => (await box.queue(job.queue).getJobState(job.id)) === 'completed', `${job.name} (${job.queue}/${job.id}) to complete`, 15_000);  
+			await waitFor(async () => (await box.queue(job.queue).getJobState(job.id)) === 'completed', `${job.name} (${job.queue}/${job.id}) to complete`, 15_000);
 		}
 		const id = (name: string) => sent.find(job => job.name === name)!.id;
 		const expected = [

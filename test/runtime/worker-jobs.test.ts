@@ -21,9 +21,9 @@ describe('worker: jobs, priority, tries', {concurrency: true}, () => {
 		const config = box.writeConfig({queues: {high: {timeout: 5}, default: {timeout: 5}}});
 		// The default jobs are older: order by queue, not by age.
 		const defaults = [];
-		for (let index = 0; index < 4; index++) defaults.push(await box.add('default', {n: index}));  
+		for (let index = 0; index < 4; index++) defaults.push(await box.add('default', {n: index}));
 		const highs = [];
-		for (let index = 0; index < 4; index++) highs.push(await box.add('high', {n: index}));  
+		for (let index = 0; index < 4; index++) highs.push(await box.add('high', {n: index}));
 		// --daemon: accepted for compatibility with queue:work.
 		const worker = box.worker(config, ['--queue', 'high,default', '--concurrency', '1', '--daemon', ...FAST]);
 		await box.waitForRecords(record => record.event === 'done', 8, 'all 8 jobs done');
@@ -46,8 +46,8 @@ describe('worker: jobs, priority, tries', {concurrency: true}, () => {
 	it('--queue high,default --concurrency 3 takes every waiting high job before any default one', async () => {
 		const box = open('prio3');
 		const config = box.writeConfig({queues: {high: {timeout: 5}, default: {timeout: 5}}});
-		for (let index = 0; index < 3; index++) await box.add('default', {sleepMs: 100});  
-		for (let index = 0; index < 7; index++) await box.add('high', {sleepMs: 100});  
+		for (let index = 0; index < 3; index++) await box.add('default', {sleepMs: 100});
+		for (let index = 0; index < 7; index++) await box.add('high', {sleepMs: 100});
 		box.worker(config, ['--queue', 'high,default', '--concurrency', '3', ...FAST]);
 		await box.waitForRecords(record => record.event === 'done', 10, 'all 10 jobs done');
 		const starts = box.records().filter(record => record.event === 'start');

@@ -26,7 +26,7 @@ describe('worker: rate limits and logs', {concurrency: true}, () => {
 		const box = open('limit');
 		const config = box.writeConfig({queues: {notifications: {timeout: 5, limiter: {max: 2, duration: 1000}}}});
 		const ids = [];
-		for (let index = 0; index < 6; index++) ids.push(await box.add('notifications', {}));  
+		for (let index = 0; index < 6; index++) ids.push(await box.add('notifications', {}));
 		// Concurrency 5: only the limiter can hold the jobs back.
 		const worker = box.worker(config, ['--queue', 'notifications', '--concurrency', '5', ...FAST]);
 		await worker.waitForLine(line.started, 'worker started');

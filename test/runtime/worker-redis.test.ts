@@ -28,7 +28,7 @@ describe('worker: Redis restarts', {concurrency: true}, () => {
 
 	const addBatch = async (box: Sandbox, tag: string, count: number) => {
 		const ids: string[] = [];
-		for (let index = 0; index < count; index++) ids.push(await box.add(index % 2 === 0 ? 'high' : 'default', {tag}));  
+		for (let index = 0; index < count; index++) ids.push(await box.add(index % 2 === 0 ? 'high' : 'default', {tag}));
 		return ids;
 	};
 

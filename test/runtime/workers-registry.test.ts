@@ -22,10 +22,10 @@ type Listed = {id: string; kind: string; host: string; pid: number; queues: stri
 async function poll<T>(check: () => Promise<T | undefined>, what: string, timeoutMs: number, everyMs = 500): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const value = await check();  
+		const value = await check();
 		if (value !== undefined) return value;
 		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await new Promise(resolve => setTimeout(resolve, everyMs));  
+		await new Promise(resolve => setTimeout(resolve, everyMs));
 	}
 }
 

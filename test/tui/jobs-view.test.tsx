@@ -350,8 +350,8 @@ describe('console: jobs view and job detail', () => {
 		assert.match(footer, /Enter inspect/);
 		assert.doesNotMatch(footer, /retry|delete|flush|pause/);
 		for (const key of ['r', 'D', 'R', 'F', 'p']) {
-			await harness.key(key);  
-			await harness.waitFor(text => /read-only: ".+" is off/.test(text), `the read-only note for ${key}`);  
+			await harness.key(key);
+			await harness.waitFor(text => /read-only: ".+" is off/.test(text), `the read-only note for ${key}`);
 		}
 		await harness.press('inspect', 'jobs');
 		const detailFrame = await harness.waitFor(text => text.includes('Stack trace'), 'the job detail');

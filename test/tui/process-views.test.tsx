@@ -276,12 +276,12 @@ describe('console: workers, schedules, services and logs views', () => {
 		];
 		for (const {route, ready, keys, forbidden} of views) {
 			const api = fixtureApi({readOnly: true, workers, schedules: async () => [schedule], services: async () => [service('worker@high')]});
-			harness = await renderConsole(api, route);  
-			const frame = await harness.waitFor(text => text.includes(ready), `the ${route.view} table`);  
+			harness = await renderConsole(api, route);
+			const frame = await harness.waitFor(text => text.includes(ready), `the ${route.view} table`);
 			assert.doesNotMatch(footer(frame), forbidden);
 			assert.match(footer(frame), /q back\/quit/);
-			for (const key of keys) await harness.key(key);  
-			await harness.waitFor(text => text.includes('read-only:'), 'the read-only note');  
+			for (const key of keys) await harness.key(key);
+			await harness.waitFor(text => text.includes('read-only:'), 'the read-only note');
 			assert.deepEqual(api.calls.filter(call => !['workers', 'schedules', 'services'].includes(call.method)), []);
 			harness.unmount();
 			harness = undefined;
