@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {mkdtempSync, writeFileSync, rmSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, writeFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {after, describe, it} from 'node:test';
@@ -85,6 +85,9 @@ describe('config', () => {
 
 	it('reads YAML and resolves processor paths against the file folder', async () => {
 		const yaml = file('c.yaml', 'queues:\n  high: {timeout: 30}\n  reports: {tries: 5, isolation: process}\nprocessors:\n  "reports:generate-daily": ./jobs/report.js\n');
+		// A processor module must exist where the path says (checked where the config is read).
+		mkdirSync(path.join(dir, 'jobs'), {recursive: true});
+		writeFileSync(path.join(dir, 'jobs', 'report.js'), 'export default async () => ({});\n');
 		const config = await loadConfig({config: yaml}, {});
 		assert.deepEqual(config.queueOrder, ['high', 'reports']);
 		assert.equal(config.queues['high']!.timeout, 30);
