@@ -100,7 +100,20 @@ export const isUserError = (error: unknown): error is UserError => error instanc
  * saying so; a one-shot command reports them.
  */
 export const isTransientRedisFault = (error: unknown): error is UserError =>
-	error instanceof UserError && ['redis-unreachable', 'redis-timeout', 'redis-oom', 'redis-readonly'].includes(error.code);
+	error instanceof UserError && error.code in waitingMessages;
+
+/**
+ * The fixed log message of a long-lived process waiting out a Redis fault:
+ * operators and tests grep for it; Redis's own words go in the line's `err`.
+ */
+const waitingMessages: Partial<Record<ErrorCode, string>> = {
+	'redis-unreachable': 'Redis unreachable; retrying',
+	'redis-timeout': 'Redis not answering; retrying',
+	'redis-oom': 'Redis out of memory; retrying',
+	'redis-readonly': 'Redis read-only (a replica?); retrying',
+};
+
+export const waitingMessage = (error: UserError): string => waitingMessages[error.code] ?? 'Redis not ready; retrying';
 
 /** What to do about each errno of the local filesystem that is the world's fault, not ours. */
 const fileFaults: Record<string, {what: string; hint: string}> = {

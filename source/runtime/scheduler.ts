@@ -11,7 +11,7 @@ import {Queue} from 'bullmq';
 import type {Config} from '../config.js';
 import {connect, type Connection} from '../data/connection.js';
 import {ownedSchedulesKey, queueKey, registryKey} from '../data/keys.js';
-import {isTransientRedisFault} from '../errors.js';
+import {isTransientRedisFault, waitingMessage} from '../errors.js';
 import {errorFields, type Logger} from './logger.js';
 import {listenForControl, newProcessId, startHeartbeat, systemdUnit, VERSION} from './registry.js';
 import {whenSupervisorGone} from './supervised.js';
@@ -101,7 +101,7 @@ export async function runScheduler(loadConfig: () => Promise<Config>, initial: C
 			connection = await connect(config, 'worker');
 		} catch (error) {
 			if (!isTransientRedisFault(error)) throw error;
-			log.warn(errorFields(error), `${error.message}; retrying until it passes`);
+			log.warn(errorFields(error), waitingMessage(error));
 			await new Promise(resolve => setTimeout(resolve, delay));
 			delay = Math.min(delay * 2, 10_000);
 		}

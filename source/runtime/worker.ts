@@ -20,7 +20,7 @@ import type {Config} from '../config.js';
 import {connect, toUserError, type Connection} from '../data/connection.js';
 import {queueKey, registryKey} from '../data/keys.js';
 import type {ControlCommand, ProcessState} from '../data/workers.js';
-import {isTransientRedisFault} from '../errors.js';
+import {isTransientRedisFault, waitingMessage} from '../errors.js';
 import {atMost} from '../util/bounded.js';
 import {assertBullmqInternals} from './bullmq-adapter.js';
 import {FetchLoop, pause} from './fetch-loop.js';
@@ -152,7 +152,7 @@ async function connectPatiently(config: Config, queues: string[], logger: Logger
 		} catch (error) {
 			await connection?.close();
 			if (!isTransientRedisFault(error)) throw error;
-			if (!warned.has(error.code)) logger.warn(errorFields(error), `${error.message}; retrying until it passes`);
+			if (!warned.has(error.code)) logger.warn(errorFields(error), waitingMessage(error));
 			warned.add(error.code);
 			await pause(delay, signal);
 			delay = Math.min(delay * 2, 10_000);
