@@ -25,7 +25,7 @@ const ALL_UNITS = [HIGH, DEFAULT, EMAILS, 'saccos-queue-worker@notifications.ser
 
 type Box = {dir: string; fake: FakeSystemd; config: string; prefix: string; stateDir: string; run(args: string[], env?: Record<string, string>): Promise<CliResult>};
 
-describe('systemd adapter against recorded systemctl/journalctl output', {concurrency: true}, () => {
+describe('systemd adapter against recorded systemctl/journalctl output', () => {
 	const url = testRedisUrl();
 	const boxes: Box[] = [];
 	const open = (label: string): Box => {

@@ -26,7 +26,7 @@ type Listed = {id: string; queue: string; cron: string | null; timezone: string;
 
 const next = (cron: string, from: number): number => CronExpressionParser.parse(cron, {currentDate: new Date(from), tz: ZONE}).next().getTime();
 
-describe('scheduler and schedule commands', {concurrency: true}, () => {
+describe('scheduler and schedule commands', () => {
 	const url = testRedisUrl();
 	const servers: RedisServer[] = [];
 	/** Sandboxes on servers of their own (the shared one is `open`'s). */
