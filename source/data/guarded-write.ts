@@ -35,11 +35,15 @@ export async function refuseIfBlocked(target: WriteTarget, block: WriteBlock): P
 	if (block) await refuseWrite(target, `read-only mode (${block.reason}): ${target.action} refused`, block.hint);
 }
 
-/** Audits what a write did. */
+/**
+ * Audits what a write did, under the target's action name: the name it would
+ * have been refused or failed under (the console's "retry-all" is "retry" in
+ * its result), so one action reads the same in every outcome.
+ */
 export async function auditResult(target: WriteTarget, result: ActionResult): Promise<void> {
 	if (!target.connection) return;
 	const outcome: AuditResult = result.dryRun ? 'dry-run' : result.interrupted ? 'interrupted' : 'ok';
-	await appendAudit(target.connection, {action: result.action, queue: result.queue, count: result.count, result: outcome, message: null}, target.argv);
+	await appendAudit(target.connection, {action: target.action, queue: result.queue, count: result.count, result: outcome, message: null}, target.argv);
 }
 
 /** Audits a write that failed part-way, with the error's words (never throws). */

@@ -173,7 +173,7 @@ describe('console in a real terminal', {skip: NO_TMUX, concurrency: false}, () =
 			await term.until(screen => failedOf(screen, 'emails') === 3, 'the emails row with 3 failed jobs', 20_000);
 			assert.match(term.screen(), /READ-ONLY/);
 			term.keys('j', 'j', 'R');
-			await term.until(screen => screen.includes('read-only: "retry all" is off'), 'the read-only note');
+			await term.until(screen => screen.includes('read-only (started with --read-only): "retry all" is off'), 'the read-only note, with its reason');
 			const after = await keyspaceDigest(client);
 			assert.equal(after.hash, digest.hash, describeDigestDiff(digest.entries, after.entries));
 			term.keys('C-c');
