@@ -12,12 +12,17 @@ import {Cluster, Redis} from 'ioredis';
 export type RedisTarget = string | {cluster: string[]};
 
 /** A plain ioredis client for test bookkeeping (not the code under test). */
-export function openClient(target: RedisTarget): Redis | Cluster {
-	if (typeof target === 'string') return new Redis(target, {maxRetriesPerRequest: null});
+export function openClient(target: RedisTarget, options: {giveUp?: boolean} = {}): Redis | Cluster {
+	// giveUp: for cleanup, which must end even when the test stopped its server
+	// (a client that reconnects forever keeps the whole `npm test` waiting).
+	const redisOptions = options.giveUp
+		? {maxRetriesPerRequest: 2, connectTimeout: 2000, retryStrategy: (times: number) => (times > 5 ? null : 100)}
+		: {maxRetriesPerRequest: null};
+	if (typeof target === 'string') return new Redis(target, redisOptions);
 	return new Cluster(target.cluster.map(url => {
 		const parsed = new URL(url);
 		return {host: parsed.hostname, port: Number(parsed.port)};
-	}), {redisOptions: {maxRetriesPerRequest: null}});
+	}), {redisOptions, ...(options.giveUp ? {clusterRetryStrategy: (times: number) => (times > 5 ? null : 100)} : {})});
 }
 
 /** Every master of a client (the client itself for a single server). */
@@ -38,7 +43,8 @@ const globEscape = (text: string): string => text.replace(/[*?[\]\\]/g, characte
 
 /** Deletes every key under `prefix:` (SCAN + UNLINK on each master). Returns how many were deleted. */
 export async function deletePrefix(target: RedisTarget, prefix: string): Promise<number> {
-	const client = openClient(target);
+	const client = openClient(target, {giveUp: true});
+	client.on('error', () => {});
 	let deleted = 0;
 	try {
 		if (client instanceof Cluster) await waitForClusterReady(client);

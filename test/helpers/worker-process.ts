@@ -7,6 +7,7 @@
  * and cleanup of all of it (processes included).
  */
 import {after} from 'node:test';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {spawn, type ChildProcess} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -268,7 +269,8 @@ export function sandbox(redisUrl: string, label = 'rt'): Sandbox {
 		async cleanup() {
 			for (const proc of started) proc.signal('SIGKILL');
 			await Promise.all(started.map(async proc => proc.exited));
-			await Promise.allSettled([...queues.values()].map(async queue => queue.close()));
+			// Bounded: a test that stopped its server must not hold up the run (close waits for Redis).
+			await Promise.race([Promise.allSettled([...queues.values()].map(async queue => queue.close())), sleep(3000, undefined, {ref: false})]);
 			for (const client of clients) client.disconnect();
 			await deletePrefix(redisUrl, prefix).catch(() => undefined);
 			rmSync(dir, {recursive: true, force: true});
