@@ -7,49 +7,8 @@
 
 export type Scope = 'global' | 'queues' | 'jobs' | 'job' | 'workers' | 'schedules' | 'services' | 'logs' | 'events';
 
-export type ActionId =
-	| 'help'
-	| 'back'
-	| 'quit'
-	| 'cancel'
-	| 'next-view'
-	| 'previous-view'
-	| 'up'
-	| 'down'
-	| 'page-up'
-	| 'page-down'
-	| 'top'
-	| 'bottom'
-	| 'inspect'
-	| 'filter'
-	| 'refresh'
-	| 'state-1'
-	| 'state-2'
-	| 'state-3'
-	| 'state-4'
-	| 'state-5'
-	| 'state-6'
-	| 'state-7'
-	| 'mark'
-	| 'previous-queue'
-	| 'next-queue'
-	| 'retry'
-	| 'retry-all'
-	| 'delete'
-	| 'flush'
-	| 'pause'
-	| 'run-schedule'
-	| 'logs'
-	| 'pager'
-	| 'start-service'
-	| 'stop-service'
-	| 'restart-service'
-	| 'worker-pause'
-	| 'worker-stop'
-	| 'follow';
-
-export type KeyAction = {
-	id: ActionId;
+type KeyActionSpec = {
+	id: string;
 	/** Key names as `keyName` (dispatch.ts) produces them: "j", "R", "up", "enter", "shift-tab", "ctrl-c"… */
 	keys: readonly string[];
 	/** What the footer shows (short). */
@@ -65,13 +24,13 @@ export type KeyAction = {
 	hidden?: boolean;
 };
 
-const states = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
-
-export const keymap: readonly KeyAction[] = [
+const table = [
 	{id: 'help', keys: ['?'], label: 'help', description: 'show every key of this view', scope: 'global'},
-	{id: 'back', keys: ['q'], label: 'back/quit', description: 'back to the previous view; quit at the top', scope: 'global'},
+	{id: 'back', keys: ['q'], label: 'back/quit', description: 'back to the previous view; quit from the home view', scope: 'global'},
 	{id: 'quit', keys: ['ctrl-c'], label: 'quit', description: 'quit at once', scope: 'global', hidden: true},
-	{id: 'cancel', keys: ['escape'], label: 'cancel', description: 'close a prompt, clear a filter or the marks', scope: 'global', hidden: true},
+	{id: 'cancel', keys: ['escape'], label: 'back', description: 'close a prompt or overlay, clear a filter or the marks, else back (never quits)', scope: 'global', hidden: true},
+	{id: 'command', keys: [':'], label: 'command', description: 'command line: :queues, :jobs emails failed, :job emails 42, :workers, :logs worker@high, :q (Tab completes)', scope: 'global'},
+	{id: 'undo', keys: ['u'], label: 'undo', description: 'undo the last pause or resume', scope: 'global', writes: true, hidden: true},
 	{id: 'next-view', keys: ['tab'], label: 'next view', description: 'next view (queues, jobs, workers, schedules, services, logs, events)', scope: 'global'},
 	{id: 'previous-view', keys: ['shift-tab'], label: 'prev view', description: 'previous view', scope: 'global', hidden: true},
 	{id: 'up', keys: ['k', 'up'], label: 'up', description: 'move up', scope: 'global', hidden: true},
@@ -90,7 +49,13 @@ export const keymap: readonly KeyAction[] = [
 
 	{id: 'inspect', keys: ['enter'], label: 'inspect', description: 'show the selected job: data, error, stack trace, logs', scope: 'jobs'},
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'filter this page by id, name or error', scope: 'jobs'},
-	...states.map((state, index): KeyAction => ({id: `state-${index + 1}` as ActionId, keys: [String(index + 1)], label: state, description: `show ${state} jobs`, scope: 'jobs', hidden: true})),
+	{id: 'state-1', keys: ['1'], label: 'waiting', description: 'show waiting jobs', scope: 'jobs', hidden: true},
+	{id: 'state-2', keys: ['2'], label: 'active', description: 'show active jobs', scope: 'jobs', hidden: true},
+	{id: 'state-3', keys: ['3'], label: 'delayed', description: 'show delayed jobs', scope: 'jobs', hidden: true},
+	{id: 'state-4', keys: ['4'], label: 'prioritized', description: 'show prioritized jobs', scope: 'jobs', hidden: true},
+	{id: 'state-5', keys: ['5'], label: 'waiting-children', description: 'show waiting-children jobs', scope: 'jobs', hidden: true},
+	{id: 'state-6', keys: ['6'], label: 'completed', description: 'show completed jobs', scope: 'jobs', hidden: true},
+	{id: 'state-7', keys: ['7'], label: 'failed', description: 'show failed jobs', scope: 'jobs', hidden: true},
 	{id: 'mark', keys: ['space'], label: 'mark', description: 'mark or unmark the selected job', scope: 'jobs'},
 	{id: 'previous-queue', keys: ['['], label: 'prev queue', description: 'the previous queue', scope: 'jobs', hidden: true},
 	{id: 'next-queue', keys: [']'], label: 'next queue', description: 'the next queue', scope: 'jobs', hidden: true},
@@ -121,4 +86,19 @@ export const keymap: readonly KeyAction[] = [
 
 	{id: 'follow', keys: ['f'], label: 'pause/follow', description: 'stop or resume following new events', scope: 'events'},
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'show only events containing a text (queue, event, job, reason…)', scope: 'events'},
-];
+] as const satisfies readonly KeyActionSpec[];
+
+type Entry = (typeof table)[number];
+/** Every action id of the table. */
+export type ActionId = Entry['id'];
+export type KeyAction = KeyActionSpec & {id: ActionId};
+
+export const keymap: readonly KeyAction[] = table;
+/** The scopes of a view (every scope but the global one). */
+export type ViewScope = Exclude<Scope, 'global'>;
+/** The actions the table gives a view's scope: the view must handle each (ui-context.ts, useViewKeys). */
+export type ViewActionId<S extends ViewScope> = Extract<Entry, {scope: S}>['id'];
+/** Global actions a view may take first (movement, refresh, Esc, back); the app handles what it leaves. */
+export type ForwardedId = 'up' | 'down' | 'page-up' | 'page-down' | 'top' | 'bottom' | 'refresh' | 'cancel' | 'back';
+export const FORWARDED: ReadonlySet<string> = new Set<ForwardedId>(['up', 'down', 'page-up', 'page-down', 'top', 'bottom', 'refresh', 'cancel', 'back']);
+

@@ -53,9 +53,10 @@ export function jobTable(state: JobState, jobs: readonly JobSummary[], now = Dat
 }
 
 /** The `/` filter: id, name or failed reason contains the text (any case). */
+/** The page's `/` filter: id, name, error, or the data as far as the page read it (a phone number, an account). */
 export function matchesJob(job: JobSummary, text: string): boolean {
 	const needle = text.toLowerCase();
-	return [job.id, job.name, job.failedReason ?? ''].some(value => value.toLowerCase().includes(needle));
+	return [job.id, job.name, job.failedReason ?? '', dataCell(job)].some(value => value.toLowerCase().includes(needle));
 }
 
 const SHORT: Record<JobState, string> = {waiting: 'wait', active: 'active', delayed: 'delayed', prioritized: 'prio', 'waiting-children': 'w-child', completed: 'compl', failed: 'failed'};

@@ -41,6 +41,8 @@ export type ConsoleApi = {
 	where: string;
 	timezone: string;
 	snapshot(): Promise<Snapshot>;
+	/** The known queues (cached 30 s): the `:` command line completes them. */
+	queueNames(): Promise<string[]>;
 	/** A page of jobs, each large field read only as far as a row shows it. */
 	jobs(queue: string, state: string, limit: number, offset: number): Promise<JobPage>;
 	/** One job, each large field read up to `limits.jobPreviewBytes`. */
@@ -112,6 +114,7 @@ export function createConsoleApi({connection, config, openController, access}: C
 		where: connection.where,
 		timezone: config.timezone,
 		snapshot: async () => takeSnapshot(connection, config, await known()),
+		queueNames: async () => [...(await known())],
 		jobs: async (queue, state, limit, offset) => getJobPage(connection, queue, state, limit, offset, ROW_FIELD_BYTES),
 		job: async (queue, id) => getJob(connection, queue, id, {fieldBytes: config.limits.jobPreviewBytes}),
 		pager: pagerCommand(),

@@ -31,3 +31,11 @@ export const confirmRetryAll = (ui: Ui, queue: string, failed: number | undefine
 
 /** F: every failed job of `queue` deleted, after its name is typed. */
 export const confirmFlush = (ui: Ui, queue: string, failed: number | undefined, after: () => unknown): void => confirmWholeQueue('flush', ui, queue, failed, after);
+
+/** p: pause or resume `queue`; u undoes it (the same toggle the other way). */
+export function togglePause(ui: Ui, queue: string, paused: boolean, after: () => unknown): void {
+	ui.act(async () => ui.api.setPaused(queue, !paused), () => `${paused ? 'resumed' : 'paused'} ${queue}`, after, `${paused ? 'resuming' : 'pausing'} ${queue}`, {
+		label: `${paused ? 'pause' : 'resume'} ${queue}`,
+		run: () => togglePause(ui, queue, !paused, after),
+	});
+}

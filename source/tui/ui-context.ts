@@ -4,12 +4,12 @@
  * (views never see raw keys; docs/ARCHITECTURE.md, "The key table").
  */
 import {createContext, useContext, useLayoutEffect, useRef} from 'react';
-import type {ActionId} from '../keymap/commands.js';
+import type {ActionId, ForwardedId, ViewActionId, ViewScope} from '../keymap/commands.js';
 import type {ConsoleApi, Suspend} from '../store/console-api.js';
 
 export type Route =
 	| {view: 'queues'}
-	| {view: 'jobs'; queue?: string; state?: string; offset?: number}
+	| {view: 'jobs'; queue?: string; state?: string; offset?: number; filter?: string}
 	| {view: 'job'; queue: string; id: string}
 	| {view: 'workers'}
 	| {view: 'schedules'}
@@ -33,8 +33,8 @@ export type Ui = {
 	navigate(route: Route): void;
 	/** Records the focused view's own state in its route (without remounting it), so back returns to it; ignored once another view has the focus. */
 	replace(route: Route): void;
-	/** A one-line text prompt (filters). */
-	prompt(options: {title: string; initial?: string; onSubmit(value: string): void}): void;
+	/** A one-line text prompt (filters); onChange sees the text as it is typed (a filter that applies as you type; Esc restores `initial`). */
+	prompt(options: {title: string; initial?: string; onSubmit(value: string): void; onChange?(value: string): void}): void;
 	/** Asks for `expected` to be typed before a dangerous action. */
 	confirm(options: Confirm): void;
 	flash(text: string, kind?: 'info' | 'error'): void;
@@ -44,10 +44,13 @@ export type Ui = {
 	 * Runs an action: its outcome (or its error, one line) in the flash line, then `after`
 	 * (a refresh). One at a time: while one runs (`what`, for the messages), another is refused.
 	 */
-	act<T>(work: () => Promise<T>, describe: (result: T) => string, after?: () => unknown, what?: string): void;
+	act<T>(work: () => Promise<T>, describe: (result: T) => string, after?: () => unknown, what?: string, undo?: Undo): void;
 	/** Hands the terminal to another program (the pager) while `run` runs. */
 	suspend: Suspend;
 };
+
+/** What u does after an action that can be taken back (pause ↔ resume): its label, and the opposite action. */
+export type Undo = {label: string; run(): void};
 
 /** A list's selection as remembered: its row, and the id of what was on it. */
 export type Remembered = {index: number; id: string | undefined};
@@ -63,8 +66,26 @@ export function useUi(): Ui {
 	return ui;
 }
 
+/** A key's handler: false when it found nothing to act on (the app then says "nothing selected"). */
+export type KeyHandler = () => boolean | void;
+
+/**
+ * A view's keys: a handler for every action the key table gives its scope —
+ * a table entry without a handler here does not compile — and, optionally,
+ * the global actions it takes first (movement, refresh, Esc, back).
+ */
+export type ViewKeys<S extends ViewScope> = {readonly [K in ViewActionId<S>]: KeyHandler} & {readonly [K in ForwardedId]?: KeyHandler};
+
+/** Registers the focused view's keys (docs/ARCHITECTURE.md, "The key table"). */
+export function useViewKeys<S extends ViewScope>(keys: ViewKeys<S>): void {
+	useActions(id => {
+		const run = (keys as Partial<Record<ActionId, KeyHandler>>)[id];
+		return run ? run() !== false : false;
+	});
+}
+
 /** Registers the focused view's action handler; it returns true when it used the action. */
-export function useActions(handler: ActionHandler): void {
+function useActions(handler: ActionHandler): void {
 	const slot = useContext(HandlerContext);
 	const latest = useRef(handler);
 	latest.current = handler;

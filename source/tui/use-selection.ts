@@ -10,7 +10,7 @@
  */
 import {useContext, useEffect, useLayoutEffect, useReducer} from 'react';
 import type {ActionId} from '../keymap/commands.js';
-import {UiContext, type Remembered} from './ui-context.js';
+import {UiContext, type KeyHandler, type Remembered} from './ui-context.js';
 
 type Move =
 	| {type: 'move'; action: ActionId; from: number; length: number; page: number; ids: readonly string[] | undefined}
@@ -75,12 +75,20 @@ export function useSelection(rows: readonly string[] | number, page: number, rem
 	};
 }
 
-/** What every polled list does alike: the movement keys, and ^R to refresh now. True when it used the action. */
-export function listAction(action: ActionId, selection: {move(action: ActionId): boolean}, poll: {refresh(): unknown}): boolean {
-	if (selection.move(action)) return true;
-	if (action === 'refresh') {
-		void poll.refresh();
-		return true;
-	}
-	return false;
+type MoveId = 'up' | 'down' | 'page-up' | 'page-down' | 'top' | 'bottom';
+
+/** The movement keys of a selection, as a view's key handlers. */
+export function moveKeys(selection: {move(action: ActionId): boolean}): {readonly [K in MoveId]: KeyHandler} {
+	const move = (id: MoveId) => () => selection.move(id);
+	return {up: move('up'), down: move('down'), 'page-up': move('page-up'), 'page-down': move('page-down'), top: move('top'), bottom: move('bottom')};
+}
+
+/** What every polled list does alike: the movement keys, and ^R to refresh now. */
+export function listKeys(selection: {move(action: ActionId): boolean}, poll: {refresh(): unknown}): {readonly [K in MoveId | 'refresh']: KeyHandler} {
+	return {
+		...moveKeys(selection),
+		refresh: () => {
+			void poll.refresh();
+		},
+	};
 }

@@ -49,6 +49,7 @@ export function fixtureApi(overrides: Partial<ConsoleApi> = {}): ConsoleApi & {c
 		where: 'redis://127.0.0.1:6379',
 		timezone: 'UTC',
 		snapshot: unexpected('snapshot'),
+		queueNames: async () => [],
 		jobs: unexpected('jobs'),
 		job: unexpected('job'),
 		pager: 'less',
@@ -118,10 +119,15 @@ export type ConsoleHarness = {
 	burst(...names: string[]): Promise<void>;
 	/** Waits until the frame satisfies `check` (2 s by default); fails with the last frame. */
 	waitFor(check: (frame: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
+	/** Waits until the console has quit (Ink let go of stdin); fails with the last frame. */
+	waitForExit(what: string, timeoutMs?: number): Promise<void>;
 	unmount(): void;
 };
 
 const tick = async () => new Promise(resolve => setImmediate(resolve));
+
+/** How long a key may take to show its frame before the harness says so. */
+const FRAME_DEADLINE_MS = 2000;
 
 export async function renderConsole(api: ConsoleApi, initial: Route = {view: 'queues'}, size: {columns: number; rows: number} = {columns: 140, rows: 30}): Promise<ConsoleHarness> {
 	const instance = render(<App api={api} initial={initial} />);
@@ -130,10 +136,21 @@ export async function renderConsole(api: ConsoleApi, initial: Route = {view: 'qu
 	Object.defineProperty(instance.stdout, 'rows', {value: size.rows, configurable: true});
 	instance.stdout.emit('resize');
 	const frame = () => stripVTControlCharacters(instance.lastFrame() ?? '');
-	const send = async (bytes: string) => {
-		instance.stdin.write(bytes);
-		await tick();
-		await tick();
+	/**
+	 * Writes keys and waits for the frames they bring: the app renders once per key it handled
+	 * (use-key-queue.ts forces a turn even for a key that changed nothing), and Ink under the
+	 * testing library writes every render as a frame. So once `keys` more frames are out, each
+	 * key has been handled and what it did is drawn: an assertion of absence after this reads a
+	 * frame drawn after the key, not one from before it.
+	 */
+	const send = async (bytes: readonly string[], keys = bytes.length) => {
+		const before = instance.frames.length;
+		for (const chunk of bytes) instance.stdin.write(chunk);
+		const deadline = Date.now() + FRAME_DEADLINE_MS;
+		while (instance.frames.length < before + keys) {
+			if (Date.now() > deadline) throw new Error(`no frame after ${JSON.stringify(bytes)} within ${FRAME_DEADLINE_MS} ms; last frame:\n${frame()}`);
+			await tick();
+		}
 	};
 	await tick();
 	return {
@@ -142,16 +159,12 @@ export async function renderConsole(api: ConsoleApi, initial: Route = {view: 'qu
 		async press(action, scope) {
 			const binding = keymap.find(entry => entry.id === action && entry.scope === scope) ?? keymap.find(entry => entry.id === action && entry.scope === 'global');
 			if (!binding) throw new Error(`no key for ${action} in ${scope}`);
-			await send(sequenceOf(binding.keys[0]!));
+			await send([sequenceOf(binding.keys[0]!)]);
 		},
-		key: async name => send(sequenceOf(name)),
-		async burst(...names) {
-			for (const name of names) instance.stdin.write(sequenceOf(name));
-			await tick();
-			await tick();
-		},
+		key: async name => send([sequenceOf(name)]),
+		burst: async (...names) => send(names.map(sequenceOf)),
 		async type(text) {
-			for (const char of text) await send(char);
+			for (const char of text) await send([char]);
 		},
 		async waitFor(check, what, timeoutMs = 2000) {
 			const deadline = Date.now() + timeoutMs;
@@ -159,6 +172,14 @@ export async function renderConsole(api: ConsoleApi, initial: Route = {view: 'qu
 				const current = frame();
 				if (check(current)) return current;
 				if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last frame:\n${current}`);
+				await new Promise(resolve => setTimeout(resolve, 10));
+			}
+		},
+		async waitForExit(what, timeoutMs = 2000) {
+			// Ink reads keys through a 'readable' listener while it runs, and removes it when the app exits.
+			const deadline = Date.now() + timeoutMs;
+			while (instance.stdin.listenerCount('readable') > 0) {
+				if (Date.now() > deadline) throw new Error(`the console did not quit: ${what}; last frame:\n${frame()}`);
 				await new Promise(resolve => setTimeout(resolve, 10));
 			}
 		},

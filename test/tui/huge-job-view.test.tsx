@@ -104,7 +104,7 @@ describe('console: jobs of 2 MB and 20 MB, a failure of 5 MB', {concurrency: fal
 			harness = await renderConsole(apiWith(pager), {view: 'job', queue: 'reports', id: made.big.id});
 			await harness.waitFor(text => text.includes('Data — 20.0 MB'), 'the detail', LOAD_MS);
 			await harness.key('e');
-			await harness.waitFor(text => text.includes(`(job ${made.big.id}: 20.`), 'the pager closed', 60_000);
+			await harness.waitFor(text => text.includes(`job ${made.big.id} (20.`) && text.includes(") closed in sh"), 'the pager closed', 60_000);
 		} finally {
 			if (previous === undefined) delete process.env['TMPDIR'];
 			else process.env['TMPDIR'] = previous;

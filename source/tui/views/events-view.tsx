@@ -16,7 +16,7 @@ import {useRef, useState} from 'react';
 import {sanitizeLine} from '../../shared/sanitize.js';
 import type {QueueEvent} from '../../data/events.js';
 import {eventParts, eventTone} from '../../present/event-rows.js';
-import {useActions, useUi} from '../ui-context.js';
+import {useUi, useViewKeys} from '../ui-context.js';
 import {useScrollback} from '../use-scrollback.js';
 import {useStream} from '../use-stream.js';
 
@@ -43,17 +43,10 @@ export function EventsView() {
 	}, {keep: KEEP_EVENTS, active: following, restart, clearOnStart: false});
 	const view = useScrollback(entries, Math.max(1, ui.height - 1), ui, 'Show events containing:');
 
-	useActions(action => {
-		if (view.handle(action)) return true;
-		if (action === 'follow') {
-			setFollowing(current => !current);
-			return true;
-		}
-		if (action === 'refresh') {
-			setRestart(count => count + 1);
-			return true;
-		}
-		return false;
+	useViewKeys<'events'>({
+		...view.keys,
+		follow: () => setFollowing(current => !current),
+		refresh: () => setRestart(count => count + 1),
 	});
 
 	const live = following && outcome.state === 'live';

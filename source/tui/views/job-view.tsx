@@ -27,9 +27,9 @@ import {sanitizeLine} from '../../shared/sanitize.js';
 import {formatBytes} from '../../present/format.js';
 import {formatCount, jobDetailLines, jobHeader, removeOutcome, retryOutcome, wrapLines, type DetailLine} from '../../present/job-rows.js';
 import {PollStatus} from '../components/poll-status.js';
-import {useActions, useUi, type Route} from '../ui-context.js';
+import {useUi, useViewKeys, type Route} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
-import {useSelection} from '../use-selection.js';
+import {moveKeys, useSelection} from '../use-selection.js';
 
 const TONES: Record<NonNullable<DetailLine['tone']>, {bold?: boolean; color?: string; dimColor?: boolean}> = {
 	heading: {bold: true},
@@ -54,43 +54,35 @@ export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
 	const lines = useMemo(() => wrapLines(detail, ui.width - 1, ROWS_PER_LINE), [detail, ui.width]);
 	const scroll = useSelection(Math.max(1, lines.rows - bodyHeight + 1), bodyHeight - 1);
 
-	useActions(action => {
-		if (scroll.move(action)) return true;
-		if (action === 'refresh') {
+	useViewKeys<'job'>({
+		...moveKeys(scroll),
+		refresh: () => {
 			poll.refresh();
-			return true;
-		}
-		if (!job) return false;
-		switch (action) {
-			case 'retry':
-				if (job.state === 'failed') ui.act(async () => api.retry(queue, [id]), result => retryOutcome(result, queue), poll.refresh, `retrying job ${id}`);
-				else ui.flash(`only a failed job can be retried, and this one is ${job.state}`, 'error');
-				return true;
-			case 'delete':
-				ui.confirm({
-					summary: `Delete ${job.state} job ${id} of "${queue}"?`,
-					expected: queue,
-					onConfirm: () =>
-						ui.act(
-							async () => api.remove(queue, [id]),
-							result => {
-								if (result.count > 0) setDeleted(true);
-								return removeOutcome(result, queue, job.state);
-							},
-							poll.refresh,
-							`deleting job ${id}`,
-						),
-				});
-				return true;
-			case 'logs':
-				ui.navigate({view: 'logs', job: {queue, id}});
-				return true;
-			case 'pager':
-				ui.act(async () => api.pageJob(queue, id, ui.suspend), result => `closed ${api.pager} (job ${id}: ${formatBytes(result.bytes)})`, undefined, `opening job ${id} in ${api.pager}`);
-				return true;
-			default:
-				return false;
-		}
+		},
+		retry: () => {
+			if (!job) return false;
+			if (job.state === 'failed') ui.act(async () => api.retry(queue, [id]), result => retryOutcome(result, queue), poll.refresh, `retrying job ${id}`);
+			else ui.flash(`only a failed job can be retried, and this one is ${job.state}`, 'error');
+		},
+		delete: () => {
+			if (!job) return false;
+			const onConfirm = () =>
+				ui.act(
+					async () => api.remove(queue, [id]),
+					result => {
+						if (result.count > 0) setDeleted(true);
+						return removeOutcome(result, queue, job.state);
+					},
+					poll.refresh,
+					`deleting job ${id}`,
+				);
+			ui.confirm({summary: `Delete ${job.state} job ${id} of "${queue}"?`, expected: queue, onConfirm});
+		},
+		logs: () => ui.navigate({view: 'logs', job: {queue, id}}),
+		pager: () => {
+			if (!job) return false;
+			ui.act(async () => api.pageJob(queue, id, ui.suspend), result => `job ${id} (${formatBytes(result.bytes)}) closed in ${api.pager}`, undefined, `opening job ${id} in ${api.pager}`);
+		},
 	});
 
 	if (!job) {

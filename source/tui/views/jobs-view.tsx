@@ -15,43 +15,30 @@
  * the selected one; R and F act on the whole queue, after its name is typed.
  */
 import {Box, Text} from 'ink';
-import {useEffect, useState} from 'react';
+import {useEffect, useReducer} from 'react';
 import {sanitizeLine} from '../../shared/sanitize.js';
 import {JOB_STATES, type JobState} from '../../shared/types.js';
 import {formatCount, jobTable, matchesJob, pageInfo, removeOutcome, retryOutcome} from '../../present/job-rows.js';
 import {JobsHeader} from '../components/jobs-header.js';
 import {List} from '../components/list.js';
 import {emptyText, PollStatus} from '../components/poll-status.js';
-import {confirmFlush, confirmRetryAll} from '../queue-actions.js';
-import {useActions, useUi, type Route} from '../ui-context.js';
+import {initialJobsState, jobsReducer} from '../jobs-state.js';
+import {confirmFlush, confirmRetryAll, togglePause} from '../queue-actions.js';
+import {useUi, useViewKeys, type Route} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
-import {useSelection} from '../use-selection.js';
-
-const toggle = (marks: ReadonlySet<string>, id: string): Set<string> => {
-	const next = new Set(marks);
-	if (!next.delete(id)) next.add(id);
-	return next;
-};
-
-const isState = (value: string | undefined): value is JobState => (JOB_STATES as readonly string[]).includes(value ?? '');
+import {moveKeys, useSelection} from '../use-selection.js';
 
 export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 	const ui = useUi();
 	const {api} = ui;
 	const snapshot = usePoll(async () => api.snapshot(), 2000, 'jobs-snapshot');
-	const [queue, setQueue] = useState(route.queue);
-	const [state, setState] = useState<JobState | undefined>(isState(route.state) ? route.state : undefined);
+	const [current, dispatch] = useReducer(jobsReducer, route, initialJobsState);
+	const {queue, state, offset, marks, filter} = current;
 	const info = snapshot.data?.queues.find(candidate => candidate.name === queue);
 	useEffect(() => {
-		const queues = snapshot.data?.queues;
-		if (!queues) return;
-		if (queue === undefined) setQueue(queues[0]?.name);
-		else if (state === undefined) setState((queues.find(candidate => candidate.name === queue)?.counts.failed ?? 0) > 0 ? 'failed' : 'waiting');
+		if (snapshot.data) dispatch({type: 'defaults', queues: snapshot.data.queues.map(entry => ({name: entry.name, failed: entry.counts.failed}))});
 	}, [snapshot.data, queue, state]);
 
-	const [offset, setOffset] = useState(route.offset ?? 0);
-	const [marks, setMarks] = useState<ReadonlySet<string>>(new Set());
-	const [filter, setFilter] = useState('');
 	const listHeight = Math.max(2, ui.height - 2);
 	const limit = Math.min(1000, listHeight - 1);
 	const poll = usePoll(async () => (queue !== undefined && state !== undefined ? api.jobs(queue, state, limit, offset) : undefined), 2000, JSON.stringify([queue, state, limit, offset]));
@@ -60,101 +47,79 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 	const loaded = page?.jobs ?? [];
 	const jobs = filter ? loaded.filter(job => matchesJob(job, filter)) : loaded;
 	const selection = useSelection(jobs.map(job => job.id), limit, `jobs:${queue ?? ''}:${state ?? ''}:${offset}`);
-	// Back from a job (or its logs) returns to this queue, state and page.
+	// Back from a job (or its logs) returns to this queue, state, page and filter.
 	useEffect(() => {
-		if (queue !== undefined && state !== undefined) ui.replace({view: 'jobs', queue, state, offset});
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [queue, state, offset]);
+		if (queue !== undefined && state !== undefined) ui.replace({view: 'jobs', queue, state, offset, ...(filter ? {filter} : {})});
+		// eslint-disable-next-line react-hooks/exhaustive-deps -- ui.replace is stable in effect: it only records the route
+	}, [queue, state, offset, filter]);
 	const selected = jobs[selection.index];
 	const total = page?.total ?? 0;
 
 	// Jobs went away (retried, deleted) and this page is past the end: show the last one.
 	useEffect(() => {
-		if (page && page.offset === offset && offset > 0 && offset >= page.total) setOffset(Math.max(0, Math.floor((page.total - 1) / limit) * limit));
+		if (page && page.offset === offset) dispatch({type: 'clamp', total: page.total, limit});
 	}, [page, offset, limit]);
 
 	const turn = (next: number, index: number) => {
-		setOffset(next);
+		dispatch({type: 'page', offset: next});
 		selection.set(index);
 	};
 	const refreshAll = async () => Promise.all([poll.refresh(), snapshot.refresh()]);
-	// The written jobs' marks go; marks made while the write ran stay.
 	const afterWrite = (written: readonly string[]) => async () => {
-		setMarks(current => new Set([...current].filter(id => !written.includes(id))));
+		dispatch({type: 'unmark', ids: written});
 		return refreshAll();
 	};
+	const atEnd = () => selection.index >= jobs.length - 1 && offset + limit < total;
+	const atStart = () => selection.index === 0 && offset > 0;
+	const ids = marks.size > 0 ? [...marks] : selected ? [selected.id] : [];
+	const stateKey = (index: number) => () => {
+		dispatch({type: 'state', state: JOB_STATES[index]!});
+		selection.set(0);
+	};
+	const stepQueue = (by: 1 | -1) => () => {
+		dispatch({type: 'step-queue', names: snapshot.data?.queues.map(candidate => candidate.name) ?? [], by});
+		selection.set(0);
+	};
+	const whenLoaded = (run: (queue: string, state: JobState) => boolean | void) => () => (queue === undefined || state === undefined ? false : run(queue, state));
 
-	useActions(action => {
-		const atEnd = selection.index >= jobs.length - 1 && offset + limit < total;
-		if ((action === 'down' || action === 'page-down') && atEnd) turn(offset + limit, 0);
-		else if ((action === 'up' || action === 'page-up') && selection.index === 0 && offset > 0) turn(Math.max(0, offset - limit), action === 'up' ? limit - 1 : 0);
-		else if (selection.move(action)) return true;
-		if (['up', 'down', 'page-up', 'page-down'].includes(action)) return true;
-		if (action === 'refresh') {
+	useViewKeys<'jobs'>({
+		...moveKeys(selection),
+		down: () => (atEnd() ? turn(offset + limit, 0) : selection.move('down')),
+		'page-down': () => (atEnd() ? turn(offset + limit, 0) : selection.move('page-down')),
+		up: () => (atStart() ? turn(Math.max(0, offset - limit), limit - 1) : selection.move('up')),
+		'page-up': () => (atStart() ? turn(Math.max(0, offset - limit), 0) : selection.move('page-up')),
+		refresh: () => {
 			void refreshAll();
-			return true;
-		}
-		if (action === 'cancel' && (marks.size > 0 || filter)) {
-			if (marks.size > 0) setMarks(new Set());
-			else setFilter('');
-			return true;
-		}
-		if (action === 'filter') {
-			ui.prompt({title: 'Filter this page by id, name or error:', initial: filter, onSubmit: setFilter});
-			return true;
-		}
-		if (action === 'previous-queue' || action === 'next-queue') {
-			const names = snapshot.data?.queues.map(candidate => candidate.name) ?? [];
-			if (names.length === 0) return true;
-			const at = Math.max(0, names.indexOf(queue ?? ''));
-			setQueue(names[(at + (action === 'next-queue' ? 1 : names.length - 1)) % names.length]);
-			setState(undefined);
-			setMarks(new Set());
-			setFilter('');
-			turn(0, 0);
-			return true;
-		}
-		if (action.startsWith('state-')) {
-			setState(JOB_STATES[Number(action.slice(6)) - 1]);
-			setMarks(new Set());
-			turn(0, 0);
-			return true;
-		}
-		if (queue === undefined || state === undefined) return false;
-		const ids = marks.size > 0 ? [...marks] : selected ? [selected.id] : [];
-		switch (action) {
-			case 'retry-all':
-				confirmRetryAll(ui, queue, info?.counts.failed, afterWrite([...marks]));
-				return true;
-			case 'flush':
-				confirmFlush(ui, queue, info?.counts.failed, afterWrite([...marks]));
-				return true;
-			case 'pause':
-				if (!info) ui.flash(`the state of "${queue}" is not loaded yet; try again in a moment`, 'error');
-				else ui.act(async () => api.setPaused(queue, !info.paused), () => `${info.paused ? 'resumed' : 'paused'} ${queue}`, refreshAll, `${info.paused ? 'resuming' : 'pausing'} ${queue}`);
-				return true;
-			case 'inspect':
-				if (selected) ui.navigate({view: 'job', queue, id: selected.id});
-				return true;
-			case 'logs':
-				if (selected) ui.navigate({view: 'logs', job: {queue, id: selected.id}});
-				return true;
-			case 'mark':
-				if (selected) setMarks(toggle(marks, selected.id));
-				return true;
-			case 'retry':
-				if (state !== 'failed') ui.flash(`only failed jobs can be retried, and these are ${state} (7 shows the failed ones)`, 'error');
-				else if (ids.length > 0) ui.act(async () => api.retry(queue, ids), result => retryOutcome(result, queue), afterWrite(ids), `retrying ${ids.length} job(s) of ${queue}`);
-				return true;
-			case 'delete': {
-				if (ids.length === 0) return true;
-				const what = ids.length === 1 ? `${state} job ${ids[0]!}` : `the ${formatCount(ids.length)} marked ${state} jobs`;
-				ui.confirm({summary: `Delete ${what} of "${queue}"?`, expected: queue, onConfirm: () => ui.act(async () => api.remove(queue, ids), result => removeOutcome(result, queue, state), afterWrite(ids), `deleting ${ids.length} job(s) of ${queue}`)});
-				return true;
-			}
-			default:
-				return false;
-		}
+		},
+		cancel: () => {
+			if (marks.size === 0 && !filter) return false;
+			dispatch({type: 'cancel'});
+		},
+		filter: () => ui.prompt({title: 'Filter this page by id, name, error or data:', initial: filter, onSubmit: text => dispatch({type: 'filter', text}), onChange: text => dispatch({type: 'filter', text})}),
+		'previous-queue': stepQueue(-1),
+		'next-queue': stepQueue(1),
+		'state-1': stateKey(0),
+		'state-2': stateKey(1),
+		'state-3': stateKey(2),
+		'state-4': stateKey(3),
+		'state-5': stateKey(4),
+		'state-6': stateKey(5),
+		'state-7': stateKey(6),
+		'retry-all': whenLoaded(name => confirmRetryAll(ui, name, info?.counts.failed, afterWrite([...marks]))),
+		flush: whenLoaded(name => confirmFlush(ui, name, info?.counts.failed, afterWrite([...marks]))),
+		pause: whenLoaded(name => (info ? togglePause(ui, name, info.paused, refreshAll) : ui.flash(`the state of "${name}" is not loaded yet; try again in a moment`, 'error'))),
+		inspect: whenLoaded(name => (selected ? ui.navigate({view: 'job', queue: name, id: selected.id}) : false)),
+		logs: whenLoaded(name => (selected ? ui.navigate({view: 'logs', job: {queue: name, id: selected.id}}) : false)),
+		mark: () => (selected ? dispatch({type: 'mark', id: selected.id}) : false),
+		retry: whenLoaded((name, shown) => {
+			if (shown !== 'failed') ui.flash(`only failed jobs can be retried, and these are ${shown} (7 shows the failed ones)`, 'error');
+			else if (ids.length > 0) ui.act(async () => api.retry(name, ids), result => retryOutcome(result, name), afterWrite(ids), `retrying ${ids.length} job(s) of ${name}`);
+		}),
+		delete: whenLoaded((name, shown) => {
+			if (ids.length === 0) return;
+			const what = ids.length === 1 ? `${shown} job ${ids[0]!}` : `the ${formatCount(ids.length)} marked ${shown} jobs`;
+			ui.confirm({summary: `Delete ${what} of "${name}"?`, expected: name, onConfirm: () => ui.act(async () => api.remove(name, ids), result => removeOutcome(result, name, shown), afterWrite(ids), `deleting ${ids.length} job(s) of ${name}`)});
+		}),
 	});
 
 	if (queue === undefined) {

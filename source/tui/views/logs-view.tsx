@@ -15,7 +15,7 @@ import {useState} from 'react';
 import {sanitizeLine} from '../../shared/sanitize.js';
 import {formatLogLine, logLineText, type LogEntry as Entry} from '../../present/process-rows.js';
 import type {LogLine} from '../../process/logs.js';
-import {useActions, useUi, type Route} from '../ui-context.js';
+import {useUi, useViewKeys, type Route} from '../ui-context.js';
 import {useScrollback} from '../use-scrollback.js';
 import {useStream} from '../use-stream.js';
 
@@ -45,24 +45,20 @@ export function LogsView({route}: {route: Extract<Route, {view: 'logs'}>}) {
 	}, {keep: KEEP_LINES, active: mode !== 'paused', restart, clearOnStart: true});
 	const view = useScrollback(entries, Math.max(1, ui.height - 1), ui, 'Show lines containing:');
 
-	useActions(action => {
-		if (view.handle(action)) return true;
-		switch (action) {
-			case 'follow':
-				if (job) ui.flash('a job\'s lines are a fixed window: nothing to follow', 'error');
-				else if (mode === 'follow') setMode('paused');
-				else {
-					setMode('follow');
-					setRestart(count => count + 1);
-				}
-				return true;
-			case 'refresh':
-				if (mode === 'paused') setMode('once');
+	useViewKeys<'logs'>({
+		...view.keys,
+		follow: () => {
+			if (job) ui.flash('a job\'s lines are a fixed window: nothing to follow', 'error');
+			else if (mode === 'follow') setMode('paused');
+			else {
+				setMode('follow');
 				setRestart(count => count + 1);
-				return true;
-			default:
-				return false;
-		}
+			}
+		},
+		refresh: () => {
+			if (mode === 'paused') setMode('once');
+			setRestart(count => count + 1);
+		},
 	});
 
 	const what = job ? `worker lines of job ${job.queue}/${job.id}` : `log of ${name}`;

@@ -14,10 +14,10 @@ import {queueHead, queueRow, redisLine} from '../../present/queue-rows.js';
 import {List} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
-import {confirmFlush, confirmRetryAll} from '../queue-actions.js';
-import {useActions, useUi} from '../ui-context.js';
+import {confirmFlush, confirmRetryAll, togglePause} from '../queue-actions.js';
+import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
-import {listAction, useSelection} from '../use-selection.js';
+import {listKeys, useSelection} from '../use-selection.js';
 
 const NUMERIC = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 /** On a narrow terminal: W-CHILDREN, PRIORITIZED, THRESHOLD, COMPLETED, WORKERS go first, in that order, then SIZE, DELAYED and STATE (WAITING, ACTIVE and FAILED stay). */
@@ -32,34 +32,17 @@ export function QueuesView() {
 	const selection = useSelection(queues.map(queue => queue.name), listHeight - 1, 'queues');
 	const selected = queues[selection.index];
 
-	useActions(action => {
-		if (listAction(action, selection, poll)) return true;
-		if (action === 'cancel' && filter) {
+	useViewKeys<'queues'>({
+		...listKeys(selection, poll),
+		cancel: () => {
+			if (!filter) return false;
 			setFilter('');
-			return true;
-		}
-		if (action === 'filter') {
-			ui.prompt({title: 'Filter queues:', initial: filter, onSubmit: setFilter});
-			return true;
-		}
-		if (!selected) return false;
-		const queue = selected.name;
-		switch (action) {
-			case 'inspect':
-				ui.navigate({view: 'jobs', queue});
-				return true;
-			case 'pause':
-				ui.act(async () => ui.api.setPaused(queue, !selected.paused), () => `${selected.paused ? 'resumed' : 'paused'} ${queue}`, poll.refresh, `${selected.paused ? 'resuming' : 'pausing'} ${queue}`);
-				return true;
-			case 'retry-all':
-				confirmRetryAll(ui, queue, selected.counts.failed, poll.refresh);
-				return true;
-			case 'flush':
-				confirmFlush(ui, queue, selected.counts.failed, poll.refresh);
-				return true;
-			default:
-				return false;
-		}
+		},
+		filter: () => ui.prompt({title: 'Filter queues:', initial: filter, onSubmit: setFilter}),
+		inspect: () => selected !== undefined && ui.navigate({view: 'jobs', queue: selected.name}),
+		pause: () => selected !== undefined && togglePause(ui, selected.name, selected.paused, poll.refresh),
+		'retry-all': () => selected !== undefined && confirmRetryAll(ui, selected.name, selected.counts.failed, poll.refresh),
+		flush: () => selected !== undefined && confirmFlush(ui, selected.name, selected.counts.failed, poll.refresh),
 	});
 
 	const rows = queues.map(queue => queueRow(queue).map(cell => String(cell)));

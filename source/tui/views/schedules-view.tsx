@@ -13,9 +13,9 @@ import {scheduleDrop, scheduleHead, scheduleNumeric, scheduleRow} from '../../pr
 import {List} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
-import {useActions, useUi} from '../ui-context.js';
+import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
-import {listAction, useSelection} from '../use-selection.js';
+import {listKeys, useSelection} from '../use-selection.js';
 
 export function SchedulesView() {
 	const ui = useUi();
@@ -25,16 +25,14 @@ export function SchedulesView() {
 	const selection = useSelection(schedules.map(schedule => schedule.id), listHeight - 1, 'schedules');
 	const selected = schedules[selection.index];
 
-	useActions(action => {
-		if (listAction(action, selection, poll)) return true;
-		if (action !== 'run-schedule' || !selected) return false;
-		const {id, queue} = selected;
-		if (!selected.configured) {
-			ui.flash(`${id} is no longer configured: nothing to run (the scheduler removes it at its next sync)`, 'error');
-			return true;
-		}
-		ui.act(async () => ui.api.runSchedule(id), result => `ran ${id} now: job ${String(result['jobId'] ?? '-')} on ${queue}`, poll.refresh, `running ${id}`);
-		return true;
+	useViewKeys<'schedules'>({
+		...listKeys(selection, poll),
+		'run-schedule': () => {
+			if (!selected) return false;
+			const {id, queue} = selected;
+			if (!selected.configured) ui.flash(`${id} is no longer configured: nothing to run (the scheduler removes it at its next sync)`, 'error');
+			else ui.act(async () => ui.api.runSchedule(id), result => `ran ${id} now: job ${String(result['jobId'] ?? '-')} on ${queue}`, poll.refresh, `running ${id}`);
+		},
 	});
 
 	const missed = schedules.reduce((sum, status) => sum + status.missed.length, 0);

@@ -20,9 +20,9 @@ import {serviceDrop, serviceHead, serviceNumeric, serviceReason, serviceRow} fro
 import {List} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
-import {useActions, useUi} from '../ui-context.js';
+import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
-import {listAction, useSelection} from '../use-selection.js';
+import {listKeys, useSelection} from '../use-selection.js';
 
 const DONE: Record<ServiceAction, string> = {start: 'started', stop: 'stopped', restart: 'restarted'};
 
@@ -44,26 +44,17 @@ export function ServicesView() {
 			return `${DONE[action]} ${name}${states}`;
 		}, poll.refresh, `${action === 'stop' ? 'stopping' : action === 'start' ? 'starting' : 'restarting'} ${name}`);
 
-	useActions(action => {
-		if (listAction(action, selection, poll)) return true;
+	const confirmed = (verb: 'stop' | 'restart') => () => {
 		if (!selected) return false;
 		const {name} = selected;
-		switch (action) {
-			case 'start-service':
-				run('start', name);
-				return true;
-			case 'stop-service':
-			case 'restart-service': {
-				const verb = action === 'stop-service' ? 'stop' : 'restart';
-				ui.confirm({summary: `${verb === 'stop' ? 'Stop' : 'Restart'} ${name}? Its running jobs get the shutdown grace period.`, expected: 'yes', onConfirm: () => run(verb, name)});
-				return true;
-			}
-			case 'logs':
-				ui.navigate({view: 'logs', service: name});
-				return true;
-			default:
-				return false;
-		}
+		ui.confirm({summary: `${verb === 'stop' ? 'Stop' : 'Restart'} ${name}? Its running jobs get the shutdown grace period.`, expected: 'yes', onConfirm: () => run(verb, name)});
+	};
+	useViewKeys<'services'>({
+		...listKeys(selection, poll),
+		'start-service': () => selected !== undefined && run('start', selected.name),
+		'stop-service': confirmed('stop'),
+		'restart-service': confirmed('restart'),
+		logs: () => selected !== undefined && ui.navigate({view: 'logs', service: selected.name}),
 	});
 
 	const backend = services[0]?.backend === 'local' ? 'local supervisor' : services[0] ? 'systemd' : '';

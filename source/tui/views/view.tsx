@@ -9,10 +9,7 @@ import {SchedulesView} from './schedules-view.js';
 import {ServicesView} from './services-view.js';
 import {WorkersView} from './workers-view.js';
 
-export const TABS = ['queues', 'jobs', 'workers', 'schedules', 'services', 'logs', 'events'] as const;
-export type Tab = (typeof TABS)[number];
-
-export const tabOf = (route: Route): Tab => (route.view === 'job' ? 'jobs' : route.view);
+export {TABS, tabOf, type Tab} from './tabs.js';
 
 export function View({route}: {route: Route}) {
 	switch (route.view) {

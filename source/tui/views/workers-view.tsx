@@ -17,9 +17,9 @@ import {foreignHead, foreignRow, processDrop, processHead, processNumeric, proce
 import {List} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
-import {useActions, useUi} from '../ui-context.js';
+import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
-import {listAction, useSelection} from '../use-selection.js';
+import {listKeys, useSelection} from '../use-selection.js';
 
 const plural = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
 
@@ -34,30 +34,27 @@ export function WorkersView() {
 	const selection = useSelection(processes.map(process => process.id), listHeight - 1, 'workers');
 	const selected = processes[selection.index];
 
-	useActions(action => {
-		if (listAction(action, selection, poll)) return true;
-		if (!selected) return false;
-		const {id, host, kind} = selected;
-		switch (action) {
-			case 'worker-pause': {
-				if (kind !== 'worker') {
-					ui.flash(`${id} is the scheduler: it can be stopped, not paused`, 'error');
-					return true;
-				}
-				const command = selected.state === 'paused' ? 'resume' : 'pause';
-				ui.act(async () => ui.api.controlWorker(command, id), result => `sent ${command} to ${result.count} worker(s)`, poll.refresh, `sending ${command} to ${id}`);
-				return true;
-			}
-			case 'worker-stop':
-				ui.confirm({
-					summary: `Stop ${kind} ${id} on ${host} (pid ${selected.pid}) once its jobs finish?${selected.unit ? ' systemd starts it again.' : ''}`,
-					expected: 'yes',
-					onConfirm: () => ui.act(async () => ui.api.controlWorker('stop', id), result => `sent stop to ${result.count} ${kind}(s)`, poll.refresh, `sending stop to ${id}`),
-				});
-				return true;
-			default:
-				return false;
-		}
+	const control = (command: 'pause' | 'resume', id: string): void =>
+		ui.act(async () => ui.api.controlWorker(command, id), result => `sent ${command} to ${result.count} worker(s)`, poll.refresh, `sending ${command} to ${id}`, {
+			label: `${command === 'pause' ? 'resume' : 'pause'} ${id}`,
+			run: () => control(command === 'pause' ? 'resume' : 'pause', id),
+		});
+	useViewKeys<'workers'>({
+		...listKeys(selection, poll),
+		'worker-pause': () => {
+			if (!selected) return false;
+			if (selected.kind !== 'worker') ui.flash(`${selected.id} is the scheduler: it can be stopped, not paused`, 'error');
+			else control(selected.state === 'paused' ? 'resume' : 'pause', selected.id);
+		},
+		'worker-stop': () => {
+			if (!selected) return false;
+			const {id, host, kind} = selected;
+			ui.confirm({
+				summary: `Stop ${kind} ${id} on ${host} (pid ${selected.pid}) once its jobs finish?${selected.unit ? ' systemd starts it again.' : ''}`,
+				expected: 'yes',
+				onConfirm: () => ui.act(async () => ui.api.controlWorker('stop', id), result => `sent stop to ${result.count} ${kind}(s)`, poll.refresh, `sending stop to ${id}`),
+			});
+		},
 	});
 
 	const hosts = new Set(processes.map(entry => entry.host)).size;

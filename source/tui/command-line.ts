@@ -1,0 +1,86 @@
+/**
+ * The `:` command line (k9s habits): `:queues`, `:jobs emails failed`,
+ * `:job emails 42`, `:workers`, `:schedules`, `:services`,
+ * `:logs worker@high`, `:events`, `:help`, `:q`. A view's name may be cut to
+ * any prefix that is not ambiguous (`:wo`, `:sch`); Tab completes view, queue
+ * and state names. Pure: the app opens it, runs what it returns.
+ */
+import {JOB_STATES} from '../shared/types.js';
+import type {Route} from './ui-context.js';
+
+export type CommandOutcome = {kind: 'go'; route: Route} | {kind: 'quit'} | {kind: 'help'} | {kind: 'error'; message: string};
+
+const VIEWS = ['queues', 'jobs', 'job', 'workers', 'schedules', 'services', 'logs', 'events', 'help', 'quit'] as const;
+type Word = (typeof VIEWS)[number];
+const ALIASES: Record<string, Word> = {q: 'quit', 'q!': 'quit', ps: 'workers', cron: 'schedules', svc: 'services', ev: 'events', '?': 'help'};
+
+function command(word: string): Word | {error: string} {
+	const lower = word.toLowerCase();
+	if (ALIASES[lower]) return ALIASES[lower];
+	const exact = VIEWS.find(view => view === lower);
+	if (exact) return exact;
+	const found = VIEWS.filter(view => view.startsWith(lower));
+	if (found.length === 1) return found[0]!;
+	if (found.length > 1) return {error: `":${word}" could be ${found.join(', ')}`};
+	return {error: `unknown command ":${word}": try ${VIEWS.filter(view => view !== 'help').join(', ')}`};
+}
+
+function queueOf(name: string | undefined, queues: readonly string[]): string | {error: string} | undefined {
+	if (name === undefined) return undefined;
+	if (queues.includes(name)) return name;
+	const shown = queues.slice(0, 8).join(', ');
+	return {error: `no queue "${name}"${queues.length > 0 ? `: known are ${shown}${queues.length > 8 ? ', …' : ''}` : ''}`};
+}
+
+export function parseCommand(text: string, queues: readonly string[]): CommandOutcome {
+	const [first, ...rest] = text.trim().replace(/^:/, '').split(/\s+/).filter(Boolean);
+	if (first === undefined) return {kind: 'error', message: 'type a view (queues, jobs, workers…) or q'};
+	const word = command(first);
+	if (typeof word !== 'string') return {kind: 'error', message: word.error};
+	const queue = queueOf(rest[0], queues);
+	if (typeof queue === 'object' && (word === 'jobs' || word === 'job')) return {kind: 'error', message: queue.error};
+	switch (word) {
+		case 'quit':
+			return {kind: 'quit'};
+		case 'help':
+			return {kind: 'help'};
+		case 'jobs': {
+			const state = rest[1];
+			if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) return {kind: 'error', message: `no state "${state}": one of ${JOB_STATES.join(', ')}`};
+			return {kind: 'go', route: {view: 'jobs', ...(typeof queue === 'string' ? {queue} : {}), ...(state ? {state} : {})}};
+		}
+		case 'job':
+			if (typeof queue !== 'string' || rest[1] === undefined) return {kind: 'error', message: 'usage: :job <queue> <id>'};
+			return {kind: 'go', route: {view: 'job', queue, id: rest[1]}};
+		case 'logs':
+			return {kind: 'go', route: {view: 'logs', ...(rest[0] ? {service: rest[0]} : {})}};
+		default:
+			return {kind: 'go', route: {view: word}};
+	}
+}
+
+/** What the word being typed could become: view names first, then queue names (after jobs/job), then states. */
+export function candidates(text: string, queues: readonly string[]): string[] {
+	const words = text.replace(/^:/, '').split(' ');
+	const typing = words.at(-1) ?? '';
+	const pick = (options: readonly string[]) => options.filter(option => option.startsWith(typing));
+	if (words.length === 1) return pick(VIEWS);
+	const word = command(words[0]!);
+	if (word === 'jobs' || word === 'job') {
+		if (words.length === 2) return pick(queues);
+		if (words.length === 3 && word === 'jobs') return pick(JOB_STATES);
+	}
+	if (word === 'logs' && words.length === 2) return pick(['all', ...queues.map(queue => `worker@${queue}`), 'scheduler']);
+	return [];
+}
+
+/** Tab: the word being typed completed as far as its candidates agree (and a space after a unique one). */
+export function complete(text: string, queues: readonly string[]): string {
+	const found = candidates(text, queues);
+	if (found.length === 0) return text;
+	const cut = text.lastIndexOf(' ') + 1;
+	if (found.length === 1) return `${text.slice(0, cut)}${found[0]!} `;
+	let common = found[0]!;
+	for (const option of found) while (!option.startsWith(common)) common = common.slice(0, -1);
+	return text.slice(0, cut) + common;
+}

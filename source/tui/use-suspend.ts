@@ -1,0 +1,76 @@
+/** The console's Suspend (store/console-api.ts): see useSuspend. */
+import {useStdin, useStdout} from 'ink';
+import {useCallback, useRef} from 'react';
+import type {Suspend} from '../store/console-api.js';
+import {atMost} from '../util/bounded.js';
+
+/** Escape sequences of the terminal itself (never job text): the alternate screen, and the cursor. */
+const ALTERNATE_SCREEN = '\u001B[?1049h';
+const MAIN_SCREEN = '\u001B[?1049l';
+const HIDE_CURSOR = '\u001B[?25l';
+
+/**
+ * Handing the terminal to another program (the pager) and taking it back.
+ * Ink stops reading keys (raw mode off, and stdin paused: Node would read
+ * the pager's keys otherwise) and its frames go nowhere, on a screen of the
+ * pager's own; afterwards the console is drawn whole again. ^C meanwhile is
+ * the pager's (less stops a search with it); SIGTERM and SIGHUP end the pager,
+ * give the screen back and then end the console as they always do.
+ */
+export function useSuspend(): Suspend {
+	const {stdin, setRawMode} = useStdin();
+	const {stdout, write: redraw} = useStdout();
+	const held = useRef(false);
+	return useCallback(async <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+		if (held.current) throw new Error('the terminal is handed over already');
+		held.current = true;
+		const write = stdout.write;
+		setRawMode(false);
+		// Node stops reading the terminal only once nothing listens (a turn later) and stdin is paused.
+		await new Promise(resolve => setImmediate(resolve));
+		stdin.pause();
+		write.call(stdout, ALTERNATE_SCREEN);
+		stdout.write = ((_chunk: unknown, ...rest: unknown[]) => {
+			(rest.find(item => typeof item === 'function') as (() => void) | undefined)?.();
+			return true;
+		}) as typeof stdout.write;
+		let given = false;
+		const giveBack = () => {
+			if (given) return;
+			given = true;
+			stdout.write = write;
+			write.call(stdout, MAIN_SCREEN + HIDE_CURSOR);
+		};
+		const controller = new AbortController();
+		let running: Promise<T> | undefined;
+		const ignore = () => undefined;
+		const stop = (signal: NodeJS.Signals) => {
+			process.off('SIGINT', ignore);
+			controller.abort();
+			void atMost<unknown>(running ?? Promise.resolve(), 2000).then(() => {
+				giveBack();
+				process.kill(process.pid, signal);
+			});
+		};
+		const onTerm = () => stop('SIGTERM');
+		const onHangUp = () => stop('SIGHUP');
+		process.on('SIGINT', ignore);
+		process.once('SIGTERM', onTerm);
+		process.once('SIGHUP', onHangUp);
+		try {
+			running = run(controller.signal);
+			return await running;
+		} finally {
+			process.off('SIGTERM', onTerm);
+			process.off('SIGHUP', onHangUp);
+			if (!controller.signal.aborted) {
+				process.off('SIGINT', ignore);
+				giveBack();
+				setRawMode(true);
+				// Ink erases what it last drew and draws the console whole.
+				redraw('');
+				held.current = false;
+			}
+		}
+	}, [stdin, stdout, setRawMode, redraw]);
+}
