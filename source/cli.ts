@@ -7,6 +7,7 @@
 import {parseArgs} from 'node:util';
 import {stringFlag, type CommandModule, type CommandSpec, type Context, type Flags, type OptionSpec} from './command.js';
 import {commands, findCommand} from './commands/index.js';
+import {hoistGlobalOptions} from './argv.js';
 import {loadConfig} from './config.js';
 import type {Connection, Purpose} from './data/connection.js';
 import {redact} from './shared/redact.js';
@@ -97,29 +98,42 @@ function printError(error: unknown, json: boolean, verbose: boolean): number {
 	return ExitCode.internal;
 }
 
-async function runCommand(input: string[]): Promise<number> {
-	// No command on a terminal opens the console (README, "The console"), with any global flags given.
-	const first = input[0];
-	const opensConsole = (first === undefined || (first.startsWith('-') && !['--help', '-h', '--version'].includes(first))) && process.stdout.isTTY === true && process.stdin.isTTY === true;
-	const argv = opensConsole ? ['console', ...input] : input;
-	const [name, ...rest] = argv;
-	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-		const topic = name === 'help' ? rest[0] : undefined;
+/** Options alone that ask for help (`--help`, `-h`, `-vh`): the general help. (After a command, --help is that command's help.) */
+const asksHelp = (args: string[]): boolean => args.some(arg => arg === '--help' || /^-[^-]*h/.test(arg));
+
+/**
+ * The command to run and its arguments. Options for every command may come
+ * before its name (source/argv.ts); with none, a terminal opens the console
+ * (README, "The console") with the options given.
+ */
+async function resolveCommand(input: string[]): Promise<{module: CommandModule; rest: string[]} | number> {
+	const hoisted = hoistGlobalOptions(input, globalOptions);
+	let {name} = hoisted;
+	const {rest} = hoisted;
+	if (name === undefined && !asksHelp(rest)) {
+		if (process.stdout.isTTY === true && process.stdin.isTTY === true) name = 'console';
+		else if (rest.length > 0) throw new UserError('usage', 'no command given', '`saccos-queue --help` lists the commands, e.g. `saccos-queue status`');
+	}
+	if (name === undefined || name === 'help') {
+		const topic = name === 'help' ? hoisted.after[0] : undefined;
 		const entry = topic ? findCommand(topic) : undefined;
 		process.stdout.write(`${helpText(entry ? (await entry.load()).spec : undefined)}\n`);
 		// No argument and not a terminal: nothing to open, so it is a usage error.
-		return name === undefined && !process.stdout.isTTY ? ExitCode.usage : ExitCode.ok;
+		return input.length === 0 && !process.stdout.isTTY ? ExitCode.usage : ExitCode.ok;
 	}
-	if (name === '--version' || name === 'version') {
+	if (name === 'version') {
 		process.stdout.write(`${VERSION}\n`);
 		return ExitCode.ok;
 	}
 	const entry = findCommand(name);
-	if (!entry) {
-		if (name.startsWith('-')) parse([name], undefined);
-		throw new UserError('usage', `unknown command "${name}"`, `commands: ${commands.map(command => command.name).join(', ')}`);
-	}
-	const module: CommandModule = await entry.load();
+	if (!entry) throw new UserError('usage', `unknown command "${name}"`, `commands: ${commands.map(command => command.name).join(', ')}`);
+	return {module: await entry.load(), rest};
+}
+
+async function runCommand(input: string[]): Promise<number> {
+	const resolved = await resolveCommand(input);
+	if (typeof resolved === 'number') return resolved;
+	const {module, rest} = resolved;
 	const {args, flags} = parse(rest, module.spec);
 	if (flags['help']) {
 		process.stdout.write(`${helpText(module.spec)}\n`);
