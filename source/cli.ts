@@ -47,7 +47,7 @@ function helpText(spec?: CommandSpec): string {
 		lines.push(`saccos-queue ${VERSION} — operate the SACCOS BullMQ queues`, '', 'Usage: saccos-queue <command> [options]', '', 'Commands:');
 		const width = Math.max(...commands.map(command => command.name.length));
 		for (const command of commands) lines.push(`  ${command.name.padEnd(width)}  ${command.summary}`);
-		lines.push('', 'Options for every command:', ...describe(globalOptions), '', 'Run `saccos-queue <command> --help` for a command\'s own options.');
+		lines.push('', 'Options for every command (before or after its name):', ...describe(globalOptions), '', 'Run `saccos-queue <command> --help` for a command\'s own options.');
 		lines.push('Exit codes: 0 ok, 1 check said no, 2 usage, 3 Redis unreachable, 4 auth denied, 5 Redis misconfigured, 6 refused, 70 internal error, 74 a local file could not be written or read.');
 		return lines.join('\n');
 	}
