@@ -12,6 +12,7 @@ import {Redis} from 'ioredis';
 import {describeResult, gatherOutput, parseJson, runCli, spawnCli, type CliResult} from '../helpers/cli.js';
 import {deletePrefix, waitFor, within} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
+import {FAST, line, useSandboxes} from '../helpers/worker-process.js';
 
 const COUNT = 40;
 const NAMES = Array.from({length: COUNT}, (_, index) => `legacy-${String(index).padStart(3, '0')}`);
@@ -102,3 +103,35 @@ describe('lists of names with many queues', () => {
 		}
 	});
 });
+
+describe('workers pause|resume|stop: the processes reached, a row each', () => {
+	const open = useSandboxes(testRedisUrl());
+
+	it('`workers pause emails` names each worker on a row of its own (ID, HOST), not on one line', async () => {
+		const box = open('names');
+		const config = box.writeConfig({queues: {emails: {timeout: 5}}});
+		const workers = [box.worker(config, ['--queue', 'emails', ...FAST]), box.worker(config, ['--queue', 'emails', ...FAST])];
+		await Promise.all(workers.map(async worker => worker.waitForLine(line.started, 'worker started')));
+		const cli = async (args: string[]) => runCli([...args, '--redis', box.redisUrl, '--prefix', box.prefix]);
+		// The control channel reaches registered workers only: wait for both records (each check spawns the CLI).
+		const pids = new Set(workers.map(worker => worker.pid));
+		const deadline = Date.now() + 10_000;
+		let ids: Array<{id: string; host: string}> = [];
+		while (ids.length < 2) {
+			assert.ok(Date.now() < deadline, 'both workers registered within 10 s');
+			ids = (parseJson(await cli(['workers', '--json'])).workers as Array<{id: string; host: string; pid: number}>).filter(entry => pids.has(entry.pid));
+		}
+		const paused = await cli(['workers', 'pause', 'emails']);
+		exitOf(paused, 0, 'workers pause emails');
+		const rows = paused.stdout.split('\n').filter(Boolean);
+		assert.equal(rows[0], 'sent pause to 2 process(es):', paused.stdout);
+		assert.match(rows[1]!, /^ID\s+HOST$/);
+		for (const {id, host} of ids) assert.ok(rows.slice(2).some(row => row.split(/\s+/).join(' ') === `${id} ${host}`), `${id} on a row:\n${paused.stdout}`);
+		assert.equal(rows.length, 4, paused.stdout);
+		exitOf(await cli(['workers', 'resume', 'emails']), 0, 'workers resume emails');
+	});
+});
+
+function exitOf(result: CliResult, code: number, what: string): void {
+	assert.equal(result.code, code, `${what}: ${describeResult(result)}`);
+}
