@@ -7,7 +7,7 @@
 import {parseArgs} from 'node:util';
 import {stringFlag, type CommandModule, type CommandSpec, type Context, type Flags, type OptionSpec} from './command.js';
 import {commands, findCommand} from './commands/index.js';
-import {hoistGlobalOptions} from './argv.js';
+import {hoistGlobalOptions, type Hoisted} from './argv.js';
 import {loadConfig} from './config.js';
 import type {Connection, Purpose} from './data/connection.js';
 import {redact} from './shared/redact.js';
@@ -101,17 +101,37 @@ function printError(error: unknown, json: boolean, verbose: boolean): number {
 /** Options alone that ask for help (`--help`, `-h`, `-vh`): the general help. (After a command, --help is that command's help.) */
 const asksHelp = (args: string[]): boolean => args.some(arg => arg === '--help' || /^-[^-]*h/.test(arg));
 
+const onTerminal = (): boolean => process.stdout.isTTY === true && process.stdin.isTTY === true;
+
+/**
+ * The command's name and its arguments (source/argv.ts). On a terminal,
+ * options alone may include the console's own (`saccos-queue --view jobs`),
+ * as before options could come before a command.
+ */
+async function hoist(input: string[]): Promise<Hoisted> {
+	try {
+		return hoistGlobalOptions(input, globalOptions);
+	} catch (error) {
+		if (!onTerminal()) throw error;
+		const {spec} = await findCommand('console')!.load();
+		// Its own error when it fails too: it names the option neither knows.
+		const asConsole = hoistGlobalOptions(input, {...globalOptions, ...spec.options});
+		if (asConsole.name !== undefined) throw error;
+		return {name: 'console', rest: asConsole.rest, after: []};
+	}
+}
+
 /**
  * The command to run and its arguments. Options for every command may come
  * before its name (source/argv.ts); with none, a terminal opens the console
  * (README, "The console") with the options given.
  */
 async function resolveCommand(input: string[]): Promise<{module: CommandModule; rest: string[]} | number> {
-	const hoisted = hoistGlobalOptions(input, globalOptions);
+	const hoisted = await hoist(input);
 	let {name} = hoisted;
 	const {rest} = hoisted;
 	if (name === undefined && !asksHelp(rest)) {
-		if (process.stdout.isTTY === true && process.stdin.isTTY === true) name = 'console';
+		if (onTerminal()) name = 'console';
 		else if (rest.length > 0) throw new UserError('usage', 'no command given', '`saccos-queue --help` lists the commands, e.g. `saccos-queue status`');
 	}
 	if (name === undefined || name === 'help') {
