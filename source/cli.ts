@@ -7,6 +7,7 @@
 import {parseArgs} from 'node:util';
 import {stringFlag, type CommandModule, type CommandSpec, type Context, type Flags, type OptionSpec} from './command.js';
 import {commands, findCommand} from './commands/index.js';
+import {hoistGlobalOptions, type Hoisted} from './argv.js';
 import {loadConfig} from './config.js';
 import type {Connection, Purpose} from './data/connection.js';
 import {redact} from './shared/redact.js';
@@ -46,7 +47,7 @@ function helpText(spec?: CommandSpec): string {
 		lines.push(`saccos-queue ${VERSION} — operate the SACCOS BullMQ queues`, '', 'Usage: saccos-queue <command> [options]', '', 'Commands:');
 		const width = Math.max(...commands.map(command => command.name.length));
 		for (const command of commands) lines.push(`  ${command.name.padEnd(width)}  ${command.summary}`);
-		lines.push('', 'Options for every command:', ...describe(globalOptions), '', 'Run `saccos-queue <command> --help` for a command\'s own options.');
+		lines.push('', 'Options for every command (before or after its name):', ...describe(globalOptions), '', 'Run `saccos-queue <command> --help` for a command\'s own options.');
 		lines.push('Exit codes: 0 ok, 1 check said no, 2 usage, 3 Redis unreachable, 4 auth denied, 5 Redis misconfigured, 6 refused, 70 internal error, 74 a local file could not be written or read.');
 		return lines.join('\n');
 	}
@@ -97,29 +98,62 @@ function printError(error: unknown, json: boolean, verbose: boolean): number {
 	return ExitCode.internal;
 }
 
-async function runCommand(input: string[]): Promise<number> {
-	// No command on a terminal opens the console (README, "The console"), with any global flags given.
-	const first = input[0];
-	const opensConsole = (first === undefined || (first.startsWith('-') && !['--help', '-h', '--version'].includes(first))) && process.stdout.isTTY === true && process.stdin.isTTY === true;
-	const argv = opensConsole ? ['console', ...input] : input;
-	const [name, ...rest] = argv;
-	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-		const topic = name === 'help' ? rest[0] : undefined;
+/** Options alone that ask for help (`--help`, `-h`, `-vh`): the general help. (After a command, --help is that command's help.) */
+const asksHelp = (args: string[]): boolean => args.some(arg => arg === '--help' || /^-[^-]*h/.test(arg));
+
+const onTerminal = (): boolean => process.stdout.isTTY === true && process.stdin.isTTY === true;
+
+/**
+ * The command's name and its arguments (source/argv.ts). On a terminal,
+ * options alone may include the console's own (`saccos-queue --view jobs`),
+ * as before options could come before a command.
+ */
+async function hoist(input: string[]): Promise<Hoisted> {
+	try {
+		return hoistGlobalOptions(input, globalOptions);
+	} catch (error) {
+		if (!onTerminal()) throw error;
+		const {spec} = await findCommand('console')!.load();
+		// Its own error when it fails too: it names the option neither knows.
+		const asConsole = hoistGlobalOptions(input, {...globalOptions, ...spec.options});
+		if (asConsole.name !== undefined) throw error;
+		return {name: 'console', rest: asConsole.rest, after: []};
+	}
+}
+
+/**
+ * The command to run and its arguments. Options for every command may come
+ * before its name (source/argv.ts); with none, a terminal opens the console
+ * (README, "The console") with the options given.
+ */
+async function resolveCommand(input: string[]): Promise<{module: CommandModule; rest: string[]} | number> {
+	const hoisted = await hoist(input);
+	let {name} = hoisted;
+	const {rest} = hoisted;
+	if (name === undefined && !asksHelp(rest)) {
+		if (onTerminal()) name = 'console';
+		else if (rest.length > 0) throw new UserError('usage', 'no command given', '`saccos-queue --help` lists the commands, e.g. `saccos-queue status`');
+	}
+	if (name === undefined || name === 'help') {
+		const topic = name === 'help' ? hoisted.after[0] : undefined;
 		const entry = topic ? findCommand(topic) : undefined;
 		process.stdout.write(`${helpText(entry ? (await entry.load()).spec : undefined)}\n`);
 		// No argument and not a terminal: nothing to open, so it is a usage error.
-		return name === undefined && !process.stdout.isTTY ? ExitCode.usage : ExitCode.ok;
+		return input.length === 0 && !process.stdout.isTTY ? ExitCode.usage : ExitCode.ok;
 	}
-	if (name === '--version' || name === 'version') {
+	if (name === 'version') {
 		process.stdout.write(`${VERSION}\n`);
 		return ExitCode.ok;
 	}
 	const entry = findCommand(name);
-	if (!entry) {
-		if (name.startsWith('-')) parse([name], undefined);
-		throw new UserError('usage', `unknown command "${name}"`, `commands: ${commands.map(command => command.name).join(', ')}`);
-	}
-	const module: CommandModule = await entry.load();
+	if (!entry) throw new UserError('usage', `unknown command "${name}"`, `commands: ${commands.map(command => command.name).join(', ')}`);
+	return {module: await entry.load(), rest};
+}
+
+async function runCommand(input: string[]): Promise<number> {
+	const resolved = await resolveCommand(input);
+	if (typeof resolved === 'number') return resolved;
+	const {module, rest} = resolved;
 	const {args, flags} = parse(rest, module.spec);
 	if (flags['help']) {
 		process.stdout.write(`${helpText(module.spec)}\n`);

@@ -9,6 +9,7 @@ import {ArchiveFile, archiveFailed} from '../data/archive.js';
 import {appendAudit} from '../data/audit.js';
 import {knownQueues, resolveQueues} from '../data/queues.js';
 import {UserError, isUserError} from '../errors.js';
+import {someNames} from '../util/names.js';
 import {dryRunOf, eachQueue, guardWrite, report, writeOptions} from './act.js';
 import {durationFlag} from './flush.js';
 
@@ -33,7 +34,7 @@ export async function run(context: Context): Promise<number> {
 	const only = listFlag(context.flags, 'queue');
 	const queues = only ? await resolveQueues(connection, context.config, only) : await knownQueues(connection, context.config);
 	const auditQueue = queues.length === 1 ? queues[0]! : null;
-	await guardWrite(context, connection, {action: 'archive', queue: auditQueue, destructive: true, summary: `Archive to ${file}, then delete, the failed jobs of ${queues.join(', ')} older than ${stringFlag(context.flags, 'older-than')}.`});
+	await guardWrite(context, connection, {action: 'archive', queue: auditQueue, destructive: true, summary: `Archive to ${file}, then delete, the failed jobs of ${someNames(queues)} older than ${stringFlag(context.flags, 'older-than')}.`});
 	const archive = new ArchiveFile(file);
 	// Jobs archived and deleted so far, per queue: what a failure part-way must account for.
 	const deleted = new Map<string, number>();

@@ -9,6 +9,7 @@ import {sanitizeLine} from '../shared/sanitize.js';
 import {printJsonLine} from '../output/json.js';
 import {cyan, dim, green, red, yellow} from '../output/color.js';
 import {eventParts, eventTone} from '../present/event-rows.js';
+import {someNames} from '../util/names.js';
 
 export const spec: CommandSpec = {
 	name: 'events',
@@ -35,7 +36,7 @@ export async function run(context: Context): Promise<number> {
 	const stop = () => abort.abort();
 	process.once('SIGINT', stop);
 	process.once('SIGTERM', stop);
-	if (!context.json) context.note(dim(sanitizeLine(`Following events of ${queues.join(', ')} — Ctrl-C to stop.`)));
+	if (!context.json) context.note(dim(sanitizeLine(`Following events of ${someNames(queues)} — Ctrl-C to stop.`)));
 	try {
 		await followEvents(connection, queues, event => {
 			if (context.json) printJsonLine(event);

@@ -1,5 +1,6 @@
 /** `failed [--queue Q]`: queue:failed — failed jobs across queues, newest first. */
 import {sanitizeLine} from '../shared/sanitize.js';
+import {someNames} from '../util/names.js';
 import {intFlag, listFlag, type CommandSpec, type Context} from '../command.js';
 import {getFailedAcross, MAX_PAGE, ROW_FIELD_BYTES} from '../data/jobs.js';
 import {knownQueues, resolveQueues} from '../data/queues.js';
@@ -32,7 +33,7 @@ export async function run(context: Context): Promise<number> {
 		return 0;
 	}
 	if (page.total === 0) {
-		context.out(sanitizeLine(`No failed jobs in ${queues.join(', ')}.`));
+		context.out(sanitizeLine(`No failed jobs in ${someNames(queues)}.`));
 		return 0;
 	}
 	context.out(renderTable(

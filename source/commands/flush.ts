@@ -4,6 +4,7 @@ import {cleanJobs} from '../data/actions.js';
 import {knownQueues, resolveQueues} from '../data/queues.js';
 import {UserError} from '../errors.js';
 import {parseDuration} from '../util/duration.js';
+import {someNames} from '../util/names.js';
 import {eachQueue, guardWrite, report, writeOptions} from './act.js';
 
 export const spec: CommandSpec = {
@@ -37,7 +38,7 @@ export async function run(context: Context): Promise<number> {
 	const only = listFlag(context.flags, 'queue');
 	const queues = only ? await resolveQueues(connection, context.config, only) : await knownQueues(connection, context.config);
 	const age = olderThan > 0 ? ` that failed more than ${stringFlag(context.flags, 'older-than')} ago` : '';
-	await guardWrite(context, connection, {action: 'flush', queue: queues.length === 1 ? queues[0]! : null, destructive: true, summary: `Delete every failed job${age} of ${queues.join(', ')}.`});
+	await guardWrite(context, connection, {action: 'flush', queue: queues.length === 1 ? queues[0]! : null, destructive: true, summary: `Delete every failed job${age} of ${someNames(queues)}.`});
 	const results = await eachQueue(context, queues, 'flush', async (queue, options) => cleanJobs(connection, queue, 'failed', olderThan, options));
 	return report(context, connection, results, result => `${result.dryRun ? 'would delete' : 'deleted'} ${result.count} failed job(s) in ${result.queue}`);
 }

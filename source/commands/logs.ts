@@ -7,8 +7,10 @@ import {intFlag, stringFlag, type CommandSpec, type Context} from '../command.js
 import {sanitizeLine} from '../shared/sanitize.js';
 import {UserError} from '../errors.js';
 import {printJsonLine} from '../output/json.js';
-import {dim} from '../output/color.js';
+import {dim, red, yellow} from '../output/color.js';
 import {formatTime, parseZonedTime} from '../present/format.js';
+import {formatLogLine} from '../present/process-rows.js';
+import {lineFacts} from '../shared/log-line.js';
 import type {LogLine} from '../process/logs.js';
 import {jobLogWindow} from '../process/logs.js';
 import {parseDuration} from '../util/duration.js';
@@ -37,6 +39,31 @@ function sinceOf(text: string | undefined, timeZone: string): number | undefined
 	const time = Date.parse(text);
 	if (Number.isFinite(time)) return time;
 	throw new UserError('usage', `--since "${text}" is neither a duration nor a time`, 'e.g. --since 15m or --since 2026-11-28T10:00:00Z');
+}
+
+const LEVEL_COLORS: Record<string, (text: string) => string> = {WARN: yellow, ERROR: red, FATAL: red};
+
+/**
+ * How a line is printed. `--json`: the line's object with the worker's JSON
+ * fields parsed (`fields`; null for a line that is not a JSON object, such as
+ * a stack trace). On a terminal: the console's readable form (time, service,
+ * level, message, job, error). Piped without --json: the raw line after its
+ * time and service, every field kept, for grep and for files.
+ */
+function lineWriter(context: Context): (line: LogLine) => void {
+	const zone = context.config.timezone;
+	if (context.json) {
+		return line => {
+			const fields = lineFacts(line.text).fields;
+			printJsonLine({...line, fields: fields !== null && typeof fields === 'object' && !Array.isArray(fields) ? fields : null});
+		};
+	}
+	if (!context.interactive) return line => context.out(`${dim(`${formatTime(line.time, zone)} ${line.service}`)} ${sanitizeLine(line.text)}`);
+	return line => {
+		const parts = formatLogLine(line, zone);
+		const level = parts.level === null ? '' : `${(LEVEL_COLORS[parts.level] ?? (text => text))(sanitizeLine(parts.level))} `;
+		context.out(`${dim(sanitizeLine(`${parts.time} ${parts.service}`))} ${level}${sanitizeLine(parts.body)}`);
+	};
 }
 
 export async function run(context: Context): Promise<number> {
@@ -72,12 +99,11 @@ export async function run(context: Context): Promise<number> {
 	const stop = () => abort.abort();
 	process.once('SIGINT', stop);
 	process.once('SIGTERM', stop);
-	const zone = context.config.timezone;
+	const print = lineWriter(context);
 	try {
 		await controller.logs(name, {...(lines === undefined ? {} : {lines}), ...(sinceMs === undefined ? {} : {sinceMs}), ...(untilMs === undefined ? {} : {untilMs}), follow: context.flags['follow'] === true, signal: abort.signal}, line => {
 			if (filter && !filter(line)) return;
-			if (context.json) printJsonLine(line);
-			else context.out(`${dim(`${formatTime(line.time, zone)} ${line.service}`)} ${sanitizeLine(line.text)}`);
+			print(line);
 		});
 	} finally {
 		process.off('SIGINT', stop);

@@ -77,10 +77,13 @@ async function discover(context: Context): Promise<number> {
 		context.out(`No BullMQ queues under prefix "${connection.prefix}" (${result.scannedKeys} keys scanned). Another prefix? Try --prefix.`);
 		return 0;
 	}
-	context.out(sanitizeLine(`Found ${result.found.length} queue(s) under "${connection.prefix}": ${result.found.join(', ')}`));
-	if (result.added.length === 0) context.out('All of them were already known.');
-	else if (result.recorded) context.out(sanitizeLine(`Recorded ${result.added.length} new: ${result.added.join(', ')}`));
-	else context.out(sanitizeLine(`New, not recorded (${dryRun ? '--dry-run' : 'read-only'}): ${result.added.join(', ')}`));
+	// One queue a row (a keyspace can hold hundreds), then what happened, once.
+	const added = new Set(result.added);
+	const fresh = result.recorded ? 'new, recorded' : `new, not recorded (${dryRun ? '--dry-run' : 'read-only'})`;
+	context.out(renderTable(['QUEUE', 'STATUS'], result.found.map(name => [name, added.has(name) ? fresh : 'known']), {maxWidth: 200}));
+	const known = result.found.length - result.added.length;
+	const what = result.added.length === 0 ? 'all of them already known' : `${result.added.length} ${fresh}${known > 0 ? `, ${known} already known` : ''}`;
+	context.out(`\n${sanitizeLine(`${result.found.length} queue(s) under prefix "${connection.prefix}" (${result.scannedKeys} keys scanned): ${what}.`)}`);
 	return 0;
 }
 

@@ -3,6 +3,7 @@ import {listFlag, type CommandSpec, type Context} from '../command.js';
 import {retryAllFailed, retryJobs, type ActionResult} from '../data/actions.js';
 import {knownQueues, resolveQueues} from '../data/queues.js';
 import {UserError} from '../errors.js';
+import {someNames} from '../util/names.js';
 import {dryRunOf, eachQueue, guardWrite, report, writeOptions} from './act.js';
 
 export const spec: CommandSpec = {
@@ -31,7 +32,7 @@ export async function run(context: Context): Promise<number> {
 		if (context.args.length > 0) throw new UserError('usage', 'retry --all takes no job ids', 'use --queue to choose queues');
 		const only = listFlag(context.flags, 'queue');
 		const queues = only ? await resolveQueues(connection, context.config, only) : await knownQueues(connection, context.config);
-		await guardWrite(context, connection, {action: 'retry', queue: queues.length === 1 ? queues[0]! : null, destructive: true, summary: `Retry every failed job of ${queues.join(', ')}.`});
+		await guardWrite(context, connection, {action: 'retry', queue: queues.length === 1 ? queues[0]! : null, destructive: true, summary: `Retry every failed job of ${someNames(queues)}.`});
 		const results = await eachQueue(context, queues, 'retry', async (queue, options) => retryAllFailed(connection, queue, options));
 		return report(context, connection, results, human);
 	}

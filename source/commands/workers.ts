@@ -58,5 +58,8 @@ export async function run(context: Context): Promise<number> {
 		return report(context, connection, [{queue: target!, action: `workers-${sub}`, count: matched.length, dryRun: true, workers: matched.map(entry => entry.id)}], result => `would ${sub} ${result.count} process(es)`);
 	}
 	const matched = await sendControl(connection, sub as ControlCommand, target!);
-	return report(context, connection, [{queue: target!, action: `workers-${sub}`, count: matched.length, dryRun: false, workers: matched.map(entry => entry.id)}], result => `sent ${sub} to ${result.count} process(es): ${matched.map(entry => `${entry.id} on ${entry.host}`).join(', ')}`);
+	const code = await report(context, connection, [{queue: target!, action: `workers-${sub}`, count: matched.length, dryRun: false, workers: matched.map(entry => entry.id)}], result => `sent ${sub} to ${result.count} process(es)${result.count > 0 ? ':' : ''}`);
+	// Which ones: a row each (`workers stop all` can reach hundreds).
+	if (!context.json && matched.length > 0) context.out(renderTable(['ID', 'HOST'], matched.map(entry => [entry.id, entry.host]), {maxWidth: 200}));
+	return code;
 }

@@ -8,6 +8,7 @@ import type {Config} from '../config.js';
 import {UserError} from '../errors.js';
 import {toUserError, type Connection} from './connection.js';
 import {queueKey, queueMarkerSuffixes, registryKey} from './keys.js';
+import {someNames} from '../util/names.js';
 
 /** Configured queues first, in priority order, then recorded ones by name. */
 export function mergeQueueNames(configured: readonly string[], recorded: readonly string[]): string[] {
@@ -57,8 +58,8 @@ export async function resolveQueues(connection: Connection, config: Config, name
 		const known = mergeQueueNames(config.queueOrder, [...recorded]);
 		throw new UserError(
 			'unknown-queue',
-			`unknown queue ${missing.map(name => `"${name}"`).join(', ')} (prefix "${connection.prefix}"); known queues: ${known.join(', ') || 'none'}`,
-			'check the name and --prefix, or run `saccos-queue queues discover` to find the BullMQ queues in Redis',
+			`unknown queue ${missing.map(name => `"${name}"`).join(', ')} (prefix "${connection.prefix}"); known queues: ${someNames(known) || 'none'}`,
+			'check the name and --prefix (`saccos-queue queues` lists the known ones), or run `saccos-queue queues discover` to find the BullMQ queues in Redis',
 		);
 	}
 	return [...names];

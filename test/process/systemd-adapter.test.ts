@@ -160,10 +160,10 @@ describe('systemd adapter against recorded systemctl/journalctl output', () => {
 		const box = open('logs');
 		const lines = ndjson(await box.run(['logs', 'worker@high', '-n', '5', '--json']));
 		assert.deepEqual(lines, [
-			// lnav#1087: MESSAGE as an array of bytes (it holds ESC sequences), decoded as UTF-8.
-			{service: 'worker@high', time: 1_669_751_055_404, pid: 777_153, text: 'Nov-29 00:48:17.779 [bot-sdkAppservice] \u001B[32minfo\u001B[39m: ['},
+			// lnav#1087: MESSAGE as an array of bytes (it holds ESC sequences), decoded as UTF-8. Not JSON: fields is null.
+			{service: 'worker@high', time: 1_669_751_055_404, pid: 777_153, text: 'Nov-29 00:48:17.779 [bot-sdkAppservice] \u001B[32minfo\u001B[39m: [', fields: null},
 			// dd-micro-agent's Fedora line: a string MESSAGE, _PID 1.
-			{service: 'worker@high', time: 1_782_840_698_615, pid: 1, text: `${HIGH}: Deactivated successfully.`},
+			{service: 'worker@high', time: 1_782_840_698_615, pid: 1, text: `${HIGH}: Deactivated successfully.`, fields: null},
 		]);
 		const [journal] = calls(box, 'journalctl');
 		assert.deepEqual(journal!.argv, ['-u', HIGH, '-o', 'json', '--no-pager', '-n', '5']);
@@ -220,7 +220,7 @@ describe('systemd adapter against recorded systemctl/journalctl output', () => {
 			box.fake.appendFollow(HIGH, '{"MESSAGE":[116,104,105,115,32,105,115,32,97,32,98,105,110,97,114,121,32,118,97,108,117,101,32,7]}');
 			await waitFor(() => stdout.includes('this is a binary value'), 'the followed line', 10_000);
 			const third = JSON.parse(stdout.split('\n').filter(Boolean)[2]!) as Record<string, unknown>;
-			assert.deepEqual(third, {service: 'worker@high', time: null, pid: null, text: 'this is a binary value \u0007'});
+			assert.deepEqual(third, {service: 'worker@high', time: null, pid: null, text: 'this is a binary value \u0007', fields: null});
 			child.kill('SIGINT');
 			const [code] = await within(exited, 10_000, 'logs -f to exit on SIGINT');
 			assert.equal(code, 0);
