@@ -3,9 +3,12 @@
  * `:job emails 42`, `:workers`, `:schedules`, `:services`,
  * `:logs worker@high`, `:events`, `:help`, `:q`. A view's name may be cut to
  * any prefix that is not ambiguous (`:wo`, `:sch`); Tab completes view, queue
- * and state names. Pure: the app opens it, runs what it returns.
+ * and state names. `useCommandLine` opens it as a prompt; the rest is pure.
  */
+import {useRef} from 'react';
 import {JOB_STATES} from '../shared/types.js';
+import type {ConsoleApi} from '../store/console-api.js';
+import type {PromptState} from './components/prompt.js';
 import type {Route} from './ui-context.js';
 
 export type CommandOutcome = {kind: 'go'; route: Route} | {kind: 'quit'} | {kind: 'help'} | {kind: 'error'; message: string};
@@ -83,4 +86,21 @@ export function complete(text: string, queues: readonly string[]): string {
 	let common = found[0]!;
 	for (const option of found) while (!option.startsWith(common)) common = common.slice(0, -1);
 	return text.slice(0, cut) + common;
+}
+
+/** `:`: opens the command line (the known queues read afresh for completion); `run` gets what was asked. */
+export function useCommandLine(api: ConsoleApi, setPrompt: (next: PromptState) => void, run: (outcome: CommandOutcome) => void): () => void {
+	const queueNames = useRef<string[]>([]);
+	return () => {
+		void api.queueNames().then(names => {
+			queueNames.current = names;
+		}, () => undefined);
+		setPrompt({
+			title: ':',
+			value: '',
+			complete: value => complete(value, queueNames.current),
+			hint: value => candidates(value, queueNames.current).slice(0, 12).join(' '),
+			onSubmit: text => run(parseCommand(text, queueNames.current)),
+		});
+	};
 }

@@ -111,7 +111,7 @@ describe('console in a real terminal on a 20 MB job', {skip: NO_TMUX, concurrenc
 			assert.ok(statSync(paged).size > made.big.bytes, 'all of the data, laid out');
 			assert.ok(readFileSync(paged, 'utf8').endsWith('",\n  "end": "END-OF-20MB"\n}\n'), 'to its very end');
 			term.keys('q');
-			await term.until(screen => screen.includes('Data — 20.0 MB') && /closed less \(job \d+: 20\.\d MB\)/.test(screen), 'the console back, saying less closed', 10_000);
+			await term.until(screen => screen.includes('Data — 20.0 MB') && /job \d+ \(20\.\d MB\) closed in less/.test(screen), 'the console back, saying less closed', 10_000);
 			assert.deepEqual(readdirSync(tmp), [], 'the file and its folder are removed');
 			term.keys('j');
 			await term.until(screen => screen.includes('lines 2–'), 'the console answering keys again');

@@ -17,14 +17,14 @@
 import {Box, Text} from 'ink';
 import {useEffect, useReducer} from 'react';
 import {sanitizeLine} from '../../shared/sanitize.js';
-import {JOB_STATES, type JobState} from '../../shared/types.js';
+import {JOB_STATES, type JobState, type JobSummary, type QueueSnapshot} from '../../shared/types.js';
 import {formatCount, jobTable, matchesJob, pageInfo, removeOutcome, retryOutcome} from '../../present/job-rows.js';
 import {JobsHeader} from '../components/jobs-header.js';
 import {List} from '../components/list.js';
 import {emptyText, PollStatus} from '../components/poll-status.js';
-import {initialJobsState, jobsReducer} from '../jobs-state.js';
+import {initialJobsState, jobsReducer, type JobsEvent, type JobsState} from '../jobs-state.js';
 import {confirmFlush, confirmRetryAll, togglePause} from '../queue-actions.js';
-import {useUi, useViewKeys, type Route} from '../ui-context.js';
+import {useUi, useViewKeys, type Route, type Ui} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {moveKeys, useSelection} from '../use-selection.js';
 
@@ -52,7 +52,6 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		if (queue !== undefined && state !== undefined) ui.replace({view: 'jobs', queue, state, offset, ...(filter ? {filter} : {})});
 		// eslint-disable-next-line react-hooks/exhaustive-deps -- ui.replace is stable in effect: it only records the route
 	}, [queue, state, offset, filter]);
-	const selected = jobs[selection.index];
 	const total = page?.total ?? 0;
 
 	// Jobs went away (retried, deleted) and this page is past the end: show the last one.
@@ -60,11 +59,51 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		if (page && page.offset === offset) dispatch({type: 'clamp', total: page.total, limit});
 	}, [page, offset, limit]);
 
+	const refreshAll = async () => Promise.all([poll.refresh(), snapshot.refresh()]);
+	useJobsKeys({ui, current, dispatch, selection, jobs, total, limit, info, refreshAll, queueNames: () => snapshot.data?.queues.map(candidate => candidate.name) ?? []});
+
+	if (queue === undefined) {
+		return snapshot.data ? <Text dimColor>no queues yet</Text> : <PollStatus {...snapshot} />;
+	}
+	const table = jobTable(state ?? 'waiting', jobs);
+	const marked = new Set(jobs.flatMap((job, index) => (marks.has(job.id) ? [index] : [])));
+	const status = [
+		state && page ? pageInfo(state, page.offset, loaded.length, total) : '',
+		filter ? `filter "${filter}": ${jobs.length} of this page (Esc clears)` : '',
+		marks.size > 0 ? `${formatCount(marks.size)} marked (Esc clears)` : '',
+	].filter(Boolean);
+	const empty = emptyText({data: page, error: poll.error}, 'jobs', filter ? `no job on this page matches "${filter}"` : `no ${page?.state ?? state ?? ''} jobs in ${queue}`);
+	return (
+		<Box flexDirection="column">
+			<JobsHeader queue={queue} info={info} state={state} width={ui.width} status={status.join(' · ')} poll={state ? poll : snapshot} />
+			<List head={table.head} rows={table.rows} selected={selection.index} height={listHeight} width={ui.width} marked={marked} numeric={table.numeric} empty={sanitizeLine(empty)} />
+		</Box>
+	);
+}
+
+type JobsKeysContext = {
+	ui: Ui;
+	current: JobsState;
+	dispatch: (event: JobsEvent) => void;
+	selection: ReturnType<typeof useSelection>;
+	/** The rows shown (after the filter). */
+	jobs: readonly JobSummary[];
+	total: number;
+	limit: number;
+	info: QueueSnapshot | undefined;
+	refreshAll: () => Promise<unknown>;
+	queueNames: () => string[];
+};
+
+/** The jobs view's keys: paging past a page's edges, states, queues, marks and the actions on them. */
+function useJobsKeys({ui, current, dispatch, selection, jobs, total, limit, info, refreshAll, queueNames}: JobsKeysContext): void {
+	const {api} = ui;
+	const {queue, state, offset, marks, filter} = current;
+	const selected = jobs[selection.index];
 	const turn = (next: number, index: number) => {
 		dispatch({type: 'page', offset: next});
 		selection.set(index);
 	};
-	const refreshAll = async () => Promise.all([poll.refresh(), snapshot.refresh()]);
 	const afterWrite = (written: readonly string[]) => async () => {
 		dispatch({type: 'unmark', ids: written});
 		return refreshAll();
@@ -77,7 +116,7 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		selection.set(0);
 	};
 	const stepQueue = (by: 1 | -1) => () => {
-		dispatch({type: 'step-queue', names: snapshot.data?.queues.map(candidate => candidate.name) ?? [], by});
+		dispatch({type: 'step-queue', names: queueNames(), by});
 		selection.set(0);
 	};
 	const whenLoaded = (run: (queue: string, state: JobState) => boolean | void) => () => (queue === undefined || state === undefined ? false : run(queue, state));
@@ -121,22 +160,4 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 			ui.confirm({summary: `Delete ${what} of "${name}"?`, expected: name, onConfirm: () => ui.act(async () => api.remove(name, ids), result => removeOutcome(result, name, shown), afterWrite(ids), `deleting ${ids.length} job(s) of ${name}`)});
 		}),
 	});
-
-	if (queue === undefined) {
-		return snapshot.data ? <Text dimColor>no queues yet</Text> : <PollStatus {...snapshot} />;
-	}
-	const table = jobTable(state ?? 'waiting', jobs);
-	const marked = new Set(jobs.flatMap((job, index) => (marks.has(job.id) ? [index] : [])));
-	const status = [
-		state && page ? pageInfo(state, page.offset, loaded.length, total) : '',
-		filter ? `filter "${filter}": ${jobs.length} of this page (Esc clears)` : '',
-		marks.size > 0 ? `${formatCount(marks.size)} marked (Esc clears)` : '',
-	].filter(Boolean);
-	const empty = emptyText({data: page, error: poll.error}, 'jobs', filter ? `no job on this page matches "${filter}"` : `no ${page?.state ?? state ?? ''} jobs in ${queue}`);
-	return (
-		<Box flexDirection="column">
-			<JobsHeader queue={queue} info={info} state={state} width={ui.width} status={status.join(' · ')} poll={state ? poll : snapshot} />
-			<List head={table.head} rows={table.rows} selected={selection.index} height={listHeight} width={ui.width} marked={marked} numeric={table.numeric} empty={sanitizeLine(empty)} />
-		</Box>
-	);
 }
