@@ -57,6 +57,8 @@ const fileSchema = v.strictObject({
 		}),
 	),
 	redisTimeout: v.optional(v.pipe(v.number(), v.minValue(0.1), v.maxValue(3600))),
+	/** The environment's name for people ("production", "staging"): the console's header shows it. */
+	name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(40))),
 	prefix: v.optional(v.pipe(v.string(), v.minLength(1))),
 	timezone: v.optional(v.string()),
 	readOnly: v.optional(v.boolean()),
@@ -122,6 +124,7 @@ function merge(config: Config, input: FileConfig, file: string): void {
 		else config.redis = {kind: 'sentinel', sentinels: input.redis.sentinels, name: input.redis.name, url: input.redis.url};
 	}
 	if (input.prefix !== undefined) config.prefix = input.prefix;
+	if (input.name !== undefined) config.name = input.name;
 	if (input.redisTimeout !== undefined) config.redisTimeout = input.redisTimeout;
 	if (input.tls !== undefined) {
 		config.tls = {

@@ -57,6 +57,8 @@ export type Config = {
 	/** From REDIS_PASSWORD; applies to every node when the URL carries none. */
 	password?: string;
 	prefix: string;
+	/** The environment's name ("production"), shown in the console's header. */
+	name?: string;
 	timezone: string;
 	readOnly: boolean;
 	/** Queue names in priority order (the order of the file's `queues`). */

@@ -5,6 +5,7 @@
  */
 import type {CommandSpec, Context} from '../command.js';
 import {UserError} from '../errors.js';
+import {parseDuration} from '../util/duration.js';
 import {childArgsOf} from './supervise.js';
 
 export const spec: CommandSpec = {
@@ -15,6 +16,7 @@ export const spec: CommandSpec = {
 	options: {
 		view: {type: 'string', value: 'VIEW', description: 'the view to open first: queues (default), jobs, workers, schedules, services, logs, events'},
 		queue: {type: 'string', value: 'Q', description: 'with --view jobs: the queue to open'},
+		refresh: {type: 'string', value: 'D', description: 'how often the views read Redis again (default 2s; 500ms to 60s); Z freezes and resumes'},
 	},
 };
 
@@ -27,6 +29,7 @@ export async function run(context: Context): Promise<number> {
 	const view = typeof context.flags['view'] === 'string' ? context.flags['view'] : 'queues';
 	if (!(VIEWS as readonly string[]).includes(view)) throw new UserError('usage', `unknown view "${view}"`, `views: ${VIEWS.join(', ')}`);
 	const queue = typeof context.flags['queue'] === 'string' ? context.flags['queue'] : undefined;
+	const refreshMs = refreshOf(context.flags['refresh']);
 	const connection = await context.connect('console');
 	const [{createConsoleApi}, {openConsole}, {probeWriteAccess}] = await Promise.all([import('../store/console-api.js'), import('../tui/load.js'), import('../data/access.js')]);
 	// Asked once, before the first frame: a user that may not write sees READ-ONLY, not keys that fail.
@@ -35,8 +38,17 @@ export async function run(context: Context): Promise<number> {
 		connection,
 		config: context.config,
 		...(access ? {access} : {}),
+		refreshMs,
 		openController: async () => (await import('../process/controller.js')).openController(context.config, childArgsOf(context.flags)),
 	});
-	await openConsole(api, view === 'jobs' && queue ? {view: 'jobs', queue} : {view: view as (typeof VIEWS)[number]});
+	await openConsole(api, view === 'jobs' && queue ? {view: 'jobs', queue} : {view: view as (typeof VIEWS)[number]}, undefined, {noColor: context.flags['no-color'] === true});
 	return 0;
+}
+
+/** --refresh: a duration from 500 ms to 60 s (a plain number is seconds). */
+export function refreshOf(value: unknown): number {
+	if (typeof value !== 'string') return 2000;
+	const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : parseDuration(value);
+	if (ms === undefined || !Number.isFinite(ms) || ms < 500 || ms > 60_000) throw new UserError('usage', `--refresh "${value}" is not a duration from 500ms to 60s`, 'e.g. --refresh 5s, --refresh 500ms, --refresh 1');
+	return Math.round(ms);
 }

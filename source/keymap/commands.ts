@@ -30,6 +30,7 @@ const table = [
 	{id: 'quit', keys: ['ctrl-c'], label: 'quit', description: 'quit at once', scope: 'global', hidden: true},
 	{id: 'cancel', keys: ['escape'], label: 'back', description: 'close a prompt or overlay, clear a filter or the marks, else back (never quits)', scope: 'global', hidden: true},
 	{id: 'command', keys: [':'], label: 'command', description: 'command line: :queues, :jobs emails failed, :job emails 42, :workers, :logs worker@high, :q (Tab completes)', scope: 'global'},
+	{id: 'freeze', keys: ['Z'], label: 'freeze', description: 'freeze or resume updates (what is on screen stays; ^R reads once)', scope: 'global'},
 	{id: 'undo', keys: ['u'], label: 'undo', description: 'undo the last pause or resume', scope: 'global', writes: true, hidden: true},
 	{id: 'next-view', keys: ['tab'], label: 'next view', description: 'next view (queues, jobs, workers, schedules, services, logs, events)', scope: 'global'},
 	{id: 'previous-view', keys: ['shift-tab'], label: 'prev view', description: 'previous view', scope: 'global', hidden: true},

@@ -45,9 +45,10 @@ export const scheduleRow = (schedule: ScheduleInfo): Cell[] => [
 ];
 
 /** One line about the server. */
-export function redisLine(snapshot: Snapshot): string {
+/** Redis's health on one line; the console leaves the address out (its header has it). */
+export function redisLine(snapshot: Snapshot, options: {address?: boolean} = {}): string {
 	const {redis} = snapshot;
 	const memory = `${formatBytes(redis.usedMemory)} / ${redis.maxMemory > 0 ? formatBytes(redis.maxMemory) : 'no limit'}`;
 	const nodes = redis.mode === 'cluster' ? ` (${redis.nodes} masters)` : '';
-	return `Redis ${redis.url} · ${redis.mode}${nodes} · v${redis.version} · memory ${memory} · policy ${redis.evictionPolicy} · ${redis.latencyMs} ms`;
+	return `Redis ${options.address === false ? '' : `${redis.url} · `}${redis.mode}${nodes} · v${redis.version} · memory ${memory} · policy ${redis.evictionPolicy} · ${redis.latencyMs} ms`;
 }

@@ -39,7 +39,12 @@ export type ConsoleApi = {
 	readOnlyReason?: string;
 	/** Where we are connected; never contains a password. */
 	where: string;
+	/** The environment's name (config `name`), and the key prefix: two environments on one Redis must not look alike. */
+	environment?: string;
+	prefix: string;
 	timezone: string;
+	/** How often the views poll (--refresh, default 2 s). */
+	refreshMs: number;
 	snapshot(): Promise<Snapshot>;
 	/** The known queues (cached 30 s): the `:` command line completes them. */
 	queueNames(): Promise<string[]>;
@@ -79,9 +84,11 @@ export type ConsoleDeps = {
 	openController: () => Promise<ProcessController>;
 	/** What Redis said when asked whether this connection may write (data/access.ts). */
 	access?: WriteAccess;
+	/** --refresh (default 2 s). */
+	refreshMs?: number;
 };
 
-export function createConsoleApi({connection, config, openController, access}: ConsoleDeps): ConsoleApi {
+export function createConsoleApi({connection, config, openController, access, refreshMs = 2000}: ConsoleDeps): ConsoleApi {
 	const readOnlyReason = config.readOnly ? 'started with --read-only' : access && !access.writable ? access.reason : undefined;
 	const readOnly = readOnlyReason !== undefined;
 	let controller: Promise<ProcessController> | undefined;
@@ -112,7 +119,10 @@ export function createConsoleApi({connection, config, openController, access}: C
 		readOnly,
 		...(readOnlyReason ? {readOnlyReason} : {}),
 		where: connection.where,
+		...(config.name ? {environment: config.name} : {}),
+		prefix: config.prefix,
 		timezone: config.timezone,
+		refreshMs,
 		snapshot: async () => takeSnapshot(connection, config, await known()),
 		queueNames: async () => [...(await known())],
 		jobs: async (queue, state, limit, offset) => getJobPage(connection, queue, state, limit, offset, ROW_FIELD_BYTES),

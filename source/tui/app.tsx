@@ -27,6 +27,7 @@ import {atHome, navigate, top, type Navigation} from './navigation.js';
 import {HandlerContext, UiContext, type ActionHandler, type Remembered, type Route, type Undo} from './ui-context.js';
 import {useFlash} from './use-flash.js';
 import {useKeyQueue} from './use-key-queue.js';
+import {FrozenContext} from './use-poll.js';
 import {usePrompt} from './use-prompt.js';
 import {useSuspend} from './use-suspend.js';
 import {useTerminalSize} from './use-terminal-size.js';
@@ -40,6 +41,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 	const route = top(stack);
 	const {prompt, isOpen, setPrompt, edit} = usePrompt();
 	const [help, setHelp] = useState(false);
+	const [frozen, setFrozen] = useState(false);
 	const {flash, show} = useFlash(stack);
 	const handler = useRef<ActionHandler | undefined>(undefined);
 	const memory = useRef(new Map<string, Remembered>()).current;
@@ -76,6 +78,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 		back: () => (atHome(stack) ? quit() : go({type: 'pop'})),
 		cancel: () => go({type: 'pop'}),
 		command: openCommandLine,
+		freeze: () => setFrozen(current => !current),
 		undo,
 		'next-view': () => go({type: 'tab', by: 1}),
 		'previous-view': () => go({type: 'tab', by: -1}),
@@ -106,14 +109,16 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 	return (
 		<UiContext.Provider value={ui}>
 			<HandlerContext.Provider value={handler}>
+				<FrozenContext.Provider value={frozen}>
 				<Box flexDirection="column" width={columns}>
-					<Header where={api.where} readOnly={api.readOnly} tabs={TABS} current={tabOf(route)} />
+					<Header where={api.where} {...(api.environment ? {environment: api.environment} : {})} prefix={api.prefix} readOnly={api.readOnly} frozen={frozen} tabs={TABS} current={tabOf(route)} />
 					<Box height={ui.height} flexDirection="column" overflow="hidden">
 						{help ? <HelpOverlay scope={route.view} readOnly={api.readOnly} {...(api.readOnlyReason ? {reason: api.readOnlyReason} : {})} /> : <View key={`${stack.length}-${route.view}`} route={route} />}
 					</Box>
 					<Text color={flash?.kind === 'error' ? 'red' : 'green'} wrap="truncate-end">{flash ? sanitizeLine(flash.text) : ' '}</Text>
 					{prompt ? <Prompt state={prompt} width={columns} /> : <Footer scope={route.view} readOnly={api.readOnly} width={columns} />}
 				</Box>
+				</FrozenContext.Provider>
 			</HandlerContext.Provider>
 		</UiContext.Provider>
 	);

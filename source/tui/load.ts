@@ -10,26 +10,35 @@
  * are hidden while Ink loads and put back at once: processes the console
  * starts still see them.
  */
+import {isUtf8Terminal} from '../shared/ascii.js';
 import type {ConsoleApi} from '../store/console-api.js';
 import type {Route} from './ui-context.js';
 
 const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
 
-export async function openConsole(api: ConsoleApi, initial: Route, signal?: AbortSignal): Promise<void> {
-	const {openConsole: open} = await loadInk();
-	return open(api, initial, signal);
+export async function openConsole(api: ConsoleApi, initial: Route, signal?: AbortSignal, options: {noColor?: boolean} = {}): Promise<void> {
+	// NO_COLOR in any form, or --no-color: Ink's colour library decides its level once, as it
+	// loads; FORCE_COLOR=0 while it loads makes that level "none" (no colour, no bold, no inverse).
+	const noColor = options.noColor === true || process.env['NO_COLOR'] !== undefined;
+	const {openConsole: open} = await loadInk(noColor);
+	return open(api, initial, signal, {ascii: !isUtf8Terminal(), alternateScreen: true});
 }
 
-async function loadInk(): Promise<typeof import('./open.js')> {
-	const saved = new Map<string, string>();
-	for (const name of CI_VARIABLES) {
-		const value = process.env[name];
-		if (value !== undefined) saved.set(name, value);
-		delete process.env[name];
-	}
+async function loadInk(noColor: boolean): Promise<typeof import('./open.js')> {
+	const saved = new Map<string, string | undefined>();
+	const hide = (name: string, value: string | undefined) => {
+		saved.set(name, process.env[name]);
+		if (value === undefined) delete process.env[name];
+		else process.env[name] = value;
+	};
+	for (const name of CI_VARIABLES) hide(name, undefined);
+	if (noColor) hide('FORCE_COLOR', '0');
 	try {
 		return await import('./open.js');
 	} finally {
-		for (const [name, value] of saved) process.env[name] = value;
+		for (const [name, value] of saved) {
+			if (value === undefined) delete process.env[name];
+			else process.env[name] = value;
+		}
 	}
 }

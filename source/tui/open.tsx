@@ -2,15 +2,20 @@
 import {render} from 'ink';
 import type {ConsoleApi} from '../store/console-api.js';
 import {App} from './app.js';
+import {takeTerminal, type TerminalOptions} from './terminal.js';
 import type {Route} from './ui-context.js';
 
-export async function openConsole(api: ConsoleApi, initial: Route, signal?: AbortSignal): Promise<void> {
-	const instance = render(<App api={api} initial={initial} />, {exitOnCtrlC: false});
+export async function openConsole(api: ConsoleApi, initial: Route, signal: AbortSignal | undefined, terminal: TerminalOptions): Promise<void> {
+	const restore = takeTerminal(process.stdout, terminal);
+	// Incremental: only the lines that changed are written (over SSH, a refresh where only the
+	// clock moved costs one line, not the screen).
+	const instance = render(<App api={api} initial={initial} />, {exitOnCtrlC: false, incrementalRendering: true});
 	const close = () => instance.unmount();
 	signal?.addEventListener('abort', close, {once: true});
 	try {
 		await instance.waitUntilExit();
 	} finally {
 		signal?.removeEventListener('abort', close);
+		restore();
 	}
 }

@@ -4,9 +4,13 @@ import {useCallback, useRef} from 'react';
 import type {Suspend} from '../store/console-api.js';
 import {atMost} from '../util/bounded.js';
 
-/** Escape sequences of the terminal itself (never job text): the alternate screen, and the cursor. */
+/**
+ * Escape sequences of the terminal itself (never job text). The console runs on the alternate
+ * screen (tui/terminal.ts); a pager such as less switches to it and back to the main screen when
+ * it ends, so the console clears it before and enters it again after.
+ */
 const ALTERNATE_SCREEN = '\u001B[?1049h';
-const MAIN_SCREEN = '\u001B[?1049l';
+const CLEAR = '\u001B[2J\u001B[H';
 const HIDE_CURSOR = '\u001B[?25l';
 
 /**
@@ -29,7 +33,7 @@ export function useSuspend(): Suspend {
 		// Node stops reading the terminal only once nothing listens (a turn later) and stdin is paused.
 		await new Promise(resolve => setImmediate(resolve));
 		stdin.pause();
-		write.call(stdout, ALTERNATE_SCREEN);
+		write.call(stdout, CLEAR);
 		stdout.write = ((_chunk: unknown, ...rest: unknown[]) => {
 			(rest.find(item => typeof item === 'function') as (() => void) | undefined)?.();
 			return true;
@@ -39,7 +43,7 @@ export function useSuspend(): Suspend {
 			if (given) return;
 			given = true;
 			stdout.write = write;
-			write.call(stdout, MAIN_SCREEN + HIDE_CURSOR);
+			write.call(stdout, ALTERNATE_SCREEN + CLEAR + HIDE_CURSOR);
 		};
 		const controller = new AbortController();
 		let running: Promise<T> | undefined;

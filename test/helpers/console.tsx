@@ -47,7 +47,9 @@ export function fixtureApi(overrides: Partial<ConsoleApi> = {}): ConsoleApi & {c
 	const base: ConsoleApi = {
 		readOnly: false,
 		where: 'redis://127.0.0.1:6379',
+		prefix: 'bull',
 		timezone: 'UTC',
+		refreshMs: 2000,
 		snapshot: unexpected('snapshot'),
 		queueNames: async () => [],
 		jobs: unexpected('jobs'),

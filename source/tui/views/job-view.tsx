@@ -44,7 +44,7 @@ export function JobView({route}: {route: Extract<Route, {view: 'job'}>}) {
 	const ui = useUi();
 	const {api} = ui;
 	const {queue, id} = route;
-	const poll = usePoll(async () => api.job(queue, id), 2000, JSON.stringify([queue, id]));
+	const poll = usePoll(async () => api.job(queue, id), ui.api.refreshMs, JSON.stringify([queue, id]));
 	const [deleted, setDeleted] = useState(false);
 	const job = deleted ? undefined : poll.data;
 	const bodyHeight = Math.max(1, ui.height - 3);

@@ -31,7 +31,7 @@ import {moveKeys, useSelection} from '../use-selection.js';
 export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 	const ui = useUi();
 	const {api} = ui;
-	const snapshot = usePoll(async () => api.snapshot(), 2000, 'jobs-snapshot');
+	const snapshot = usePoll(async () => api.snapshot(), ui.api.refreshMs, 'jobs-snapshot');
 	const [current, dispatch] = useReducer(jobsReducer, route, initialJobsState);
 	const {queue, state, offset, marks, filter} = current;
 	const info = snapshot.data?.queues.find(candidate => candidate.name === queue);
@@ -41,7 +41,7 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 
 	const listHeight = Math.max(2, ui.height - 2);
 	const limit = Math.min(1000, listHeight - 1);
-	const poll = usePoll(async () => (queue !== undefined && state !== undefined ? api.jobs(queue, state, limit, offset) : undefined), 2000, JSON.stringify([queue, state, limit, offset]));
+	const poll = usePoll(async () => (queue !== undefined && state !== undefined ? api.jobs(queue, state, limit, offset) : undefined), ui.api.refreshMs, JSON.stringify([queue, state, limit, offset]));
 	// Right after a switch the poll still holds the previous page for a render: never label it with the new state.
 	const page = poll.data && poll.data.queue === queue && poll.data.state === state && poll.data.offset === offset && poll.data.limit === limit ? poll.data : undefined;
 	const loaded = page?.jobs ?? [];

@@ -25,7 +25,7 @@ const DROP = [6, 5, 11, 7, 9, 10, 4, 1];
 
 export function QueuesView() {
 	const ui = useUi();
-	const poll = usePoll(async () => ui.api.snapshot(), 2000, 'queues');
+	const poll = usePoll(async () => ui.api.snapshot(), ui.api.refreshMs, 'queues');
 	const [filter, setFilter] = useState('');
 	const queues = (poll.data?.queues ?? []).filter(queue => queue.name.includes(filter));
 	const listHeight = ui.height - 2;
@@ -48,7 +48,7 @@ export function QueuesView() {
 	const rows = queues.map(queue => queueRow(queue).map(cell => String(cell)));
 	return (
 		<Box flexDirection="column">
-			<StatusLine text={poll.data ? redisLine(poll.data) : ''} poll={poll} extra={filter ? `filter "${filter}" (Esc clears)` : ''} />
+			<StatusLine text={poll.data ? redisLine(poll.data, {address: false}) : ''} poll={poll} extra={filter ? `filter "${filter}" (Esc clears)` : ''} />
 			<List head={queueHead} rows={rows} selected={selection.index} height={listHeight} width={ui.width} numeric={NUMERIC} drop={DROP} empty={emptyText(poll, 'queues', filter ? `no queue matches "${filter}"` : 'no queues yet')} />
 		</Box>
 	);

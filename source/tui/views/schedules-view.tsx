@@ -19,7 +19,7 @@ import {listKeys, useSelection} from '../use-selection.js';
 
 export function SchedulesView() {
 	const ui = useUi();
-	const poll = usePoll(async () => ui.api.schedules(), 5000, 'schedules');
+	const poll = usePoll(async () => ui.api.schedules(), Math.max(5000, ui.api.refreshMs), 'schedules');
 	const schedules = poll.data ?? [];
 	const listHeight = ui.height - 1;
 	const selection = useSelection(schedules.map(schedule => schedule.id), listHeight - 1, 'schedules');

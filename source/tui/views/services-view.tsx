@@ -28,7 +28,7 @@ const DONE: Record<ServiceAction, string> = {start: 'started', stop: 'stopped', 
 
 export function ServicesView() {
 	const ui = useUi();
-	const poll = usePoll(async () => ui.api.services(), 2000, 'services');
+	const poll = usePoll(async () => ui.api.services(), ui.api.refreshMs, 'services');
 	const services = poll.data ?? [];
 	const now = poll.updatedAt ?? Date.now();
 	// Whether any has a reason, not whether the selected one has: the list must not change height as the selection moves.

@@ -25,7 +25,7 @@ const plural = (count: number, one: string, many: string): string => `${count} $
 
 export function WorkersView() {
 	const ui = useUi();
-	const poll = usePoll(async () => ui.api.workers(), 2000, 'workers');
+	const poll = usePoll(async () => ui.api.workers(), ui.api.refreshMs, 'workers');
 	const processes = poll.data?.processes ?? [];
 	const foreign = poll.data?.foreign ?? [];
 	// The foreign section takes at most a third of the room; the registered processes the rest.
