@@ -12,6 +12,7 @@ import {auditFailure, auditResult, refuseIfBlocked, refuseWrite} from '../data/g
 import type {Connection} from '../data/connection.js';
 import {printJson} from '../output/json.js';
 import {formatProgress} from '../present/format.js';
+import {onSignals} from '../util/signals.js';
 
 export type Guard = {
 	action: string;
@@ -73,20 +74,12 @@ async function confirm(context: Context, connection: Connection | undefined, gua
 /** First Ctrl-C stops between batches; a second one exits at once. */
 export function interruptible(context: Context): {signal: AbortSignal; dispose(): void} {
 	const controller = new AbortController();
-	const onSignal = () => {
-		if (controller.signal.aborted) process.exit(130);
+	const dispose = onSignals((_signal, count) => {
+		if (count > 1) process.exit(130);
 		controller.abort();
 		context.note('\nstopping after the current batch… (Ctrl-C again to quit now)');
-	};
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
-	return {
-		signal: controller.signal,
-		dispose: () => {
-			process.off('SIGINT', onSignal);
-			process.off('SIGTERM', onSignal);
-		},
-	};
+	});
+	return {signal: controller.signal, dispose};
 }
 
 /** A progress line on stderr when it is a terminal: done/total, percent and rate. */

@@ -10,6 +10,7 @@ import {printJsonLine} from '../output/json.js';
 import {cyan, dim, green, red, yellow} from '../output/color.js';
 import {eventParts, eventTone} from '../present/event-rows.js';
 import {someNames} from '../util/names.js';
+import {onSignals} from '../util/signals.js';
 
 export const spec: CommandSpec = {
 	name: 'events',
@@ -33,9 +34,8 @@ export async function run(context: Context): Promise<number> {
 	const queues = only ? await resolveQueues(control, context.config, only) : await knownQueues(control, context.config);
 	const connection = await context.connect('blocking');
 	const abort = new AbortController();
-	const stop = () => abort.abort();
-	process.once('SIGINT', stop);
-	process.once('SIGTERM', stop);
+	// A second Ctrl-C ends it at once.
+	const releaseSignals = onSignals(() => abort.abort(), {once: true});
 	if (!context.json) context.note(dim(sanitizeLine(`Following events of ${someNames(queues)} — Ctrl-C to stop.`)));
 	try {
 		await followEvents(connection, queues, event => {
@@ -43,8 +43,7 @@ export async function run(context: Context): Promise<number> {
 			else context.out(line(event, context.config.timezone));
 		}, {signal: abort.signal});
 	} finally {
-		process.off('SIGINT', stop);
-		process.off('SIGTERM', stop);
+		releaseSignals();
 	}
 	return 0;
 }

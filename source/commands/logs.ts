@@ -14,6 +14,7 @@ import {lineFacts} from '../shared/log-line.js';
 import type {LogLine} from '../process/logs.js';
 import {jobLogWindow} from '../process/logs.js';
 import {parseDuration} from '../util/duration.js';
+import {onSignals} from '../util/signals.js';
 import {childArgsOf} from './supervise.js';
 
 export const spec: CommandSpec = {
@@ -96,9 +97,8 @@ export async function run(context: Context): Promise<number> {
 		filter = window.matches;
 	}
 	const abort = new AbortController();
-	const stop = () => abort.abort();
-	process.once('SIGINT', stop);
-	process.once('SIGTERM', stop);
+	// A second Ctrl-C ends it at once.
+	const releaseSignals = onSignals(() => abort.abort(), {once: true});
 	const print = lineWriter(context);
 	try {
 		await controller.logs(name, {...(lines === undefined ? {} : {lines}), ...(sinceMs === undefined ? {} : {sinceMs}), ...(untilMs === undefined ? {} : {untilMs}), follow: context.flags['follow'] === true, signal: abort.signal}, line => {
@@ -106,8 +106,7 @@ export async function run(context: Context): Promise<number> {
 			print(line);
 		});
 	} finally {
-		process.off('SIGINT', stop);
-		process.off('SIGTERM', stop);
+		releaseSignals();
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type {CommandSpec, Context, Flags} from '../command.js';
 import {UserError, fileError, isUserError} from '../errors.js';
 import {toStderr} from '../util/lossy-write.js';
+import {onSignals, type HandledSignal} from '../util/signals.js';
 
 export const spec: CommandSpec = {
 	name: 'supervise',
@@ -47,17 +48,17 @@ export async function run(context: Context): Promise<number> {
 	}
 	toStderr(`supervising ${supervisor.status().map(status => `${status.name} (pid ${status.pid})`).join(', ')}; logs in ${path.join(context.config.stateDir, 'logs')}`);
 	// A hang-up (the terminal of a foreground supervise closed) stops the services as SIGTERM does;
-	// the terminal is gone then, so nothing more is written to it.
-	let hungUp = false;
-	await new Promise<void>(resolve => {
-		process.once('SIGTERM', () => resolve());
-		process.once('SIGINT', () => resolve());
-		process.once('SIGHUP', () => {
-			hungUp = true;
-			resolve();
-		});
+	// the terminal is gone then, so nothing more is written to it. Each signal is taken once: the
+	// same one again while the services stop ends the supervisor at once.
+	let releaseSignals = () => {};
+	const signal = await new Promise<HandledSignal>(resolve => {
+		releaseSignals = onSignals(resolve, {signals: ['SIGTERM', 'SIGINT', 'SIGHUP'], once: true});
 	});
-	if (!hungUp) toStderr('stopping every service…');
-	await supervisor.shutdown();
+	if (signal !== 'SIGHUP') toStderr('stopping every service…');
+	try {
+		await supervisor.shutdown();
+	} finally {
+		releaseSignals();
+	}
 	return 0;
 }

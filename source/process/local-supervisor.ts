@@ -12,7 +12,7 @@ import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
 import {atMost} from '../util/bounded.js';
 import {releaseLock, takeLock} from './pid-lock.js';
-import {RotatingLog} from './rotating-log.js';
+import {LOG_KEEP, LOG_MAX_BYTES, RotatingLog} from './rotating-log.js';
 import {childLaunch, type ServiceDefinition, type ServiceState, type ServiceStatus} from './services.js';
 
 const bin = fileURLToPath(new URL('../../bin/saccos-queue.js', import.meta.url));
@@ -24,8 +24,6 @@ export type SupervisorOptions = {
 	/** Flags passed to every child (--config, --redis, --prefix). */
 	childArgs: string[];
 	env?: NodeJS.ProcessEnv;
-	logMaxBytes?: number;
-	logKeep?: number;
 	/** How long a child gets after SIGTERM before SIGKILL. */
 	stopTimeoutMs?: number;
 	/** Where the supervisor's own notes go. */
@@ -190,7 +188,7 @@ export class Supervisor {
 					backoffMs: 1000,
 					timer: null,
 					// A log that cannot be written drops lines, and says so here once: the services keep running.
-					log: new RotatingLog(logPath(this.options.dir, definition.name), this.options.logMaxBytes, this.options.logKeep, {report: line => this.options.note?.(line)}),
+					log: new RotatingLog(logPath(this.options.dir, definition.name), LOG_MAX_BYTES, LOG_KEEP, {report: line => this.options.note?.(line)}),
 					exited: null,
 					launches: [],
 					killed: false,

@@ -5,6 +5,7 @@
  */
 import {closeSync, existsSync, fstatSync, openSync, readSync, statSync} from 'node:fs';
 import {lineFacts, type LogLine} from '../shared/log-line.js';
+import {LOG_KEEP} from './rotating-log.js';
 
 export type {LogLine} from '../shared/log-line.js';
 
@@ -159,17 +160,6 @@ function tailLines(fd: number, size: number, count: number): {lines: string[]; s
 	return {lines, start};
 }
 
-/** The last `count` lines of a file, reading backwards in blocks (bounded memory). */
-export function tailFile(file: string, count: number): string[] {
-	if (!existsSync(file) || count <= 0) return [];
-	const fd = openSync(file, 'r');
-	try {
-		return tailLines(fd, fstatSync(fd).size, count).lines;
-	} finally {
-		closeSync(fd);
-	}
-}
-
 /*
  * Lines without a time of their own (stderr text: stack traces, Node
  * warnings) are written right after what caused them, so such a line takes
@@ -203,7 +193,7 @@ function openLog(path: string): OpenLog | undefined {
 
 /** The log's files, oldest first (the rotated ones are older), opened together so a rotation meanwhile does not shift them. */
 function openLogs(file: string, rotated: boolean): OpenLog[] {
-	const paths = rotated ? [5, 4, 3, 2, 1].map(index => `${file}.${index}`).concat(file) : [file];
+	const paths = rotated ? Array.from({length: LOG_KEEP}, (_, index) => `${file}.${LOG_KEEP - index}`).concat(file) : [file];
 	return paths.filter(existsSync).map(openLog).filter((log): log is OpenLog => log !== undefined);
 }
 

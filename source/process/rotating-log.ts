@@ -17,6 +17,10 @@ export type RotatingLogOptions = {
 	report?: (line: string) => void;
 };
 
+/** The local supervisor's service logs: rotated at 10 MB, 5 older files kept (as the README says; `logs` reads back as many). */
+export const LOG_MAX_BYTES = 10 * 1024 * 1024;
+export const LOG_KEEP = 5;
+
 export class RotatingLog {
 	/** undefined after a rotation that could not reopen the file: retried at the next write. */
 	private fd: number | undefined;
@@ -25,7 +29,7 @@ export class RotatingLog {
 	private cut = false;
 	private readonly dropped: DroppedLines;
 
-	constructor(readonly file: string, private readonly maxBytes = 10 * 1024 * 1024, private readonly keep = 5, options: RotatingLogOptions = {}) {
+	constructor(readonly file: string, private readonly maxBytes: number, private readonly keep: number, options: RotatingLogOptions = {}) {
 		mkdirSync(path.dirname(file), {recursive: true, mode: 0o700});
 		this.fd = openSync(file, 'a', 0o600);
 		this.size = fstatSync(this.fd).size;

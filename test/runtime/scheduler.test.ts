@@ -125,7 +125,7 @@ describe('scheduler and schedule commands', () => {
 		assert.equal((await proc.waitForExit(8000)).code, 0, proc.describe());
 	});
 
-	it('a SIGHUP while the scheduler is still starting (waiting for Redis) does not kill it', async () => {
+	it('a SIGHUP while the scheduler is still starting (waiting for Redis) does not kill it, and reloads once it runs', async () => {
 		// systemd starts the scheduler before Redis at boot; a `systemctl reload`
 		// (or logrotate's HUP) in that window must not terminate it.
 		const server = await startRedisServer();
@@ -139,6 +139,8 @@ describe('scheduler and schedule commands', () => {
 		proc.signal('SIGHUP');
 		await server.restart();
 		await proc.waitForLine(entry => entry.msg === 'scheduler started', 'the scheduler to start once Redis is up', 20_000);
+		// The reload it asked for is done once the scheduler runs.
+		await proc.waitForLine(entry => entry.msg === 'config reloaded (SIGHUP)', 'the early SIGHUP\'s reload');
 		assert.equal((await box.queue('default').getJobSchedulers()).length, 4);
 		proc.signal('SIGTERM');
 		assert.equal((await proc.waitForExit(8000)).code, 0, proc.describe());
