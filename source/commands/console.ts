@@ -23,13 +23,14 @@ export const spec: CommandSpec = {
 const VIEWS = ['queues', 'jobs', 'workers', 'schedules', 'services', 'logs', 'events'] as const;
 
 export async function run(context: Context): Promise<number> {
-	if (!process.stdin.isTTY || !process.stdout.isTTY) {
-		throw new UserError('usage', 'the console needs a terminal', 'for scripts use `saccos-queue status --json` (and the other read commands)');
-	}
+	// The flags first: a mistake in them is said the same way with or without a terminal.
 	const view = typeof context.flags['view'] === 'string' ? context.flags['view'] : 'queues';
 	if (!(VIEWS as readonly string[]).includes(view)) throw new UserError('usage', `unknown view "${view}"`, `views: ${VIEWS.join(', ')}`);
 	const queue = typeof context.flags['queue'] === 'string' ? context.flags['queue'] : undefined;
 	const refreshMs = refreshOf(context.flags['refresh']);
+	if (!process.stdin.isTTY || !process.stdout.isTTY) {
+		throw new UserError('usage', 'the console needs a terminal', 'for scripts use `saccos-queue status --json` (and the other read commands)');
+	}
 	const connection = await context.connect('console');
 	const [{createConsoleApi}, {openConsole}, {probeWriteAccess}] = await Promise.all([import('../store/console-api.js'), import('../tui/load.js'), import('../data/access.js')]);
 	// Asked once, before the first frame: a user that may not write sees READ-ONLY, not keys that fail.

@@ -9,12 +9,13 @@ import {lineFacts, type LogLine} from '../shared/log-line.js';
 import type {ServiceStatus} from '../process/services.js';
 import {formatDuration} from '../util/duration.js';
 import {formatBytes, formatRelative, formatTime} from './format.js';
+import type {TableRow, Tone} from './table-model.js';
 
 const age = (since: number, now: number): string => (since > 0 ? formatDuration(Math.max(0, now - since)) : '-');
 
 export const processHead = ['ID', 'KIND', 'HOST', 'PID', 'STATE', 'QUEUES', 'RUNNING', 'PROCESSED', 'FAILED', 'RSS', 'UP', 'BEAT', 'CURRENT', 'UNIT'];
-/** What a narrow terminal leaves out first, in order: UNIT, BEAT, KIND, UP, CURRENT, RSS, then PID, PROCESSED, FAILED. */
-export const processDrop = [13, 11, 1, 10, 12, 9, 3, 7, 8];
+/** What a narrow terminal leaves out first, in order: UNIT, KIND, UP, CURRENT, RSS, PID, PROCESSED, FAILED. The heartbeat's age (is it alive?) stays. */
+export const processDrop = [13, 1, 10, 12, 9, 3, 7, 8];
 /** Right-aligned columns of processHead. */
 export const processNumeric = new Set([3, 6, 7, 8, 9]);
 
@@ -40,8 +41,8 @@ export const foreignHead = ['QUEUE', 'CONNECTION', 'ADDRESS', 'CONNECTED', 'IDLE
 export const foreignRow = (worker: ForeignWorker): string[] => [worker.queue, worker.name, worker.addr, formatDuration(worker.age * 1000), `${worker.idle}s`];
 
 export const scheduleHead = ['SCHEDULE', 'QUEUE', 'CRON', 'TIME ZONE', 'NEXT RUN', 'LAST RUN', 'MISSED (24h)', 'IN REDIS'];
-/** Left out first on a narrow terminal: CRON (the next run shows what it means), TIME ZONE (the console's status line names a shared one), then LAST RUN and MISSED. */
-export const scheduleDrop = [2, 3, 5, 6];
+/** Left out first on a narrow terminal: CRON (the next run shows what it means), TIME ZONE (the console's status line names a shared one), IN REDIS, QUEUE. LAST RUN and its outcome stay: "did last night's reports run?" */
+export const scheduleDrop = [2, 3, 7, 1];
 export const scheduleNumeric = new Set([6]);
 
 export const scheduleRow = (status: ScheduleStatus, now = Date.now()): string[] => [
@@ -58,8 +59,10 @@ export const scheduleRow = (status: ScheduleStatus, now = Date.now()): string[] 
 ];
 
 export const serviceHead = ['SERVICE', 'UNIT', 'STATE', 'PID', 'SINCE', 'RESTARTS', 'MEMORY', 'ENABLED', 'BACKEND', 'REASON'];
-/** Left out first on a narrow terminal: BACKEND, UNIT, ENABLED (REASON, the widest, is cut instead). */
+/** Left out first on a narrow terminal: BACKEND, UNIT, ENABLED (REASON, the widest, is cut instead; STATE never). */
 export const serviceDrop = [8, 1, 7];
+/** Never cut: a service's state. */
+export const serviceKeep: ReadonlySet<number> = new Set([2]);
 export const serviceNumeric = new Set([3, 5, 6]);
 
 export const serviceRow = (status: ServiceStatus, now = Date.now()): string[] => [
@@ -144,4 +147,24 @@ export function logWindow(lines: ReadonlyArray<{seq: number}>, anchor: number | 
 	if (!step) return {start: Math.max(0, bottom - page + 1), end: bottom + 1, anchor, moved: false};
 	const target = Math.max(lowest, Math.min(last, bottom + step(page)));
 	return {start: Math.max(0, target - page + 1), end: target + 1, anchor: target >= last ? null : lines[target]!.seq, moved: true};
+}
+
+/** A worker as a table row: red when its heartbeat is late (dying or dead), yellow when paused or stopping. */
+export function processTableRow(entry: RegisteredProcess, now = Date.now()): TableRow {
+	const late = entry.heartbeat > 0 && now - entry.heartbeat > 10_000;
+	const tone: Tone = late ? 'bad' : entry.state === 'paused' || entry.state === 'stopping' ? 'warn' : undefined;
+	return {id: entry.id, cells: processRow(entry, now), tone, sortKeys: [null, null, null, entry.pid, null, null, entry.current.length, entry.processed, entry.failed, entry.rss, -entry.started, now - entry.heartbeat], ...(entry.failed > 0 ? {cellTones: {8: 'bad'}} : {})};
+}
+
+/** A schedule as a table row: red when not in Redis or its last run failed, yellow when runs were missed. */
+export function scheduleTableRow(status: ScheduleStatus, now = Date.now()): TableRow {
+	const failed = status.lastRun?.state === 'failed';
+	const tone: Tone = (status.configured && !status.inRedis) || failed ? 'bad' : status.missed.length > 0 ? 'warn' : undefined;
+	return {id: status.id, cells: scheduleRow(status, now), tone, sortKeys: [null, null, null, null, status.nextRun ?? status.expectedNextRun, status.lastRun?.time ?? null, status.missed.length, null]};
+}
+
+/** A service as a table row: red when failed, stopped or given up, yellow while it starts, stops or backs off. */
+export function serviceTableRow(status: ServiceStatus, now = Date.now()): TableRow {
+	const tone: Tone = status.state === 'failed' || status.state === 'stopped' ? 'bad' : status.state === 'running' ? undefined : status.state === 'not-installed' ? undefined : 'warn';
+	return {id: status.name, cells: serviceRow(status, now), tone, sortKeys: [null, null, null, status.pid, status.since === null ? null : -status.since, status.restarts, status.memory, null, null, null]};
 }

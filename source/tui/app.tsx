@@ -17,6 +17,7 @@ import {useReducer, useRef, useState} from 'react';
 import {sanitizeLine} from '../shared/sanitize.js';
 import {keyName, resolve, type InkKey} from '../keymap/dispatch.js';
 import {FORWARDED} from '../keymap/commands.js';
+import type {TableState} from '../present/table-model.js';
 import type {ConsoleApi} from '../store/console-api.js';
 import {useCommandLine} from './command-line.js';
 import {Footer} from './components/footer.js';
@@ -45,9 +46,10 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 	const {flash, show} = useFlash(stack);
 	const handler = useRef<ActionHandler | undefined>(undefined);
 	const memory = useRef(new Map<string, Remembered>()).current;
+	const tables = useRef(new Map<string, TableState>()).current;
 	const lastUndo = useRef<Undo | undefined>(undefined);
 	const busy = useRef<string | undefined>(undefined);
-	const ui = useUiValue({api, columns, rows, go, setPrompt, show, memory, busy, lastUndo, suspend: useSuspend()});
+	const ui = useUiValue({api, columns, rows, go, setPrompt, show, memory, tables, busy, lastUndo, suspend: useSuspend()});
 
 	const quitting = useRef(false);
 	const quit = () => {

@@ -5,6 +5,7 @@
  */
 import {createContext, useContext, useLayoutEffect, useRef} from 'react';
 import type {ActionId, ForwardedId, ViewActionId, ViewScope} from '../keymap/commands.js';
+import type {TableState} from '../present/table-model.js';
 import type {ConsoleApi, Suspend} from '../store/console-api.js';
 
 export type Route =
@@ -40,6 +41,8 @@ export type Ui = {
 	flash(text: string, kind?: 'info' | 'error'): void;
 	/** What views remember across navigation (the selected row when you come back), by key. */
 	memory: Map<string, Remembered>;
+	/** Each table's filter, sort and problems toggle, by view, for the session. */
+	tables: Map<string, TableState>;
 	/**
 	 * Runs an action: its outcome (or its error, one line) in the flash line, then `after`
 	 * (a refresh). One at a time: while one runs (`what`, for the messages), another is refused.

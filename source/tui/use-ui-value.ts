@@ -1,5 +1,6 @@
 /** The Ui value views get from the app (ui-context.ts), built once per size and api. */
 import {useMemo} from 'react';
+import type {TableState} from '../present/table-model.js';
 import type {ConsoleApi} from '../store/console-api.js';
 import type {PromptState} from './components/prompt.js';
 import type {navigate} from './navigation.js';
@@ -13,6 +14,7 @@ type UiDeps = {
 	setPrompt: (next: PromptState | undefined) => void;
 	show: (text: string, kind?: 'info' | 'error') => void;
 	memory: Map<string, Remembered>;
+	tables: Map<string, TableState>;
 	/** What runs now (one action at a time), for the messages. */
 	busy: {current: string | undefined};
 	lastUndo: {current: Undo | undefined};
@@ -24,7 +26,7 @@ type UiDeps = {
  * the first (pause, then pause again instead of resume), t t must not enqueue two runs, and
  * quitting while one runs asks first.
  */
-export function useUiValue({api, columns, rows, go, setPrompt, show, memory, busy, lastUndo, suspend}: UiDeps): Ui {
+export function useUiValue({api, columns, rows, go, setPrompt, show, memory, tables, busy, lastUndo, suspend}: UiDeps): Ui {
 	return useMemo((): Ui => {
 		const refuseWhileBusy = (): boolean => {
 			if (!busy.current) return false;
@@ -51,6 +53,7 @@ export function useUiValue({api, columns, rows, go, setPrompt, show, memory, bus
 				}),
 			flash: show,
 			memory,
+			tables,
 			suspend,
 			act: (work, describe, after, what = 'the last action', undo) => {
 				if (refuseWhileBusy()) return;
@@ -74,5 +77,5 @@ export function useUiValue({api, columns, rows, go, setPrompt, show, memory, bus
 				})();
 			},
 		};
-	}, [api, columns, rows, go, setPrompt, show, memory, busy, lastUndo, suspend]);
+	}, [api, columns, rows, go, setPrompt, show, memory, tables, busy, lastUndo, suspend]);
 }

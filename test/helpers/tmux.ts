@@ -19,17 +19,23 @@ export const NO_TMUX = tmuxCheck.error || tmuxCheck.status !== 0 ? 'tmux is not 
 
 export type Terminal = ReturnType<typeof terminal>;
 
-export function terminal(args: readonly string[], env: Record<string, string | undefined> = {}) {
+export type TerminalOptions = {columns?: number; rows?: number; /** Printed before the console starts; the pane stays open after it ends (to read the screen it leaves). */ before?: string};
+
+export function terminal(args: readonly string[], env: Record<string, string | undefined> = {}, options: TerminalOptions = {}) {
 	const socket = `saccos-console-${randomUUID().slice(0, 8)}`;
 	const status = path.join(os.tmpdir(), `${socket}.status`);
 	// CI=true as a shell on a CI runner has it: the console must show itself live there too.
-	const environment = cleanEnv({TERM: 'xterm-256color', CI: 'true', ...env});
+	// A UTF-8 locale unless the test says otherwise: the console draws ASCII stand-ins where there is none.
+	const environment = cleanEnv({TERM: 'xterm-256color', CI: 'true', LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined, ...env});
 	const tmux = (...rest: string[]) => spawnSync('tmux', ['-L', socket, ...rest], {encoding: 'utf8', env: environment});
 	const command = [process.execPath, binary, ...args].map(word => `'${word}'`).join(' ');
 	// The exit status is written to a file: the pane closes with the process.
-	const created = tmux('new-session', '-d', '-x', '160', '-y', '40', '-s', 'console', `${command}; echo $? > '${status}'`);
+	const script = options.before === undefined ? `${command}; echo $? > '${status}'` : `printf '%s\\n' '${options.before}'; ${command}; echo $? > '${status}'; read _`;
+	const created = tmux('new-session', '-d', '-x', String(options.columns ?? 160), '-y', String(options.rows ?? 40), '-s', 'console', script);
 	assert.equal(created.status, 0, created.stderr);
 	const screen = () => tmux('capture-pane', '-p', '-t', 'console').stdout;
+	/** The screen with its styling escapes (colour, bold, inverse) as tmux keeps them. */
+	const styled = () => tmux('capture-pane', '-p', '-e', '-t', 'console').stdout;
 	const panePid = Number(tmux('display-message', '-p', '-t', 'console', '#{pane_pid}').stdout.trim());
 	const childrenOf = (pid: number): number[] => {
 		const found = spawnSync('pgrep', ['-P', String(pid)], {encoding: 'utf8'}).stdout.trim();
@@ -37,6 +43,7 @@ export function terminal(args: readonly string[], env: Record<string, string | u
 	};
 	return {
 		screen,
+		styled,
 		/** Waits until `check` holds for the screen; a timeout shows the last screen. */
 		until: async (check: (text: string) => boolean, what: string, timeoutMs?: number) => {
 			let last = '';

@@ -29,7 +29,7 @@ function terminal(args: readonly string[]) {
 	const status = path.join(os.tmpdir(), `${socket}.status`);
 	// CI=true as a shell on a CI runner has it: Ink would draw nothing until exit there,
 	// so this also checks that the console shows itself live wherever CI is set.
-	const env = cleanEnv({TERM: 'xterm-256color', CI: 'true'});
+	const env = cleanEnv({TERM: 'xterm-256color', CI: 'true', LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined});
 	const tmux = (...rest: string[]) => spawnSync('tmux', ['-L', socket, ...rest], {encoding: 'utf8', env});
 	const command = [process.execPath, binary, ...args].map(word => `'${word}'`).join(' ');
 	// The exit status is written to a file: the pane closes with the process.

@@ -136,11 +136,12 @@ describe('console: keys that never surprise', () => {
 
 	it('a view that leaves out a key the key table gives it does not compile', () => {
 		const none = () => undefined;
-		const complete: ViewKeys<'schedules'> = {'run-schedule': none};
+		const table = {filter: none, sort: none, 'reverse-sort': none, problems: none};
+		const complete: ViewKeys<'schedules'> = {...table, 'run-schedule': none};
 		// @ts-expect-error -- the schedules view must handle "run-schedule": the table binds t to it
-		const missing: ViewKeys<'schedules'> = {};
+		const missing: ViewKeys<'schedules'> = {...table};
 		// @ts-expect-error -- and a key the table does not give the view is not a handler of it
-		const stray: ViewKeys<'schedules'> = {'run-schedule': none, 'retry-all': none};
+		const stray: ViewKeys<'schedules'> = {...table, 'run-schedule': none, 'retry-all': none};
 		assert.equal(typeof complete['run-schedule'], 'function');
 		assert.ok(missing && stray);
 	});

@@ -63,12 +63,13 @@ describe('console: workers, schedules, services and logs views', () => {
 		assert.match(frame, /2 processes on 2 hosts · 1 other BullMQ worker/);
 	});
 
-	it('workers on a 60-column terminal: whole ids (the column naming the row is cut last), the less needed columns left out', async () => {
+	it('workers on a 60-column terminal: whole ids (the column naming the row is cut last), the heartbeat\'s age kept, the less needed columns left out', async () => {
 		harness = await renderConsole(fixtureApi({workers}), {view: 'workers'}, {columns: 60, rows: 20});
 		const frame = await harness.waitFor(text => text.includes('app2-77'), 'the workers table');
 		assert.ok(frame.split('\n').every(line => line.length <= 60), `a line wider than the terminal:\n${frame}`);
 		assert.match(frame, /▸ app1-4242\s+app1\s+running/);
-		assert.doesNotMatch(frame, /UNIT|BEAT/);
+		assert.match(frame, /BEAT/, 'is it alive? the heartbeat\'s age stays');
+		assert.doesNotMatch(frame, /UNIT|KIND/);
 	});
 
 	it('workers, schedules: Redis down from the start says "cannot load", never "no live workers" or "no schedules configured"', async () => {

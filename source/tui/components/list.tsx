@@ -11,7 +11,9 @@
  * shrinks last.
  */
 import {Box, Text} from 'ink';
+import type {Tone} from '../../present/table-model.js';
 import {sanitizeLine} from '../../shared/sanitize.js';
+import {toneProps} from '../palette.js';
 
 export type ListProps = {
 	head: readonly string[];
@@ -28,6 +30,14 @@ export type ListProps = {
 	numeric?: ReadonlySet<number>;
 	/** Columns to leave out, in this order, while the table is wider than the terminal. */
 	drop?: readonly number[];
+	/** Columns never cut (a service's STATE): others give way first. */
+	keep?: ReadonlySet<number>;
+	/** Each row's tone (palette.ts): the row's colour. */
+	tones?: ReadonlyArray<Tone>;
+	/** Cells with a tone of their own, by row. */
+	cellTones?: ReadonlyArray<Readonly<Record<number, Tone>> | undefined>;
+	/** A totals row under the rows (bold). */
+	totals?: readonly string[];
 };
 
 const clip = (text: string, width: number): string => (text.length <= width ? text : width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`);
@@ -52,14 +62,14 @@ function visibleColumns(head: readonly string[], rows: ReadonlyArray<readonly st
  * Column widths: the natural width each, the widest column shrunk until the row fits;
  * room left over goes to the columns cut at 60, the last first (a failed reason).
  */
-function columnWidths(head: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number): number[] {
+function columnWidths(head: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number, keep: ReadonlySet<number> = new Set()): number[] {
 	const widths = head.map((_, column) => natural(head, rows, column));
 	const room = width - 2 - (widths.length - 1) * 2;
 	let total = widths.reduce((sum, value) => sum + value, 0);
 	while (total > room) {
-		// The first column names the row (a queue, a worker, a schedule): it is cut last.
-		const others = widths.slice(1);
-		const widestOther = others.length > 0 ? others.indexOf(Math.max(...others)) + 1 : 0;
+		// The first column names the row (a queue, a worker, a schedule): it is cut last; kept columns never.
+		const others = widths.map((value, column) => (column === 0 || keep.has(column) ? -1 : value));
+		const widestOther = others.indexOf(Math.max(...others));
 		const column = widestOther > 0 && widths[widestOther]! > 4 ? widestOther : 0;
 		if (widths[column]! <= 4) break;
 		widths[column]!--;
@@ -77,16 +87,19 @@ function columnWidths(head: readonly string[], rows: ReadonlyArray<readonly stri
 /** The first row to show so that `selected` is visible. */
 const windowStart = (selected: number, visible: number, total: number): number => Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
 
-export function List({head: allHead, rows, selected, height, width, marked, empty, numeric: allNumeric, drop}: ListProps) {
+export function List({head: allHead, rows, selected, height, width, marked, empty, numeric: allNumeric, drop, keep: allKeep, tones, cellTones, totals}: ListProps) {
 	const allRows = rows.map(row => row.map(cell => sanitizeLine(cell)));
-	const columns = visibleColumns(allHead, allRows, width, drop);
+	const columns = visibleColumns(allHead, totals ? [...allRows, totals] : allRows, width, drop);
 	const head = columns.map(column => allHead[column]!);
-	const safeRows = allRows.map(row => columns.map(column => row[column] ?? ''));
+	const pick = (row: readonly string[]) => columns.map(column => row[column] ?? '');
+	const safeRows = allRows.map(pick);
 	const numeric = new Set(columns.flatMap((column, index) => (allNumeric?.has(column) ? [index] : [])));
-	const widths = columnWidths(head, safeRows, width);
-	const visible = Math.max(1, height - 1);
+	const keep = new Set(columns.flatMap((column, index) => (allKeep?.has(column) ? [index] : [])));
+	const widths = columnWidths(head, totals ? [...safeRows, pick(totals)] : safeRows, width, keep);
+	const visible = Math.max(1, height - 1 - (totals ? 1 : 0));
 	const start = windowStart(selected, visible, safeRows.length);
-	const line = (cells: readonly string[]) => cells.map((cell, column) => (numeric.has(column) ? clip(cell, widths[column]!).padStart(widths[column]!) : clip(cell, widths[column]!).padEnd(widths[column]!))).join('  ');
+	const cell = (text: string, column: number) => (numeric.has(column) ? clip(text, widths[column]!).padStart(widths[column]!) : clip(text, widths[column]!).padEnd(widths[column]!));
+	const line = (cells: readonly string[]) => cells.map(cell).join('  ');
 	return (
 		<Box flexDirection="column">
 			<Text bold>{`  ${line(head)}`}</Text>
@@ -95,12 +108,21 @@ export function List({head: allHead, rows, selected, height, width, marked, empt
 				const index = start + offset;
 				const isSelected = index === selected;
 				const mark = marked?.has(index) ? '●' : isSelected ? '▸' : ' ';
+				const own = cellTones?.[index];
+				// One Text per row when no cell has a colour of its own: fewer nodes to lay out each refresh.
+				if (!own || Object.keys(own).length === 0) {
+					return <Text key={index} inverse={isSelected} {...toneProps(tones?.[index])}>{`${mark} ${line(row)}`}</Text>;
+				}
 				return (
-					<Text key={index} inverse={isSelected}>
-						{`${mark} ${line(row)}`}
+					<Text key={index} inverse={isSelected} {...toneProps(tones?.[index])}>
+						{`${mark} `}
+						{row.map((text, column) => (
+							<Text key={column} {...toneProps(own[columns[column]!])}>{`${column > 0 ? '  ' : ''}${cell(text, column)}`}</Text>
+						))}
 					</Text>
 				);
 			})}
+			{totals && safeRows.length > 0 ? <Text bold>{`  ${line(pick(totals))}`}</Text> : null}
 		</Box>
 	);
 }

@@ -9,8 +9,7 @@
  * first) retry or delete every failed job.
  */
 import {Box} from 'ink';
-import {useState} from 'react';
-import {queueHead, queueRow, redisLine} from '../../present/queue-rows.js';
+import {queueHead, queueTableRow, queueTotals, redisLine} from '../../present/queue-rows.js';
 import {List} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
@@ -18,38 +17,51 @@ import {confirmFlush, confirmRetryAll, togglePause} from '../queue-actions.js';
 import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {listKeys, useSelection} from '../use-selection.js';
+import {useTable} from '../use-table.js';
 
 const NUMERIC = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 /** On a narrow terminal: W-CHILDREN, PRIORITIZED, THRESHOLD, COMPLETED, WORKERS go first, in that order, then SIZE, DELAYED and STATE (WAITING, ACTIVE and FAILED stay). */
 const DROP = [6, 5, 11, 7, 9, 10, 4, 1];
+/** STATE says paused or NO WORKER: cut last. */
+const KEEP = new Set([1]);
 
 export function QueuesView() {
 	const ui = useUi();
 	const poll = usePoll(async () => ui.api.snapshot(), ui.api.refreshMs, 'queues');
-	const [filter, setFilter] = useState('');
-	const queues = (poll.data?.queues ?? []).filter(queue => queue.name.includes(filter));
+	const all = poll.data?.queues ?? [];
+	const table = useTable(ui, 'queues', all.map(queueTableRow), queueHead, NUMERIC, 'Filter queues:');
+	const byName = new Map(all.map(queue => [queue.name, queue]));
 	const listHeight = ui.height - 2;
-	const selection = useSelection(queues.map(queue => queue.name), listHeight - 1, 'queues');
-	const selected = queues[selection.index];
+	const selection = useSelection(table.shown.map(row => row.id), listHeight - 2, 'queues');
+	const selected = byName.get(table.shown[selection.index]?.id ?? '');
 
 	useViewKeys<'queues'>({
 		...listKeys(selection, poll),
-		cancel: () => {
-			if (!filter) return false;
-			setFilter('');
-		},
-		filter: () => ui.prompt({title: 'Filter queues:', initial: filter, onSubmit: setFilter}),
+		...table.keys,
 		inspect: () => selected !== undefined && ui.navigate({view: 'jobs', queue: selected.name}),
 		pause: () => selected !== undefined && togglePause(ui, selected.name, selected.paused, poll.refresh),
 		'retry-all': () => selected !== undefined && confirmRetryAll(ui, selected.name, selected.counts.failed, poll.refresh),
 		flush: () => selected !== undefined && confirmFlush(ui, selected.name, selected.counts.failed, poll.refresh),
 	});
 
-	const rows = queues.map(queue => queueRow(queue).map(cell => String(cell)));
+	const {filter} = table.state;
 	return (
 		<Box flexDirection="column">
-			<StatusLine text={poll.data ? redisLine(poll.data, {address: false}) : ''} poll={poll} extra={filter ? `filter "${filter}" (Esc clears)` : ''} />
-			<List head={queueHead} rows={rows} selected={selection.index} height={listHeight} width={ui.width} numeric={NUMERIC} drop={DROP} empty={emptyText(poll, 'queues', filter ? `no queue matches "${filter}"` : 'no queues yet')} />
+			<StatusLine text={poll.data ? redisLine(poll.data, {address: false}) : ''} poll={poll} extra={poll.data ? `${table.facts(selection.index, all.length)}${filter || table.state.problems === 'only' ? ' (Esc clears)' : ''}` : ''} />
+			<List
+				head={table.head}
+				rows={table.shown.map(row => row.cells)}
+				tones={table.shown.map(row => row.tone)}
+				cellTones={table.shown.map(row => row.cellTones)}
+				totals={all.length > 1 ? queueTotals(table.shown.map(row => byName.get(row.id)!)) : undefined}
+				selected={selection.index}
+				height={listHeight}
+				width={ui.width}
+				numeric={NUMERIC}
+				drop={DROP}
+				keep={KEEP}
+				empty={emptyText(poll, 'queues', filter ? `no queue matches "${filter}"` : table.state.problems === 'only' ? 'no queue has a problem (! shows all)' : 'no queues yet')}
+			/>
 		</Box>
 	);
 }

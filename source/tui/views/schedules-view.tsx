@@ -9,24 +9,29 @@
  * what the schedule does anyway).
  */
 import {Box} from 'ink';
-import {scheduleDrop, scheduleHead, scheduleNumeric, scheduleRow} from '../../present/process-rows.js';
+import {scheduleDrop, scheduleHead, scheduleNumeric, scheduleTableRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
 import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {listKeys, useSelection} from '../use-selection.js';
+import {useTable} from '../use-table.js';
 
 export function SchedulesView() {
 	const ui = useUi();
 	const poll = usePoll(async () => ui.api.schedules(), Math.max(5000, ui.api.refreshMs), 'schedules');
-	const schedules = poll.data ?? [];
+	const all = poll.data ?? [];
+	const table = useTable(ui, 'schedules', all.map(status => scheduleTableRow(status, poll.updatedAt ?? Date.now())), scheduleHead, scheduleNumeric, 'Filter schedules:');
+	const byId = new Map(all.map(status => [status.id, status]));
+	const schedules = table.shown.map(row => byId.get(row.id)!);
 	const listHeight = ui.height - 1;
 	const selection = useSelection(schedules.map(schedule => schedule.id), listHeight - 1, 'schedules');
 	const selected = schedules[selection.index];
 
 	useViewKeys<'schedules'>({
 		...listKeys(selection, poll),
+		...table.keys,
 		'run-schedule': () => {
 			if (!selected) return false;
 			const {id, queue} = selected;
@@ -35,19 +40,20 @@ export function SchedulesView() {
 		},
 	});
 
-	const missed = schedules.reduce((sum, status) => sum + status.missed.length, 0);
-	const absent = schedules.filter(status => status.configured && !status.inRedis).length;
+	const missed = all.reduce((sum, status) => sum + status.missed.length, 0);
+	const absent = all.filter(status => status.configured && !status.inRedis).length;
 	// One zone for all (the usual case): named here, so the times read right when the TIME ZONE column is left out.
-	const zones = new Set(schedules.map(status => status.timezone));
+	const zones = new Set(all.map(status => status.timezone));
 	const summary = poll.data
-		? `${schedules.length} schedule(s)${zones.size === 1 ? ` · times in ${[...zones][0]!}` : ''} · ${missed} missed run(s) in 24 h${absent > 0 ? ` · ${absent} not in Redis: is the scheduler running?` : ''}`
+		? `${table.facts(selection.index, all.length)} schedule(s)${zones.size === 1 ? ` · times in ${[...zones][0]!}` : ''} · ${missed} missed run(s) in 24 h${absent > 0 ? ` · ${absent} not in Redis: is the scheduler running?` : ''}`
 		: ' ';
 	return (
 		<Box flexDirection="column">
 			<StatusLine text={summary} poll={poll} {...(missed > 0 || absent > 0 ? {color: 'yellow'} : {})} />
 			<List
-				head={scheduleHead}
-				rows={schedules.map(status => scheduleRow(status, poll.updatedAt ?? Date.now()))}
+				head={table.head}
+				rows={table.shown.map(row => row.cells)}
+				tones={table.shown.map(row => row.tone)}
 				selected={selection.index}
 				height={listHeight}
 				width={ui.width}

@@ -16,21 +16,25 @@
 import {Box, Text} from 'ink';
 import {sanitizeLine} from '../../shared/sanitize.js';
 import type {ServiceAction} from '../../store/console-api.js';
-import {serviceDrop, serviceHead, serviceNumeric, serviceReason, serviceRow} from '../../present/process-rows.js';
+import {serviceDrop, serviceHead, serviceNumeric, serviceReason, serviceTableRow, serviceKeep} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
 import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {listKeys, useSelection} from '../use-selection.js';
+import {useTable} from '../use-table.js';
 
 const DONE: Record<ServiceAction, string> = {start: 'started', stop: 'stopped', restart: 'restarted'};
 
 export function ServicesView() {
 	const ui = useUi();
 	const poll = usePoll(async () => ui.api.services(), ui.api.refreshMs, 'services');
-	const services = poll.data ?? [];
 	const now = poll.updatedAt ?? Date.now();
+	const all = poll.data ?? [];
+	const table = useTable(ui, 'services', all.map(status => serviceTableRow(status, now)), serviceHead, serviceNumeric, 'Filter services:');
+	const byName = new Map(all.map(status => [status.name, status]));
+	const services = table.shown.map(row => byName.get(row.id)!);
 	// Whether any has a reason, not whether the selected one has: the list must not change height as the selection moves.
 	const reasons = services.some(service => service.reason !== null);
 	const listHeight = ui.height - 1 - (reasons ? 1 : 0);
@@ -51,6 +55,7 @@ export function ServicesView() {
 	};
 	useViewKeys<'services'>({
 		...listKeys(selection, poll),
+		...table.keys,
 		'start-service': () => selected !== undefined && run('start', selected.name),
 		'stop-service': confirmed('stop'),
 		'restart-service': confirmed('restart'),
@@ -64,8 +69,10 @@ export function ServicesView() {
 		<Box flexDirection="column">
 			<StatusLine text={summary} poll={poll} />
 			<List
-				head={serviceHead}
-				rows={services.map(status => serviceRow(status, now))}
+				head={table.head}
+				rows={table.shown.map(row => row.cells)}
+				tones={table.shown.map(row => row.tone)}
+				keep={serviceKeep}
 				selected={selection.index}
 				height={listHeight}
 				width={ui.width}

@@ -13,20 +13,25 @@
  * go through Redis, so any host's worker can be reached.
  */
 import {Box, Text} from 'ink';
-import {foreignHead, foreignRow, processDrop, processHead, processNumeric, processRow} from '../../present/process-rows.js';
+import {foreignHead, foreignRow, processDrop, processHead, processNumeric, processTableRow} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
 import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {listKeys, useSelection} from '../use-selection.js';
+import {useTable} from '../use-table.js';
 
 const plural = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
 
 export function WorkersView() {
 	const ui = useUi();
 	const poll = usePoll(async () => ui.api.workers(), ui.api.refreshMs, 'workers');
-	const processes = poll.data?.processes ?? [];
+	const now = poll.updatedAt ?? Date.now();
+	const all = poll.data?.processes ?? [];
+	const table = useTable(ui, 'workers', all.map(entry => processTableRow(entry, now)), processHead, processNumeric, 'Filter workers:');
+	const byId = new Map(all.map(entry => [entry.id, entry]));
+	const processes = table.shown.map(row => byId.get(row.id)!);
 	const foreign = poll.data?.foreign ?? [];
 	// The foreign section takes at most a third of the room; the registered processes the rest.
 	const foreignHeight = foreign.length > 0 ? Math.max(2, Math.min(foreign.length + 1, Math.floor((ui.height - 1) / 3))) : 0;
@@ -41,6 +46,7 @@ export function WorkersView() {
 		});
 	useViewKeys<'workers'>({
 		...listKeys(selection, poll),
+		...table.keys,
 		'worker-pause': () => {
 			if (!selected) return false;
 			if (selected.kind !== 'worker') ui.flash(`${selected.id} is the scheduler: it can be stopped, not paused`, 'error');
@@ -59,13 +65,14 @@ export function WorkersView() {
 
 	const hosts = new Set(processes.map(entry => entry.host)).size;
 	const summary = poll.data ? `${plural(processes.length, 'process', 'processes')} on ${plural(hosts, 'host', 'hosts')} · ${plural(foreign.length, 'other BullMQ worker', 'other BullMQ workers')}` : ' ';
-	const now = poll.updatedAt ?? Date.now();
 	return (
 		<Box flexDirection="column">
-			<StatusLine text={summary} poll={poll} />
+			<StatusLine text={summary} poll={poll} extra={poll.data ? table.facts(selection.index, all.length) : ''} />
 			<List
-				head={processHead}
-				rows={processes.map(entry => processRow(entry, now))}
+				head={table.head}
+				rows={table.shown.map(row => row.cells)}
+				tones={table.shown.map(row => row.tone)}
+				cellTones={table.shown.map(row => row.cellTones)}
 				selected={selection.index}
 				height={listHeight}
 				width={ui.width}

@@ -1,0 +1,46 @@
+/**
+ * A view's table state — filter (applied as it is typed), sort, problems
+ * first/only — kept for the session under the view's name, so it is still
+ * there after a visit to a queue and back; and the keys that change it.
+ */
+import {useState} from 'react';
+import {arrangeRows, DEFAULT_TABLE, nextProblems, nextSort, reverseSort, sortedHead, tableFacts, type TableRow, type TableState} from '../present/table-model.js';
+import type {KeyHandler, Ui} from './ui-context.js';
+
+export type TableKeys = {readonly [K in 'filter' | 'cancel' | 'sort' | 'reverse-sort' | 'problems']: KeyHandler};
+
+export type Table = {
+	shown: TableRow[];
+	state: TableState;
+	head: string[];
+	keys: TableKeys;
+	/** "3/204 of 210 · filter "em"", for the status line. */
+	facts(selected: number, total: number): string;
+};
+
+export function useTable(ui: Ui, name: string, rows: readonly TableRow[], head: readonly string[], numeric: ReadonlySet<number>, promptTitle: string): Table {
+	const [state, setLocal] = useState<TableState>(() => ui.tables.get(name) ?? DEFAULT_TABLE);
+	const set = (update: (current: TableState) => TableState) =>
+		setLocal(current => {
+			const next = update(current);
+			ui.tables.set(name, next);
+			return next;
+		});
+	const setFilter = (filter: string) => set(current => ({...current, filter}));
+	return {
+		shown: arrangeRows(rows, state),
+		state,
+		head: sortedHead(head, state),
+		facts: (selected, total) => tableFacts(state, selected, arrangeRows(rows, state).length, total),
+		keys: {
+			filter: () => ui.prompt({title: promptTitle, initial: state.filter, onSubmit: setFilter, onChange: setFilter}),
+			cancel: () => {
+				if (!state.filter && state.problems !== 'only') return false;
+				set(current => (current.filter ? {...current, filter: ''} : {...current, problems: 'all'}));
+			},
+			sort: () => set(current => nextSort(current, head.length, numeric)),
+			'reverse-sort': () => set(reverseSort),
+			problems: () => set(nextProblems),
+		},
+	};
+}

@@ -1,0 +1,102 @@
+/**
+ * Finding the problem in one key: o sorts by the next column (the header
+ * says which, and which way), O reverses, ! puts problems first then shows
+ * only them; a totals row and the position (3/6); the queues filter applies
+ * as it is typed and is still there after a queue's jobs and back; services
+ * never cut STATE.
+ */
+import {afterEach, describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import type {ServiceStatus} from '../../source/process/services.js';
+import {fixtureApi, renderConsole, snapshotOf, type ConsoleHarness} from '../helpers/console.js';
+
+const QUEUES = [
+	{name: 'high', waiting: 2},
+	{name: 'default'},
+	{name: 'emails', failed: 7},
+	{name: 'notifications', paused: true},
+	{name: 'reports', failed: 1},
+	{name: 'sms'},
+];
+/** The queue names in the order the table shows them. */
+const order = (frame: string): string[] => frame.split('\n').flatMap(line => /^[▸ ] (\S+)\s+(?:active|paused|empty|NO WORKER)/.exec(line)?.[1] ?? []);
+
+describe('console: sort, problems, totals, position, filters that stay', () => {
+	let harness: ConsoleHarness | undefined;
+	afterEach(() => {
+		harness?.unmount();
+		harness = undefined;
+	});
+
+	const open = async () => {
+		const snapshot = snapshotOf(QUEUES);
+		// high has jobs waiting and nobody serving it.
+		snapshot.queues[0]!.workers = 0;
+		harness = await renderConsole(fixtureApi({snapshot: async () => snapshot, jobs: async (queue, state, limit, offset) => ({queue, state: state as 'failed', total: 0, offset, limit, jobs: []})}));
+		await harness.waitFor(text => text.includes('sms'), 'the queue table');
+		return harness;
+	};
+
+	it('o sorts by the next column, the header marking it; numbers high first; O reverses; after the last column, the usual order', async () => {
+		const console = await open();
+		assert.deepEqual(order(console.frame()), ['high', 'default', 'emails', 'notifications', 'reports', 'sms']);
+		await console.key('o');
+		assert.match(console.frame(), /QUEUE↑/);
+		assert.deepEqual(order(console.frame()), ['default', 'emails', 'high', 'notifications', 'reports', 'sms']);
+		await console.key('O');
+		assert.match(console.frame(), /QUEUE↓/);
+		assert.deepEqual(order(console.frame()), ['sms', 'reports', 'notifications', 'high', 'emails', 'default']);
+		for (let column = 1; column <= 8; column++) await console.key('o');
+		assert.match(console.frame(), /FAILED↓/);
+		assert.deepEqual(order(console.frame()).slice(0, 2), ['emails', 'reports']);
+		for (let column = 9; column <= 12; column++) await console.key('o');
+		assert.doesNotMatch(console.frame(), /[↑↓]\s/);
+		assert.deepEqual(order(console.frame()), ['high', 'default', 'emails', 'notifications', 'reports', 'sms']);
+	});
+
+	it('! puts problems first (no worker, then paused and failures), then shows only them; Esc shows all again', async () => {
+		const console = await open();
+		await console.key('!');
+		assert.deepEqual(order(console.frame()), ['high', 'emails', 'notifications', 'reports', 'default', 'sms']);
+		assert.match(console.frame(), /problems first/);
+		await console.key('!');
+		assert.deepEqual(order(console.frame()), ['high', 'emails', 'notifications', 'reports']);
+		assert.match(console.frame(), /1\/4 of 6 · problems only/);
+		await console.key('escape');
+		assert.deepEqual(order(console.frame()), ['high', 'default', 'emails', 'notifications', 'reports', 'sms']);
+	});
+
+	it('a totals row sums the counts; the position says where the selection is', async () => {
+		const console = await open();
+		assert.match(console.frame(), /TOTAL \(6\)\s+2\s+0\s+0\s+0\s+0\s+60\s+8/);
+		await console.key('j');
+		await console.key('j');
+		assert.match(console.frame(), /3\/6/);
+	});
+
+	it('the filter narrows as it is typed, and is still there after a queue\'s jobs and back', async () => {
+		const console = await open();
+		await console.key('/');
+		await console.type('em');
+		assert.deepEqual(order(console.frame()), ['emails']);
+		await console.key('enter');
+		await console.key('enter');
+		await console.waitFor(text => text.includes('no failed jobs in emails') || /emails\s+.*7 failed/.test(text), 'the jobs of emails');
+		await console.key('q');
+		const back = await console.waitFor(text => /▸ emails/.test(text), 'the queues again');
+		assert.deepEqual(order(back), ['emails']);
+		assert.match(back, /filter "em"/);
+	});
+
+	it('services on an 80-column terminal: STATE is never cut, however long the reason', async () => {
+		const service = (name: string, state: ServiceStatus['state']): ServiceStatus => ({
+			name, unit: `saccos-queue-${name}.service`, state, pid: state === 'running' ? 4242 : null, since: Date.now() - 60_000, restarts: 0, memory: null, enabled: null, backend: 'local',
+			reason: state === 'running' ? null : 'exited with code 2 at once (a usage or configuration error): unknown log level "loud" in SACCOS_QUEUE_LOG_LEVEL', failedAt: null,
+		} as ServiceStatus);
+		harness = await renderConsole(fixtureApi({services: async () => [service('worker@high', 'running'), service('worker@emails', 'failed'), service('scheduler', 'stopped')]}), {view: 'services'}, {columns: 80, rows: 20});
+		const frame = await harness.waitFor(text => text.includes('scheduler'), 'the services');
+		assert.match(frame, /worker@high\s+running\s/);
+		assert.match(frame, /worker@emails\s+failed\s/);
+		assert.match(frame, /scheduler\s+stopped\s/);
+	});
+});
