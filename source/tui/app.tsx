@@ -27,6 +27,7 @@ import {Header} from './components/header.js';
 import {atHome, navigate, top, type Navigation} from './navigation.js';
 import {HandlerContext, UiContext, type ActionHandler, type Remembered, type Route, type Undo} from './ui-context.js';
 import {useFlash} from './use-flash.js';
+import {useHelp} from './use-help.js';
 import {useKeyQueue} from './use-key-queue.js';
 import {FrozenContext} from './use-poll.js';
 import {usePrompt} from './use-prompt.js';
@@ -41,7 +42,6 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 	const [stack, go] = useReducer(navigate, [initial] as Navigation);
 	const route = top(stack);
 	const {prompt, isOpen, setPrompt, edit} = usePrompt();
-	const [help, setHelp] = useState(false);
 	const [frozen, setFrozen] = useState(false);
 	const {flash, show} = useFlash(stack);
 	const handler = useRef<ActionHandler | undefined>(undefined);
@@ -49,6 +49,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 	const tables = useRef(new Map<string, TableState>()).current;
 	const lastUndo = useRef<Undo | undefined>(undefined);
 	const busy = useRef<string | undefined>(undefined);
+	const help = useHelp(route.view, api.readOnly, api.readOnlyReason, columns, Math.max(3, rows - 4));
 	const ui = useUiValue({api, columns, rows, go, setPrompt, show, memory, tables, busy, lastUndo, suspend: useSuspend()});
 
 	const quitting = useRef(false);
@@ -63,7 +64,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 	};
 	const openCommandLine = useCommandLine(api, setPrompt, outcome => {
 		if (outcome.kind === 'quit') quit();
-		else if (outcome.kind === 'help') setHelp(true);
+		else if (outcome.kind === 'help') help.show();
 		else if (outcome.kind === 'go') go({type: 'go', route: outcome.route});
 		else show(outcome.message, 'error');
 	});
@@ -75,7 +76,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 	};
 	/** What the app does with a global action the view left. */
 	const global: Record<string, () => void> = {
-		help: () => setHelp(true),
+		help: help.show,
 		quit,
 		back: () => (atHome(stack) ? quit() : go({type: 'pop'})),
 		cancel: () => go({type: 'pop'}),
@@ -91,10 +92,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 		if (name === 'ctrl-c') return quit();
 		if (name !== 'q') quitting.current = false;
 		if (isOpen()) return edit(input, name, key);
-		if (help) {
-			if (name === 'escape' || name === '?' || name === 'q') setHelp(false);
-			return;
-		}
+		if (help.open) return help.key(name);
 		const action = resolve(name, route.view, api.readOnly);
 		if (!action) {
 			const blocked = api.readOnly ? resolve(name, route.view, false) : undefined;
@@ -115,7 +113,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 				<Box flexDirection="column" width={columns}>
 					<Header where={api.where} {...(api.environment ? {environment: api.environment} : {})} prefix={api.prefix} readOnly={api.readOnly} frozen={frozen} tabs={TABS} current={tabOf(route)} />
 					<Box height={ui.height} flexDirection="column" overflow="hidden">
-						{help ? <HelpOverlay scope={route.view} readOnly={api.readOnly} {...(api.readOnlyReason ? {reason: api.readOnlyReason} : {})} /> : <View key={`${stack.length}-${route.view}`} route={route} />}
+						{help.open ? <HelpOverlay scope={route.view} readOnly={api.readOnly} {...(api.readOnlyReason ? {reason: api.readOnlyReason} : {})} width={columns} height={ui.height} offset={help.offset} /> : <View key={`${stack.length}-${route.view}`} route={route} />}
 					</Box>
 					<Text color={flash?.kind === 'error' ? 'red' : 'green'} wrap="truncate-end">{flash ? sanitizeLine(flash.text) : ' '}</Text>
 					{prompt ? <Prompt state={prompt} width={columns} /> : <Footer scope={route.view} readOnly={api.readOnly} width={columns} />}
