@@ -4,6 +4,7 @@
  */
 import {toUserError, type Connection} from './connection.js';
 import {queueKey} from './keys.js';
+import {compareStreamIds} from '../shared/stream-id.js';
 
 export type QueueEvent = {
 	queue: string;
@@ -25,10 +26,8 @@ function toEvent(queue: string, id: string, flat: string[]): QueueEvent {
 }
 
 /** Stream entry ids (`<ms>-<seq>`) in order; events of different queues at the same id, by queue. */
-export function compareEvents(a: QueueEvent, b: QueueEvent): number {
-	const [aMs = 0, aSeq = 0] = a.id.split('-').map(Number);
-	const [bMs = 0, bSeq = 0] = b.id.split('-').map(Number);
-	return aMs - bMs || aSeq - bSeq || (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0);
+export function compareEvents(a: {queue: string; id: string}, b: {queue: string; id: string}): number {
+	return compareStreamIds(a.id, b.id) || (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0);
 }
 
 /** How many of the latest events to deliver before following: per queue, and in all (the newest of them). */

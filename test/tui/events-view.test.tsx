@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import type {QueueEvent} from '../../source/data/events.js';
 import {fixtureApi, renderConsole, type ConsoleHarness} from '../helpers/console.js';
 
-const event = (queue: string, name: string, jobId: string | null, fields: Record<string, string> = {}): QueueEvent => ({queue, id: `${Date.UTC(2026, 10, 28, 12, 3, 4)}-0`, time: Date.UTC(2026, 10, 28, 12, 3, 4), event: name, jobId, fields});
+/** Stream ids only grow, as in Redis: each event one after the last. */
+let sequence = 0;
+const event = (queue: string, name: string, jobId: string | null, fields: Record<string, string> = {}): QueueEvent => ({queue, id: `${Date.UTC(2026, 10, 28, 12, 3, 4)}-${sequence++}`, time: Date.UTC(2026, 10, 28, 12, 3, 4), event: name, jobId, fields});
 
 /** A ConsoleApi whose events() hands the test a way to push events, and records each stream's signal. */
 function streaming() {
