@@ -11,6 +11,7 @@ import {formatDuration} from '../util/duration.js';
 import {sanitizeLine} from '../shared/sanitize.js';
 import {formatBytes, formatRelative, formatTime} from './format.js';
 import type {DetailLine} from './job-rows.js';
+import {wrapSegments} from './text-rows.js';
 
 const age = (since: number, now: number): string => (since > 0 ? formatDuration(Math.max(0, now - since)) : '-');
 
@@ -155,9 +156,10 @@ function flatten(fields: Record<string, unknown>, into: Array<[string, unknown]>
  * zone), level, service, pid, message, then the JSON line's other fields in
  * their own order (job, attempt, err.message, err.stack…), a duration also
  * as people say it; a line that is not JSON shows its text. Multi-line values
- * (stack traces) keep their lines, indented under the name. Sanitized.
+ * (stack traces) keep their lines, and a long one wraps, under the value's
+ * column (`width`: the columns there are). Sanitized.
  */
-export function logLineDetail(line: LogLine, timeZone?: string): DetailLine[] {
+export function logLineDetail(line: LogLine, timeZone?: string, width = Number.POSITIVE_INFINITY): DetailLine[] {
 	const fields = lineFacts(line.text).fields;
 	const json = fields && typeof fields === 'object' && !Array.isArray(fields) ? fields : null;
 	const rawLevel = json?.['level'];
@@ -170,17 +172,21 @@ export function logLineDetail(line: LogLine, timeZone?: string): DetailLine[] {
 		for (const [name, value] of Object.entries(json)) if (!['time', 'level', 'pid', 'msg'].includes(name)) rest[name] = value;
 		flatten(rest, pairs);
 	} else pairs.push(['text', line.text]);
-	const width = Math.min(14, Math.max(...pairs.map(([name]) => name.length)));
+	const names = Math.min(14, Math.max(...pairs.map(([name]) => name.length)));
+	const indent = ' '.repeat(names + 2);
 	const lines: DetailLine[] = [];
 	for (const [name, value] of pairs) {
 		const shown = name === 'durationMs' && typeof value === 'number' ? `${value} (${formatDuration(value)})` : fieldText(value);
-		const [first = '', ...more] = shown.split(/\r?\n/);
-		const label = sanitizeLine(name);
-		lines.push({text: `${label.padEnd(width)}  ${sanitizeLine(first)}`, ...(name === 'level' && /error|fatal/i.test(shown) ? {tone: 'error' as const} : {})});
-		for (const next of more) lines.push({text: `${' '.repeat(width + 2)}${sanitizeLine(next)}`});
+		const tone = name === 'level' && /error|fatal/i.test(shown) ? {tone: 'error' as const} : {};
+		// Each line of the value, wrapped under the value's column, never under the names.
+		const rows = shown.split(/\r?\n/).flatMap(part => wrapSegments([{text: sanitizeLine(part)}], Math.max(20, width - indent.length), DETAIL_ROWS).map(row => row.map(segment => segment.text).join('')));
+		rows.forEach((row, index) => lines.push({text: `${index === 0 ? sanitizeLine(name).padEnd(names) + '  ' : indent}${row}`, ...tone}));
 	}
 	return lines;
 }
+
+/** A value line longer than this many rows of the detail shows that many, then `…`. */
+const DETAIL_ROWS = 200;
 
 /** One buffered log line, formatted and sanitized once, as the logs view keeps it: `line` itself for its detail, and the job it names. */
 export type LogEntry = {seq: number; time: string; service: string; level: string | null; body: string; search: string; line: LogLine; job: {queue: string; id: string} | null};

@@ -47,23 +47,54 @@ export function sliceSegments(segments: readonly Segment[], from: number, width:
 	return shown;
 }
 
-/**
- * The segments cut into rows of `width` columns, at most `maxRows` of them:
- * when the text needs more, the last row shows `…` at its end.
- */
-export function wrapSegments(segments: readonly Segment[], width: number, maxRows: number): Segment[][] {
-	const room = Math.max(1, width);
-	const limit = Math.max(1, maxRows);
-	const total = segmentsWidth(segments, room * limit + 1);
-	const rows: Segment[][] = [];
-	for (let from = 0; from < total && rows.length < limit; from += room) rows.push(sliceSegments(segments, from, room));
-	if (rows.length === 0) rows.push([]);
-	if (total > room * limit) {
-		const lastRow = sliceSegments(segments, room * (limit - 1), room - 1);
-		rows[limit - 1] = [...lastRow, {text: '…', tone: 'dim'}];
+/** The first `limit` code points of the segments' text. */
+function codePoints(segments: readonly Segment[], limit: number): string[] {
+	const chars: string[] = [];
+	for (const segment of segments) {
+		for (const char of segment.text) {
+			if (chars.length >= limit) return chars;
+			chars.push(char);
+		}
 	}
-	return rows;
+	return chars;
 }
 
-/** How many rows `wrapSegments` makes of a text `columns` wide. */
-export const rowsFor = (columns: number, width: number, maxRows: number): number => Math.max(1, Math.min(Math.max(1, maxRows), Math.ceil(columns / Math.max(1, width))));
+/**
+ * Where each row of the segments wrapped at `width` starts and ends (columns,
+ * end exclusive), at most `maxRows` rows: a row ends after a space when one
+ * is in its second half (words stay whole), else at the width. `cut`: the
+ * text goes on past the last row.
+ */
+export function wrapRanges(segments: readonly Segment[], width: number, maxRows: number): {ranges: Array<[number, number]>; cut: boolean} {
+	const room = Math.max(1, width);
+	const limit = Math.max(1, maxRows);
+	const chars = codePoints(segments, room * limit + 1);
+	const ranges: Array<[number, number]> = [];
+	let start = 0;
+	while (ranges.length < limit) {
+		if (chars.length - start <= room) {
+			ranges.push([start, chars.length]);
+			return {ranges, cut: false};
+		}
+		let end = start + room;
+		for (let at = start + room - 1; at >= start + room / 2; at--) {
+			if (chars[at] === ' ') {
+				end = at + 1;
+				break;
+			}
+		}
+		ranges.push([start, end]);
+		start = end;
+	}
+	return {ranges, cut: true};
+}
+
+/**
+ * The segments wrapped into rows of `width` columns (words kept whole where
+ * they can be), at most `maxRows` of them: when the text needs more, the last
+ * row ends with `…`.
+ */
+export function wrapSegments(segments: readonly Segment[], width: number, maxRows: number): Segment[][] {
+	const {ranges, cut} = wrapRanges(segments, width, maxRows);
+	return ranges.map(([from, to], index) => (cut && index === ranges.length - 1 ? [...sliceSegments(segments, from, Math.min(to - from, Math.max(1, width) - 1)), {text: '…', tone: 'dim'}] : sliceSegments(segments, from, to - from)));
+}

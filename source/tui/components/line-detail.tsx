@@ -32,10 +32,10 @@ export type Detail<T> = {
 	element: ReactElement | null;
 };
 
-export function useDetail<T>(describe: (item: T) => {title: string; lines: DetailLine[]}, width: number, height: number): Detail<T> {
+export function useDetail<T>(describe: (item: T, width: number) => {title: string; lines: DetailLine[]}, width: number, height: number): Detail<T> {
 	const [state, setState] = useState<{item: T; top: number} | null>(null);
 	const item = state?.item;
-	const content = useMemo(() => (item === undefined ? undefined : describe(item)), [item]); // eslint-disable-line react-hooks/exhaustive-deps
+	const content = useMemo(() => (item === undefined ? undefined : describe(item, width - 1)), [item, width]); // eslint-disable-line react-hooks/exhaustive-deps
 	const wrapped = useMemo(() => (content ? wrapLines(content.lines, width - 1, ROWS_PER_LINE) : undefined), [content, width]);
 	const body = Math.max(1, height - 1);
 	const lastTop = wrapped ? Math.max(0, wrapped.rows - body) : 0;

@@ -19,7 +19,7 @@ import {Box, Text} from 'ink';
 import {useState} from 'react';
 import {sanitizeLine} from '../../shared/sanitize.js';
 import {formatLogLine, jobOfLine, logLineDetail, logLineText, type LogEntry as Entry} from '../../present/process-rows.js';
-import {rowsFor, segmentsWidth, sliceSegments, wrapSegments, type Segment} from '../../present/text-rows.js';
+import {segmentsWidth, sliceSegments, wrapRanges, wrapSegments, type Segment} from '../../present/text-rows.js';
 import type {LogLine} from '../../process/logs.js';
 import {useDetail} from '../components/line-detail.js';
 import {useUi, useViewKeys, type Route} from '../ui-context.js';
@@ -89,9 +89,9 @@ export function LogsView({route}: {route: Extract<Route, {view: 'logs'}>}) {
 	}, {keep: KEEP_LINES, active: mode !== 'paused', restart, clearOnStart: true});
 	const page = Math.max(1, ui.height - 1);
 	const layout: Layout = {wrap, offset, width: Math.max(1, ui.width - (job ? 3 : 2)), maxRows: Math.max(1, Math.min(page, Math.max(3, Math.floor(page / 2)))), marks: job !== undefined};
-	const height = wrap ? (entry: Entry) => rowsFor(segmentsWidth(segmentsOf(entry), layout.width * layout.maxRows + 1), layout.width, layout.maxRows) : undefined;
+	const height = wrap ? (entry: Entry) => wrapRanges(segmentsOf(entry), layout.width, layout.maxRows).ranges.length : undefined;
 	const view = useScrollback(entries, {rows: page, ui, promptTitle: 'Show lines containing:', ...(height ? {height} : {})});
-	const detail = useDetail((entry: Entry) => ({title: `line ${entry.seq + 1} of ${sanitizeLine(entry.service)}`, lines: logLineDetail(entry.line, ui.api.timezone)}), ui.width, ui.height);
+	const detail = useDetail((entry: Entry, width) => ({title: `line ${entry.seq + 1} of ${entry.service}`, lines: logLineDetail(entry.line, ui.api.timezone, width)}), ui.width, ui.height);
 	const onScreen = view.shown.slice(view.start, view.end);
 	const sideways = (by: number) => () => {
 		if (wrap) return void ui.flash('lines wrap, nothing is cut off (w cuts them again)', 'error');
