@@ -99,9 +99,15 @@ const table = [
 
 	{id: 'follow', keys: ['f'], label: 'follow', description: 'follow new lines (on/off)', scope: 'logs'},
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'show only lines containing a text', scope: 'logs'},
+	{id: 'inspect', keys: ['enter'], label: 'detail', description: 'the selected line whole: every field, the error and its stack (Esc closes)', scope: 'logs'},
+	{id: 'wrap', keys: ['w'], label: 'wrap', description: 'wrap long lines onto the following rows, or cut them at the edge (on/off)', scope: 'logs'},
+	{id: 'scroll-left', keys: ['h', 'left'], label: 'scroll left', description: 'scroll cut lines back to the left (when not wrapping)', scope: 'logs', hidden: true},
+	{id: 'scroll-right', keys: ['l', 'right'], label: 'scroll right', description: 'scroll cut lines right, half a screen (when not wrapping)', scope: 'logs', hidden: true},
 
 	{id: 'follow', keys: ['f'], label: 'pause/follow', description: 'stop or resume following new events', scope: 'events'},
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'show only events containing a text (queue, event, job, reason…)', scope: 'events'},
+	{id: 'inspect', keys: ['enter'], label: 'job', description: 'open the job of the selected event', scope: 'events'},
+	{id: 'quiet', keys: ['n'], label: 'hide noise', description: 'hide or show the waiting, active and drained events', scope: 'events'},
 ] as const satisfies readonly KeyActionSpec[];
 
 type Entry = (typeof table)[number];

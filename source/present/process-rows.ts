@@ -8,8 +8,11 @@ import type {ForeignWorker, RegisteredProcess} from '../data/workers.js';
 import {lineFacts, type LogLine} from '../shared/log-line.js';
 import type {ServiceStatus} from '../process/services.js';
 import {formatDuration} from '../util/duration.js';
+import {sanitizeLine} from '../shared/sanitize.js';
 import {formatBytes, formatRelative, formatTime} from './format.js';
 import type {TableRow, Tone} from './table-model.js';
+import type {DetailLine} from './job-rows.js';
+import {wrapSegments} from './text-rows.js';
 
 const age = (since: number, now: number): string => (since > 0 ? formatDuration(Math.max(0, now - since)) : '-');
 
@@ -125,28 +128,64 @@ export function formatLogLine(line: LogLine, timeZone?: string): LogParts {
 /** The whole line as one string (for a plain-text log, or a filter to search). */
 export const logLineText = (parts: LogParts): string => `${parts.time} ${parts.service} ${parts.level ? `${parts.level} ` : ''}${parts.body}`;
 
-/** One buffered log line, formatted and sanitized once, as the logs view keeps it. */
-export type LogEntry = {seq: number; time: string; service: string; level: string | null; body: string; search: string};
+/** The job a JSON line names (`queue` and `jobId`), or null. */
+export function jobOfLine(line: LogLine): {queue: string; id: string} | null {
+	const fields = lineFacts(line.text).fields;
+	if (!fields || typeof fields !== 'object' || fields['jobId'] === undefined || fields['jobId'] === null || fields['queue'] === undefined) return null;
+	return {queue: text(fields['queue']), id: text(fields['jobId'])};
+}
 
-const STEPS: Record<string, (page: number) => number> = {up: () => -1, down: () => 1, 'page-up': page => -page, 'page-down': page => page, top: () => -Infinity, bottom: () => Infinity};
+/** A field's value as text: strings as written, anything else as JSON. */
+const fieldText = (value: unknown): string => {
+	if (typeof value === 'string') return value;
+	try {
+		return JSON.stringify(value) ?? String(value);
+	} catch {
+		return String(value);
+	}
+};
+
+/** Nested objects (err: {type, message, stack}) as dotted names, two levels deep; deeper ones as JSON. */
+function flatten(fields: Record<string, unknown>, into: Array<[string, unknown]>, prefix = '', depth = 0): void {
+	for (const [name, value] of Object.entries(fields)) {
+		const key = `${prefix}${name}`;
+		if (value !== null && typeof value === 'object' && !Array.isArray(value) && depth < 2) flatten(value as Record<string, unknown>, into, `${key}.`, depth + 1);
+		else into.push([key, value]);
+	}
+}
 
 /**
- * The slice of `lines` on a page whose bottom line is `anchor` (a line's
- * seq; null: the newest, following), and with a movement action, where the
- * anchor goes. Anchored to a line rather than an offset, the page stays
- * still while new lines arrive below it.
+ * Every field of one log line, to read it whole: time (in the console's
+ * zone), level, service, pid, message, then the JSON line's other fields in
+ * their own order (job, attempt, err.message, err.stack…), a duration also
+ * as people say it; a line that is not JSON shows its text. Multi-line values
+ * (stack traces) keep their lines, and a long one wraps, under the value's
+ * column (`width`: the columns there are). Sanitized.
  */
-export function logWindow(lines: ReadonlyArray<{seq: number}>, anchor: number | null, page: number, action?: string): {start: number; end: number; anchor: number | null; moved: boolean} {
-	const last = lines.length - 1;
-	const lowest = Math.min(page - 1, last);
-	let bottom = last;
-	if (anchor !== null) {
-		while (bottom > lowest && lines[bottom]!.seq > anchor) bottom--;
+export function logLineDetail(line: LogLine, timeZone?: string, width = Number.POSITIVE_INFINITY): DetailLine[] {
+	const fields = lineFacts(line.text).fields;
+	const json = fields && typeof fields === 'object' && !Array.isArray(fields) ? fields : null;
+	const rawLevel = json?.['level'];
+	const pairs: Array<[string, unknown]> = [['time', formatTime(line.time, timeZone)]];
+	if (json && rawLevel !== undefined) pairs.push(['level', typeof rawLevel === 'number' ? (LEVELS[rawLevel] ?? rawLevel) : rawLevel]);
+	pairs.push(['service', line.service], ['pid', line.pid ?? json?.['pid'] ?? '-']);
+	if (json) {
+		if (json['msg'] !== undefined) pairs.push(['msg', json['msg']]);
+		const rest: Record<string, unknown> = {};
+		for (const [name, value] of Object.entries(json)) if (!['time', 'level', 'pid', 'msg'].includes(name)) rest[name] = value;
+		flatten(rest, pairs);
+	} else pairs.push(['text', line.text]);
+	const names = Math.min(14, Math.max(...pairs.map(([name]) => name.length)));
+	const indent = ' '.repeat(names + 2);
+	const lines: DetailLine[] = [];
+	for (const [name, value] of pairs) {
+		const shown = name === 'durationMs' && typeof value === 'number' ? `${value} (${formatDuration(value)})` : fieldText(value);
+		const tone = name === 'level' && /error|fatal/i.test(shown) ? {tone: 'error' as const} : {};
+		// Each line of the value, wrapped under the value's column, never under the names.
+		const rows = shown.split(/\r?\n/).flatMap(part => wrapSegments([{text: sanitizeLine(part)}], Math.max(20, width - indent.length), DETAIL_ROWS).map(row => row.map(segment => segment.text).join('')));
+		rows.forEach((row, index) => lines.push({text: `${index === 0 ? sanitizeLine(name).padEnd(names) + '  ' : indent}${row}`, ...tone}));
 	}
-	const step = action === undefined ? undefined : STEPS[action];
-	if (!step) return {start: Math.max(0, bottom - page + 1), end: bottom + 1, anchor, moved: false};
-	const target = Math.max(lowest, Math.min(last, bottom + step(page)));
-	return {start: Math.max(0, target - page + 1), end: target + 1, anchor: target >= last ? null : lines[target]!.seq, moved: true};
+	return lines;
 }
 
 /** A worker as a table row: red when its heartbeat is late (dying or dead), yellow when paused or stopping. */
@@ -168,3 +207,9 @@ export function serviceTableRow(status: ServiceStatus, now = Date.now()): TableR
 	const tone: Tone = status.state === 'failed' || status.state === 'stopped' ? 'bad' : status.state === 'running' ? undefined : status.state === 'not-installed' ? undefined : 'warn';
 	return {id: status.name, cells: serviceRow(status, now), tone, sortKeys: [null, null, null, status.pid, status.since === null ? null : -status.since, status.restarts, status.memory, null, null, null]};
 }
+
+/** A value line longer than this many rows of the detail shows that many, then `…`. */
+const DETAIL_ROWS = 200;
+
+/** One buffered log line, formatted and sanitized once, as the logs view keeps it: `line` itself for its detail, and the job it names. */
+export type LogEntry = {seq: number; time: string; service: string; level: string | null; body: string; search: string; line: LogLine; job: {queue: string; id: string} | null};

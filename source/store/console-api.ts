@@ -10,7 +10,7 @@ import {cleanJobs, dispatchJob, removeJobs, retryAllFailed, retryJobs, setPaused
 import type {WriteAccess} from '../data/access.js';
 import type {Connection} from '../data/connection.js';
 import {guardedWrite, type WriteBlock} from '../data/guarded-write.js';
-import {followEvents, type QueueEvent} from '../data/events.js';
+import {followEvents, type QueueEvent, type RecentEvents} from '../data/events.js';
 import {getJob, getJobPage, ROW_FIELD_BYTES} from '../data/jobs.js';
 import {knownQueues} from '../data/queues.js';
 import {listSchedules, type ScheduleStatus} from '../data/schedules.js';
@@ -73,8 +73,11 @@ export type ConsoleApi = {
 	logs(name: string, options: {lines?: number; follow?: boolean; signal?: AbortSignal}, onLine: (line: LogLine) => void): Promise<void>;
 	/** The worker lines around one job (as `logs --job`). */
 	jobLogs(queue: string, id: string, onLine: (line: LogLine) => void, signal?: AbortSignal): Promise<void>;
-	/** Live events of every known queue (BullMQ's, and our workers' and scheduler's) until `signal` aborts; one blocking connection of its own. */
-	events(onEvent: (event: QueueEvent) => void, signal: AbortSignal, onReady?: () => void): Promise<void>;
+	/**
+	 * Live events of every known queue (BullMQ's, and our workers' and scheduler's) until `signal` aborts; one blocking connection of its own.
+	 * With `recent`, the latest events already in the streams come first (up to `perQueue` of each, the newest `total` of them, oldest first).
+	 */
+	events(onEvent: (event: QueueEvent) => void, signal: AbortSignal, onReady?: () => void, options?: {recent?: RecentEvents}): Promise<void>;
 };
 
 export type ConsoleDeps = {
@@ -168,11 +171,11 @@ export function createConsoleApi({connection, config, openController, access, re
 				return {queue: null, action: `services-${action}`, count: statuses.length, dryRun: false, services: statuses.map(status => `${status.name}: ${status.state}`)};
 			}),
 		logs: async (name, options, onLine) => (await processes()).logs(name, options, onLine),
-		events: async (onEvent, signal, onReady) => {
+		events: async (onEvent, signal, onReady, options) => {
 			const queueNames = await known();
 			const blocking = await connection.duplicate('blocking');
 			try {
-				await followEvents(blocking, queueNames, onEvent, {signal, ...(onReady ? {onReady} : {})});
+				await followEvents(blocking, queueNames, onEvent, {signal, ...(onReady ? {onReady} : {}), ...(options?.recent ? {recent: options.recent} : {})});
 			} finally {
 				await blocking.close();
 			}

@@ -241,7 +241,7 @@ describe('console: workers, schedules, services and logs views', () => {
 		assert.equal(streams[1]!.signal?.aborted, true);
 	});
 
-	it('logs: the movement keys scroll back and the page stays put while lines arrive; G returns to the newest', async () => {
+	it('logs: the movement keys move the cursor back and the page stays put while lines arrive; G returns to the newest', async () => {
 		const {logs, streams} = streamingLogs(Array.from({length: 30}, (_, index) => line(`line ${String(index + 1).padStart(2, '0')}`)));
 		harness = await renderConsole(fixtureApi({logs}), {view: 'logs'}, {columns: 100, rows: 10});
 		const bottom = await harness.waitFor(text => text.includes('line 30'), 'the newest lines');
@@ -250,8 +250,13 @@ describe('console: workers, schedules, services and logs views', () => {
 		await harness.press('top', 'logs');
 		await harness.waitFor(text => text.includes('line 01') && text.includes('scrolled back'), 'the oldest lines');
 		streams[0]!.onLine(line('line 31'));
+		// The cursor moves within the page; the page moves once the cursor goes past its last line.
 		await harness.press('down', 'logs');
-		const held = await harness.waitFor(text => text.includes('line 06'), 'one line further');
+		const within = await harness.waitFor(text => /▸ \S+ \S+ worker@high line 02/.test(text), 'the cursor one line down');
+		assert.match(within, /line 01[\s\S]*line 05/);
+		for (let step = 0; step < 4; step++) await harness.press('down', 'logs');
+		const held = await harness.waitFor(text => /▸ \S+ \S+ worker@high line 06/.test(text), 'one line further');
+		assert.match(held, /line 02[\s\S]*line 06/);
 		assert.doesNotMatch(held, /line 01|line 31/);
 		await harness.press('bottom', 'logs');
 		const newest = await harness.waitFor(text => text.includes('line 31'), 'the newest again');
