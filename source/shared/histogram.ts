@@ -1,0 +1,116 @@
+/**
+ * The recorded metrics' pure parts (README, "Metrics"): the log-scale buckets
+ * of the runtime and wait histograms, percentiles from them, the minute and
+ * hour stamps of the metric keys, and the job-name bounds. The worker's
+ * recorder, the data layer's reader and the console use the same functions,
+ * so what is written and what is read cannot drift apart. No I/O.
+ */
+
+/**
+ * Bucket i holds durations in [2^((i-1)/2), 2^(i/2)) ms, bucket 0 holds [0, 1)
+ * ms: each bucket is √2 wider than the one before, so a percentile read from
+ * the histogram is within ±21% of the true value (the bucket's middle), from
+ * 1 ms to the last bucket. 63 is the last: 2^31 ms (24.9 days) and beyond.
+ */
+export const LAST_BUCKET = 63;
+
+/** The bucket of a duration in ms (negative durations, e.g. clock skew, count as 0). */
+export function bucketOf(ms: number): number {
+	if (!(ms >= 1)) return 0;
+	const index = Math.floor(2 * Math.log2(ms)) + 1;
+	return index > LAST_BUCKET ? LAST_BUCKET : index;
+}
+
+/** The lower bound of bucket i, in ms. */
+export const bucketLow = (index: number): number => (index <= 0 ? 0 : 2 ** ((index - 1) / 2));
+
+/** The upper bound of bucket i, in ms (the last bucket is open: its upper bound is its lower one times √2). */
+export const bucketHigh = (index: number): number => (index <= 0 ? 1 : 2 ** (index / 2));
+
+/** A histogram: bucket index → count (sparse; only buckets that were hit). */
+export type Histogram = Map<number, number>;
+
+/** Adds `from` into `into`. */
+export function addHistogram(into: Histogram, from: ReadonlyMap<number, number>): void {
+	for (const [bucket, count] of from) into.set(bucket, (into.get(bucket) ?? 0) + count);
+}
+
+export const histogramCount = (histogram: ReadonlyMap<number, number>): number => {
+	let total = 0;
+	for (const count of histogram.values()) total += count;
+	return total;
+};
+
+/**
+ * The q-quantile (0 < q ≤ 1) of a histogram in ms, interpolated linearly
+ * inside the bucket where it falls; null for an empty histogram. Rounded to
+ * 1 ms (0.1 ms below 10 ms).
+ */
+export function percentile(histogram: ReadonlyMap<number, number>, q: number): number | null {
+	const total = histogramCount(histogram);
+	if (total === 0) return null;
+	const rank = Math.min(total, Math.max(0, q * total));
+	let seen = 0;
+	const buckets = [...histogram.keys()].sort((a, b) => a - b);
+	for (const bucket of buckets) {
+		const count = histogram.get(bucket)!;
+		if (count <= 0) continue;
+		if (seen + count >= rank) {
+			const low = bucketLow(bucket);
+			const value = low + (bucketHigh(bucket) - low) * ((rank - seen) / count);
+			return value < 10 ? Math.round(value * 10) / 10 : Math.round(value);
+		}
+		seen += count;
+	}
+	return bucketHigh(buckets[buckets.length - 1]!);
+}
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+
+/** The UTC minute of epoch ms as a number (minutes since the epoch). */
+export const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
+
+/** The stamp of a minute key: `yyyymmddHHMM`, UTC. */
+export function minuteStamp(minute: number): string {
+	const date = new Date(minute * 60_000);
+	return `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}`;
+}
+
+/** The stamp of an hour key: `yyyymmddHH`, UTC (the minute stamp without its minutes). */
+export const hourStamp = (hour: number): string => minuteStamp(hour * 60).slice(0, 10);
+
+/** The longest job name recorded, in characters; longer names are cut. */
+export const MAX_NAME_LENGTH = 80;
+
+/** Names past the cap of a queue are counted under this one. */
+export const OTHER_NAME = '(other)';
+
+/**
+ * A job name as the metrics hold it: control characters (C0, DEL, C1) and
+ * the bidi controls replaced by "?", "|" (the field separator) by "/", cut
+ * to MAX_NAME_LENGTH characters (never inside a character), "(empty)" for
+ * an empty name. Terminals still get it through the sanitizer.
+ */
+export function metricName(name: string): string {
+	// eslint-disable-next-line no-control-regex
+	const clean = name.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?').replace(/\|/g, '/');
+	if (clean.length === 0) return '(empty)';
+	const chars = [...clean];
+	return chars.length > MAX_NAME_LENGTH ? chars.slice(0, MAX_NAME_LENGTH).join('') : clean;
+}
+
+/** The fields of one name in a metric hash: `<name>|c` completed, `|f` failed for good, `|r` failed and retried, `|ms` runtime total, `|h<i>` runtime histogram, `|w<i>` wait histogram. */
+export type MetricField = {name: string; kind: 'c' | 'f' | 'r' | 'ms' | 'h' | 'w'; bucket: number};
+
+/** Splits a field (at its last "|", so a name may hold one); undefined for a field that is not ours. */
+export function parseField(field: string): MetricField | undefined {
+	const bar = field.lastIndexOf('|');
+	if (bar < 0) return undefined;
+	const name = field.slice(0, bar);
+	const kind = field.slice(bar + 1);
+	if (kind === 'c' || kind === 'f' || kind === 'r' || kind === 'ms') return {name, kind, bucket: -1};
+	const match = /^([hw])(\d{1,2})$/.exec(kind);
+	if (!match) return undefined;
+	const bucket = Number(match[2]);
+	return bucket <= LAST_BUCKET ? {name, kind: match[1] as 'h' | 'w', bucket} : undefined;
+}
