@@ -114,3 +114,79 @@ export function parseField(field: string): MetricField | undefined {
 	const bucket = Number(match[2]);
 	return bucket <= LAST_BUCKET ? {name, kind: match[1] as 'h' | 'w', bucket} : undefined;
 }
+
+/** Counts of one name (or of a whole queue) over some minutes, as summed from the metric hashes. */
+export type MetricTotals = {c: number; f: number; r: number; ms: number; h: Histogram; w: Histogram};
+
+export const emptyTotals = (): MetricTotals => ({c: 0, f: 0, r: 0, ms: 0, h: new Map(), w: new Map()});
+
+export function addTotals(into: MetricTotals, from: MetricTotals): void {
+	into.c += from.c;
+	into.f += from.f;
+	into.r += from.r;
+	into.ms += from.ms;
+	addHistogram(into.h, from.h);
+	addHistogram(into.w, from.w);
+}
+
+/** Adds one metric hash (field → count, as HGETALL returns it) into per-name totals. */
+export function addHash(byName: Map<string, MetricTotals>, hash: Readonly<Record<string, string>>): void {
+	for (const [field, text] of Object.entries(hash)) {
+		const parsed = parseField(field);
+		const value = Number(text);
+		if (!parsed || !Number.isFinite(value)) continue;
+		let totals = byName.get(parsed.name);
+		if (!totals) byName.set(parsed.name, (totals = emptyTotals()));
+		if (parsed.kind === 'h' || parsed.kind === 'w') totals[parsed.kind].set(parsed.bucket, (totals[parsed.kind].get(parsed.bucket) ?? 0) + value);
+		else totals[parsed.kind] += value;
+	}
+}
+
+/** Every name's totals summed into one. */
+export function sumTotals(byName: ReadonlyMap<string, MetricTotals>): MetricTotals {
+	const sum = emptyTotals();
+	for (const totals of byName.values()) addTotals(sum, totals);
+	return sum;
+}
+
+/** What `metrics` shows of one queue or one job name over a window (README, "JSON shapes"). */
+export type MetricsSummary = {
+	/** Jobs finished (completed + failed for good) per minute: the average of the last 5 complete minutes. */
+	perMinute: number;
+	/** Jobs finished in the last complete minute. */
+	lastMinute: number;
+	completed: number;
+	/** Failed for good (in BullMQ's failed set). */
+	failed: number;
+	/** Attempts that failed and were retried. */
+	retried: number;
+	/** failed / (completed + failed); null when none finished. */
+	failureRate: number | null;
+	/** Runtime of every attempt, ms (percentiles from the histogram, ±21%); nulls when none ran. */
+	runtime: {avg: number | null; p50: number | null; p95: number | null; p99: number | null};
+	/** Wait from due to first start, ms (from the histogram); nulls when none started. */
+	wait: {p50: number | null; p95: number | null};
+};
+
+/** The summary of window totals, with the last 5 complete minutes (oldest first) for the rate now. */
+export function summarize(window: MetricTotals, lastMinutes: readonly MetricTotals[]): MetricsSummary {
+	const finished = window.c + window.f;
+	const attempts = histogramCount(window.h);
+	const perMinuteTotal = lastMinutes.reduce((sum, minute) => sum + minute.c + minute.f, 0);
+	const last = lastMinutes[lastMinutes.length - 1];
+	return {
+		perMinute: lastMinutes.length === 0 ? 0 : Math.round((perMinuteTotal / lastMinutes.length) * 10) / 10,
+		lastMinute: last ? last.c + last.f : 0,
+		completed: window.c,
+		failed: window.f,
+		retried: window.r,
+		failureRate: finished === 0 ? null : Math.round((window.f / finished) * 10_000) / 10_000,
+		runtime: {
+			avg: attempts === 0 ? null : Math.round(window.ms / attempts),
+			p50: percentile(window.h, 0.5),
+			p95: percentile(window.h, 0.95),
+			p99: percentile(window.h, 0.99),
+		},
+		wait: {p50: percentile(window.w, 0.5), p95: percentile(window.w, 0.95)},
+	};
+}
