@@ -128,15 +128,16 @@ type FileConfig = v.InferOutput<typeof fileSchema>;
 function describe(issue: v.BaseIssue<unknown>): string {
 	// "monitor.high" is a number or an object: when it is an object, say what is wrong inside it.
 	if (issue.type === 'union' && typeof issue.input === 'object' && issue.input !== null && issue.issues?.length) {
-		const inner = issue.issues.filter(sub => (sub.path?.length ?? 0) > (issue.path?.length ?? 0));
-		if (inner[0]) return describe(inner[0]);
+		// The object's own issue is the one with a path inside it (valibot gives it relative to the union).
+		const inner = issue.issues.find(sub => (sub.path?.length ?? 0) > 0);
+		if (inner) return describe({...inner, path: [...(issue.path ?? []), ...inner.path!]} as v.BaseIssue<unknown>);
 	}
 	const where = v.getDotPath(issue) ?? '(top level)';
 	if (issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected === 'never') {
 		return `field "${where}" is not a known setting`;
 	}
 	// A regex says what it wants in its own message ("a cron expression with 5 or 6 fields"), not as a pattern.
-	const expected = issue.type === 'regex' ? `expected ${issue.message}` : issue.expected ? `expected ${issue.expected}` : issue.message;
+	const expected = issue.type === 'regex' || issue.type === 'check' ? `expected ${issue.message}` : issue.expected ? `expected ${issue.expected}` : issue.message;
 	return `field "${where}": ${expected}, got ${issue.received}`;
 }
 

@@ -171,3 +171,18 @@ export type MinuteSeries = {
 	/** Jobs failed for good in each minute. */
 	failed: number[];
 };
+
+/** One check of `monitor --json` (README, "JSON shapes"). */
+export type MonitorCheck = {
+	queue: string;
+	check: 'size' | 'maxWait' | 'minWorkers' | 'maxFailureRate';
+	/** The size, the wait (ms), the live workers, the failure rate (0–1); null when there is none to measure. */
+	value: number | null;
+	/** The threshold, the longest wait (ms), the fewest workers, the highest rate (0–1). */
+	limit: number;
+	/** The failure rate's window (ms); maxFailureRate only. */
+	windowMs?: number;
+	ok: boolean;
+	/** What was found, in words. */
+	message: string;
+};
