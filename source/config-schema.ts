@@ -127,7 +127,7 @@ type FileConfig = v.InferOutput<typeof fileSchema>;
 
 function describe(issue: v.BaseIssue<unknown>): string {
 	// "monitor.high" is a number or an object: when it is an object, say what is wrong inside it.
-	if (issue.type === 'union' && typeof issue.input === 'object' && issue.input !== null && issue.issues?.length) {
+	if (issue.type === 'union' && issue.path?.[0]?.key === 'monitor' && typeof issue.input === 'object' && issue.input !== null && issue.issues?.length) {
 		// The object's own issue is the one with a path inside it (valibot gives it relative to the union).
 		const inner = issue.issues.find(sub => (sub.path?.length ?? 0) > 0);
 		if (inner) return describe({...inner, path: [...(issue.path ?? []), ...inner.path!]} as v.BaseIssue<unknown>);

@@ -8,7 +8,7 @@
  */
 import {listFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
 import {readQueueMetrics} from '../data/metrics.js';
-import {resolveQueues} from '../data/queues.js';
+import {knownQueues, resolveQueues} from '../data/queues.js';
 import {takeSnapshot} from '../data/snapshot.js';
 import {UserError} from '../errors.js';
 import {printJson} from '../output/json.js';
@@ -46,7 +46,7 @@ export async function run(context: Context): Promise<number> {
 	if (by !== undefined && by !== 'name') throw new UserError('usage', `--by "${by}" is not known`, 'the one grouping is --by name');
 	const connection = await context.connect();
 	const only = listFlag(context.flags, 'queue');
-	const queues = only ? await resolveQueues(connection, context.config, only) : context.config.queueOrder;
+	const queues = only ? await resolveQueues(connection, context.config, only) : await knownQueues(connection, context.config);
 	const [read, snapshot] = await Promise.all([
 		readQueueMetrics(connection, queues, {sinceMs, byName: by === 'name'}),
 		takeSnapshot(connection, {...context.config, schedules: []}, queues, {onlyTheseQueues: true}),
