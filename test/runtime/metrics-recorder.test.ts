@@ -226,6 +226,25 @@ describe('job metrics recorded by the worker', () => {
 			assert.equal(sumOf(await totals(admin, 'oom', 'emails', 'h'), 'c', 'send'), 5);
 			assert.equal(log.find('metrics flush restored').length, 1);
 		});
+
+		it('keeps at most maxPendingMinutes minutes while it cannot flush: the oldest are dropped, and the count said', async () => {
+			const log = captureLogger();
+			const recorder = new MetricsRecorder(admin, 'bounded', {...DEFAULT_METRICS, maxPendingMinutes: 3}, log);
+			const now = Date.now();
+			await admin.config('SET', 'maxmemory', '1');
+			// 5 minutes of counts, 2 jobs in each, one failed flush after each minute.
+			for (let minute = 4; minute >= 0; minute--) {
+				recorder.record('sms', 'send', 'completed', 10, 10, now - minute * 60_000);
+				recorder.record('sms', 'send', 'completed', 10, 10, now - minute * 60_000);
+				await recorder.flush();
+			}
+			await admin.config('SET', 'maxmemory', '0');
+			await recorder.flush();
+			const minutes = await keysUnder(admin, 'bounded:saccos-queue:metrics:sms:m');
+			assert.deepEqual(minutes.map(key => key.slice(-12)), [2, 1, 0].map(ago => minuteStamp(minuteOf(now - ago * 60_000))));
+			assert.equal(sumOf(await totals(admin, 'bounded', 'sms', 'm'), 'c'), 6);
+			assert.equal(log.find('metrics flush restored')[0]?.fields['dropped'], 4);
+		});
 	});
 
 	describe('the worker process', () => {
