@@ -19,11 +19,12 @@ import {formatDuration, parseDuration} from '../util/duration.js';
 export const spec: CommandSpec = {
 	name: 'metrics',
 	summary: 'Jobs per minute, completed, failed, failure rate, runtime and wait percentiles, latency, per queue or job name.',
-	usage: ['metrics [--queue Q,…] [--since 1h|24h|7d] [--by name] [--json]'],
+	usage: ['metrics [--queue Q,…] [--since 1h|24h|7d] [--by name] [--json | --prometheus]'],
 	options: {
 		queue: {type: 'string', multiple: true, value: 'Q', description: 'only these queues (comma-separated or repeated)'},
 		since: {type: 'string', value: 'D', description: 'the window: the last D (default 1h; at most the hour retention, 7d by default)'},
 		by: {type: 'string', value: 'name', description: '`--by name`: a line per job name under each queue'},
+		prometheus: {type: 'boolean', description: 'Prometheus text format (gauges), e.g. for node_exporter\'s textfile collector'},
 	},
 };
 
@@ -44,6 +45,7 @@ export async function run(context: Context): Promise<number> {
 	const sinceMs = parseSince(stringFlag(context.flags, 'since'), context.config.metrics.hourRetentionMs);
 	const by = stringFlag(context.flags, 'by');
 	if (by !== undefined && by !== 'name') throw new UserError('usage', `--by "${by}" is not known`, 'the one grouping is --by name');
+	if (context.json && context.flags['prometheus'] === true) throw new UserError('usage', '--json and --prometheus are two formats: choose one', 'e.g. `saccos-queue metrics --prometheus --since 5m`');
 	const connection = await context.connect();
 	const only = listFlag(context.flags, 'queue');
 	const queues = only ? await resolveQueues(connection, context.config, only) : await knownQueues(connection, context.config);
@@ -53,6 +55,11 @@ export async function run(context: Context): Promise<number> {
 	]);
 	const latency = new Map(snapshot.queues.map(queue => [queue.name, queue.oldestWaitMs]));
 	const lines: MetricsLine[] = read.queues.map(queue => ({...queue, oldestWaitMs: latency.get(queue.queue) ?? null}));
+	if (context.flags['prometheus'] === true) {
+		const {renderPrometheus} = await import('../output/prometheus.js');
+		context.out(renderPrometheus(snapshot.queues, read.queues, stringFlag(context.flags, 'since') ?? '1h').trimEnd());
+		return 0;
+	}
 	if (context.json) {
 		printJson({since: stringFlag(context.flags, 'since') ?? '1h', sinceMs, from: new Date(read.from).toISOString(), to: new Date(read.to).toISOString(), resolution: read.resolution, queues: lines, warnings: snapshot.warnings});
 		return 0;
