@@ -7,11 +7,51 @@ import {existsSync} from 'node:fs';
 import path from 'node:path';
 import * as v from 'valibot';
 import {UserError} from './errors.js';
-import type {Config, QueueConfig} from './config.js';
+import type {Config, MonitorChecks, QueueConfig} from './config.js';
+import {parseDuration} from './util/duration.js';
+import {parseRate} from './util/rate.js';
 
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const seconds = v.pipe(v.number(), v.minValue(0.001));
 const name = v.pipe(v.string(), v.minLength(1), v.regex(/^[^\s:]+$/, 'a name without spaces or ":"'));
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** A duration as text ("30s", "24h") from `min` to `max` ms. */
+const duration = (min: number, max: number, example: string) =>
+	v.pipe(
+		v.string(),
+		v.check(text => {
+			const ms = parseDuration(text);
+			return ms !== undefined && ms >= min && ms <= max;
+		}, `a duration such as "${example}" (from ${formatMs(min)} to ${formatMs(max)})`),
+	);
+
+function formatMs(ms: number): string {
+	if (ms % DAY === 0) return `${ms / DAY}d`;
+	if (ms % HOUR === 0) return `${ms / HOUR}h`;
+	return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}
+
+const monitorSchema = v.union([
+	v.pipe(v.number(), v.integer(), v.minValue(0)),
+	v.strictObject({
+		size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+		maxWait: v.optional(duration(1000, 30 * DAY, '30s')),
+		minWorkers: v.optional(positiveInt),
+		maxFailureRate: v.optional(v.pipe(v.string(), v.check(text => parseRate(text) !== undefined, 'a failure rate such as "5%/15m" (a percent, a window from 1m to 7d)'))),
+	}),
+]);
+
+const metricsSchema = v.strictObject({
+	enabled: v.optional(v.boolean()),
+	minuteRetention: v.optional(duration(DAY, 30 * DAY, '24h')),
+	hourRetention: v.optional(duration(7 * DAY, 400 * DAY, '7d')),
+	bullmqRetention: v.optional(duration(HOUR, 90 * DAY, '7d')),
+	flushInterval: v.optional(duration(1000, 60_000, '5s')),
+	maxNames: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
+});
 
 const backoffSchema = v.strictObject({
 	type: v.picklist(['fixed', 'exponential']),
@@ -65,7 +105,8 @@ const fileSchema = v.strictObject({
 	queues: v.optional(v.record(name, queueSchema)),
 	processors: v.optional(v.record(v.string(), v.pipe(v.string(), v.minLength(1)))),
 	schedules: v.optional(v.array(scheduleSchema)),
-	monitor: v.optional(v.record(name, v.pipe(v.number(), v.integer(), v.minValue(0)))),
+	monitor: v.optional(v.record(name, monitorSchema)),
+	metrics: v.optional(metricsSchema),
 	processes: v.optional(v.picklist(['auto', 'systemd', 'local'])),
 	stateDir: v.optional(v.pipe(v.string(), v.minLength(1))),
 	limits: v.optional(
@@ -87,12 +128,18 @@ const fileSchema = v.strictObject({
 type FileConfig = v.InferOutput<typeof fileSchema>;
 
 function describe(issue: v.BaseIssue<unknown>): string {
+	// "monitor.high" is a number or an object: when it is an object, say what is wrong inside it.
+	if (issue.type === 'union' && issue.path?.[0]?.key === 'monitor' && typeof issue.input === 'object' && issue.input !== null && issue.issues?.length) {
+		// The object's own issue is the one with a path inside it (valibot gives it relative to the union).
+		const inner = issue.issues.find(sub => (sub.path?.length ?? 0) > 0);
+		if (inner) return describe({...inner, path: [...(issue.path ?? []), ...inner.path!]} as v.BaseIssue<unknown>);
+	}
 	const where = v.getDotPath(issue) ?? '(top level)';
 	if (issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected === 'never') {
 		return `field "${where}" is not a known setting`;
 	}
 	// A regex says what it wants in its own message ("a cron expression with 5 or 6 fields"), not as a pattern.
-	const expected = issue.type === 'regex' ? `expected ${issue.message}` : issue.expected ? `expected ${issue.expected}` : issue.message;
+	const expected = issue.type === 'regex' || issue.type === 'check' ? `expected ${issue.message}` : issue.expected ? `expected ${issue.expected}` : issue.message;
 	return `field "${where}": ${expected}, got ${issue.received}`;
 }
 
@@ -184,7 +231,8 @@ function merge(config: Config, input: FileConfig, file: string): void {
 			};
 		});
 	}
-	if (input.monitor !== undefined) config.monitor = input.monitor;
+	if (input.monitor !== undefined) mergeMonitor(config, input.monitor);
+	if (input.metrics !== undefined) mergeMetrics(config, input.metrics);
 	if (input.processes !== undefined) config.processes = input.processes;
 	if (input.stateDir !== undefined) config.stateDir = path.resolve(folder, input.stateDir);
 	if (input.worker !== undefined) {
@@ -193,6 +241,38 @@ function merge(config: Config, input: FileConfig, file: string): void {
 	if (input.limits !== undefined) {
 		config.limits = {...config.limits, ...input.limits};
 	}
+}
+
+/** `"monitor"`: a number is the size threshold (as before); an object may add maxWait, minWorkers, maxFailureRate. */
+function mergeMonitor(config: Config, input: NonNullable<FileConfig['monitor']>): void {
+	config.monitor = {};
+	config.monitorChecks = {};
+	for (const [queue, entry] of Object.entries(input)) {
+		if (typeof entry === 'number') {
+			config.monitor[queue] = entry;
+			continue;
+		}
+		if (entry.size !== undefined) config.monitor[queue] = entry.size;
+		const checks: MonitorChecks = {
+			...(entry.maxWait === undefined ? {} : {maxWaitMs: parseDuration(entry.maxWait)!}),
+			...(entry.minWorkers === undefined ? {} : {minWorkers: entry.minWorkers}),
+			...(entry.maxFailureRate === undefined ? {} : {maxFailureRate: parseRate(entry.maxFailureRate)!}),
+		};
+		if (Object.keys(checks).length > 0) config.monitorChecks[queue] = checks;
+	}
+}
+
+function mergeMetrics(config: Config, input: NonNullable<FileConfig['metrics']>): void {
+	const ms = (text: string | undefined, fallback: number): number => (text === undefined ? fallback : parseDuration(text)!);
+	const base = config.metrics;
+	config.metrics = {
+		enabled: input.enabled ?? base.enabled,
+		minuteRetentionMs: ms(input.minuteRetention, base.minuteRetentionMs),
+		hourRetentionMs: ms(input.hourRetention, base.hourRetentionMs),
+		bullmqDataPoints: input.bullmqRetention === undefined ? base.bullmqDataPoints : Math.round(parseDuration(input.bullmqRetention)! / 60_000),
+		flushEveryMs: ms(input.flushInterval, base.flushEveryMs),
+		maxNames: input.maxNames ?? base.maxNames,
+	};
 }
 
 /**

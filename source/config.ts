@@ -67,7 +67,12 @@ export type Config = {
 	/** Job name → absolute module path. */
 	processors: Record<string, string>;
 	schedules: ScheduleConfig[];
+	/** Size thresholds per queue (`monitor default:100`). */
 	monitor: Record<string, number>;
+	/** The other monitor checks per queue, from the file's `"monitor": {"high": {"maxWait": "30s", …}}`. */
+	monitorChecks: Record<string, MonitorChecks>;
+	/** Job metrics the workers record (README, "Metrics"). */
+	metrics: MetricsConfig;
 	worker: {sleep: number; maxTime: number; memory?: number};
 	/** Which process backend manages the services: systemd, the local supervisor, or detect. */
 	processes: 'auto' | 'systemd' | 'local';
@@ -98,6 +103,41 @@ export type Limits = {
 	 * start, and the full size). 64 KB: more than a screen holds, read in well under 50 ms.
 	 */
 	jobPreviewBytes: number;
+};
+
+/** A queue's monitor checks beyond its size. */
+export type MonitorChecks = {
+	/** Alert when the oldest waiting job has waited this long (ms) since it became due. */
+	maxWaitMs?: number;
+	/** Alert when jobs wait and fewer live workers than this serve the queue. */
+	minWorkers?: number;
+	/** Alert when the share of failed jobs over the window reaches the rate (0–1). */
+	maxFailureRate?: {rate: number; windowMs: number};
+};
+
+/** What the workers record, and for how long Redis keeps it. */
+export type MetricsConfig = {
+	enabled: boolean;
+	/** Minute hashes live this long after their minute (ms); at least 24 h. */
+	minuteRetentionMs: number;
+	/** Hour hashes live this long after their hour (ms); at least 7 days. */
+	hourRetentionMs: number;
+	/** BullMQ's own per-minute counts: how many minutes its metrics keep (its `maxDataPoints`). */
+	bullmqDataPoints: number;
+	/** How often a worker sends its counts (ms). */
+	flushEveryMs: number;
+	/** Distinct job names recorded per queue; later names count as "(other)". */
+	maxNames: number;
+};
+
+export const DEFAULT_METRICS_CONFIG: MetricsConfig = {
+	enabled: true,
+	minuteRetentionMs: 24 * 3_600_000,
+	hourRetentionMs: 7 * 24 * 3_600_000,
+	// BullMQ's MetricsTime.ONE_WEEK.
+	bullmqDataPoints: 10_080,
+	flushEveryMs: 5000,
+	maxNames: 100,
 };
 
 export const DEFAULT_LIMITS: Limits = {maxJobDataBytes: 512 * 1024, jobPreviewBytes: 64 * 1024};
@@ -152,6 +192,8 @@ export function defaultConfig(): Config {
 			{id: 'reports:generate-monthly', cron: '0 7 1 * *', queue: 'default', name: 'reports:generate-monthly'},
 		],
 		monitor: {default: 100, high: 50, emails: 100, notifications: 100},
+		monitorChecks: {},
+		metrics: {...DEFAULT_METRICS_CONFIG},
 		worker: {sleep: 3, maxTime: 3600},
 		processes: 'auto',
 		stateDir: defaultStateDir(),

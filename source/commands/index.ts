@@ -14,6 +14,7 @@ export const commands: CommandEntry[] = [
 	{name: 'console', summary: 'the interactive console (also: no command on a terminal)', load: async () => import('./console.js')},
 	{name: 'status', summary: 'queues, counts per state, workers, schedules, Redis health', load: async () => import('./status.js')},
 	{name: 'monitor', summary: 'size per queue vs threshold; exit 1 when any is over (queue:monitor)', load: async () => import('./monitor.js')},
+	{name: 'metrics', summary: 'jobs per minute, failures, runtime and wait percentiles, latency, per queue or job name', load: async () => import('./metrics.js')},
 	{name: 'queues', summary: 'the known queues; `queues discover` finds BullMQ queues in Redis', load: async () => import('./queues.js')},
 	{name: 'jobs', summary: 'a page of jobs in one state', load: async () => import('./jobs.js')},
 	{name: 'job', summary: 'one job: data, options, error, stack trace, attempts, logs', load: async () => import('./job.js')},

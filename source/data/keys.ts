@@ -33,3 +33,9 @@ export const controlChannel = (prefix: string): string => `${prefix}:saccos-queu
 
 /** The Job Schedulers the scheduler owns: a hash of `<queue>/<id>` → when it first created it (ms). */
 export const ownedSchedulesKey = (prefix: string): string => `${prefix}:saccos-queue:schedules`;
+
+/** One minute of recorded job metrics of a queue: a hash, `stamp` is `yyyymmddHHMM` (UTC). */
+export const metricsMinuteKey = (prefix: string, queue: string, stamp: string): string => `${prefix}:saccos-queue:metrics:${queue}:m:${stamp}`;
+
+/** One hour of recorded job metrics of a queue (the minutes' rollup): a hash, `stamp` is `yyyymmddHH` (UTC). */
+export const metricsHourKey = (prefix: string, queue: string, stamp: string): string => `${prefix}:saccos-queue:metrics:${queue}:h:${stamp}`;

@@ -6,11 +6,12 @@
  * the counters. `Timeouts` enforces the deadlines of all running jobs, and
  * the watchdog guards in-process jobs that block the event loop.
  */
-import {UnrecoverableError} from 'bullmq';
+import {UnrecoverableError, type Job} from 'bullmq';
 import type {Config} from '../config.js';
 import {redact} from '../shared/redact.js';
 import {handOver} from './bullmq-adapter.js';
 import {errorFields, type Logger} from './logger.js';
+import type {MetricsRecorder} from './metrics-recorder.js';
 import {loadProcessor, validateData, type JobInfo, type LoadedProcessor} from './processors.js';
 import {runJob} from './run-job.js';
 import {JobTimeoutError} from './timeout.js';
@@ -27,6 +28,8 @@ export type JobRunnerOptions = {
 	logData?: boolean;
 	/** Whether a finished job may fetch its successor now (not while stopping or paused). */
 	mayChain(): boolean;
+	/** Where finished attempts are counted (README, "Metrics"); none: not counted. */
+	metrics?: MetricsRecorder;
 };
 
 export class JobRunner {
@@ -61,7 +64,9 @@ export class JobRunner {
 			const chain = plan.chains && this.options.mayChain();
 			const completed = await job.moveToCompleted(result ?? null, token, chain);
 			this.counters.processed++;
-			this.log.info({queue: plan.queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade, durationMs: Date.now() - entry.started}, 'job completed');
+			const now = Date.now();
+			this.options.metrics?.record(plan.queue, job.name, 'completed', now - entry.started, firstWaitMs(job), now);
+			this.log.info({queue: plan.queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade, durationMs: now - entry.started}, 'job completed');
 			if (!chain || !Array.isArray(completed) || !completed[0]) return undefined;
 			const next = await handOver(plan.worker, completed as unknown[], token);
 			return next ? {job: next, plan, token} : undefined;
@@ -81,16 +86,30 @@ export class JobRunner {
 	async #fail(entry: Active, error: Error): Promise<void> {
 		const {job, plan, token} = entry;
 		const fields = {queue: plan.queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1, ...(this.options.logData ? {data: dataForLog(job.data)} : {})};
+		let recorded = true;
 		try {
 			await job.moveToFailed(error, token, false);
 		} catch (moveError) {
+			recorded = false;
 			this.log.warn({...fields, ...errorFields(moveError)}, 'could not record the failure; BullMQ will retry the job when its lock expires');
 		}
 		const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
 		if (final) this.counters.failed++;
+		// Counted as Redis now holds it (failed for good, or retried); a failure Redis did not take is not counted.
+		if (recorded) this.options.metrics?.record(plan.queue, job.name, final ? 'failed' : 'retried', Date.now() - entry.started, firstWaitMs(job));
 		const timedOut = error instanceof JobTimeoutError;
 		this.log[timedOut ? 'warn' : 'error']({...fields, durationMs: Date.now() - entry.started, ...errorFields(error), willRetry: !final}, timedOut ? 'job timed out' : 'job failed');
 	}
+}
+
+/**
+ * How long a job waited from when it became due (its timestamp plus its
+ * delay) to its first start; undefined for a later attempt (a retry or a
+ * stalled job), whose due time BullMQ does not keep.
+ */
+export function firstWaitMs(job: Job): number | undefined {
+	if (job.attemptsStarted > 1 || !job.processedOn) return undefined;
+	return Number(job.processedOn) - (Number(job.timestamp) + (Number(job.opts.delay) || 0));
 }
 
 /** Data its processor's schema rejects fails the job at once, without retries, naming the field. */

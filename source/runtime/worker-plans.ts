@@ -75,6 +75,8 @@ export function createPlans(config: Config, options: PlanOptions, workerId: stri
 			maxStalledCount: 1,
 			drainDelay: Math.max(1, Math.ceil(options.sleep)),
 			...(limiter ? {limiter} : {}),
+			// BullMQ's own per-minute completed/failed counts (Queue.getMetrics), for other BullMQ tools.
+			...(config.metrics.enabled ? {metrics: {maxDataPoints: config.metrics.bullmqDataPoints}} : {}),
 		});
 		quietErrors(worker, queue, log);
 		void worker.startStalledCheckTimer().catch(error => log.warn({queue, ...errorFields(error)}, 'stalled-job check failed'));

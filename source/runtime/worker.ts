@@ -27,6 +27,7 @@ import {FetchLoop, pause} from './fetch-loop.js';
 import {JobRunner, Timeouts, type Counters} from './job-runner.js';
 import {LockRenewer} from './lock-renewer.js';
 import {errorFields, type Logger} from './logger.js';
+import {MetricsRecorder} from './metrics-recorder.js';
 import {listenForControl, newProcessId, startHeartbeat, systemdUnit, VERSION, type Heartbeat} from './registry.js';
 import {setRunnerPoolSize} from './run-job.js';
 import {closeWithin, Shutdown} from './shutdown.js';
@@ -65,7 +66,8 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	if (!connection) return 0;
 	const plans = createPlans(config, options, id, connection, log);
 	const counters: Counters = {processed: 0, failed: 0};
-	const runner = new JobRunner({processors: config.processors, logData: options.logData, mayChain: () => !shutdown.stopping && !loop.paused}, counters, log);
+	const metrics = startMetrics(config, connection, log);
+	const runner = new JobRunner({processors: config.processors, logData: options.logData, mayChain: () => !shutdown.stopping && !loop.paused, metrics}, counters, log);
 	const loop: FetchLoop = new FetchLoop({
 		plans,
 		concurrency: options.concurrency,
@@ -100,6 +102,8 @@ export async function runWorker(config: Config, options: WorkerOptions, logger: 
 	timeouts.stop();
 	shutdown.release();
 	await closeWithin(2000, [
+		// What the last jobs counted is sent before anything else closes.
+		async () => metrics?.close(1000),
 		async () => emit(connection, options.queues, 'worker.stopped', id).catch(() => undefined),
 		async () => registry.heartbeat.stop(),
 		async () => Promise.all(plans.map(async ({worker}) => worker.close(true).catch(() => undefined))),
@@ -162,6 +166,15 @@ async function connectPatiently(config: Config, queues: string[], logger: Logger
 }
 
 type Registered = {heartbeat: Heartbeat; subscriber: Connection['client']};
+
+/** The job metrics recorder (README, "Metrics"), flushing on its timer; none when the config turns metrics off. */
+function startMetrics(config: Config, connection: Connection, log: Logger): MetricsRecorder | undefined {
+	const {enabled, minuteRetentionMs, hourRetentionMs, flushEveryMs, maxNames} = config.metrics;
+	if (!enabled) return undefined;
+	const recorder = new MetricsRecorder(connection.client, connection.prefix, {minuteRetentionMs, hourRetentionMs, flushEveryMs, maxNames, maxPendingMinutes: 60}, log);
+	recorder.start();
+	return recorder;
+}
 
 /** The heartbeat record (`workers` lists it) and the control channel (`workers pause|resume|stop`). */
 async function joinRegistry(connection: Connection, describe: Parameters<typeof startHeartbeat>[2], onCommand: (command: ControlCommand) => void, log: Logger): Promise<Registered> {

@@ -3,6 +3,7 @@
  * feed --json, the tables and the console views (docs/ARCHITECTURE.md, "A refresh, end to end"): what the
  * README documents as JSON is exactly these types.
  */
+import type {MetricsSummary} from './histogram.js';
 
 /** BullMQ's own state names, no synonyms. */
 export const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
@@ -23,6 +24,13 @@ export type QueueSnapshot = {
 	overThreshold: boolean;
 	/** Whether any BullMQ key of this queue exists. */
 	exists: boolean;
+	/**
+	 * How long (ms) the job next in line has waited since it became due (its timestamp plus its
+	 * delay; a retried job, since its last start): the older of the next waiting and the next
+	 * prioritized job. Null when none waits, or when Redis refused the read-only script (an ACL
+	 * without @scripting: see `warnings`).
+	 */
+	oldestWaitMs: number | null;
 };
 
 export type RedisHealth = {
@@ -135,4 +143,46 @@ export type JobPage = {
 	offset: number;
 	limit: number;
 	jobs: JobSummary[];
+};
+
+/** The recorded metrics of one queue over a window (`metrics --json`, data/metrics.ts). */
+export type QueueMetrics = MetricsSummary & {
+	queue: string;
+	/** Per job name, busiest first (only when asked: `byName`). */
+	names?: Array<MetricsSummary & {name: string}>;
+};
+
+export type MetricsRead = {
+	/** The window, epoch ms: from the start of its first minute (or hour) to now. */
+	from: number;
+	to: number;
+	/** "minute" when the edges are read to the minute; "hour" when the window is whole hours (beyond 24 h). */
+	resolution: 'minute' | 'hour';
+	queues: QueueMetrics[];
+};
+
+/** Per-minute counts of one queue, for sparklines. */
+export type MinuteSeries = {
+	queue: string;
+	/** Epoch ms of each minute's start, oldest first; the last is the current (incomplete) minute. */
+	minutes: number[];
+	/** Jobs completed in each minute. */
+	completed: number[];
+	/** Jobs failed for good in each minute. */
+	failed: number[];
+};
+
+/** One check of `monitor --json` (README, "JSON shapes"). */
+export type MonitorCheck = {
+	queue: string;
+	check: 'size' | 'maxWait' | 'minWorkers' | 'maxFailureRate';
+	/** The size, the wait (ms), the live workers, the failure rate (0–1); null when there is none to measure. */
+	value: number | null;
+	/** The threshold, the longest wait (ms), the fewest workers, the highest rate (0–1). */
+	limit: number;
+	/** The failure rate's window (ms); maxFailureRate only. */
+	windowMs?: number;
+	ok: boolean;
+	/** What was found, in words. */
+	message: string;
 };

@@ -52,6 +52,9 @@ describe('read commands on a Redis Cluster', () => {
 		}
 		assert.equal(status.queues.find((queue: {name: string}) => queue.name === fill.pausedQueue).paused, true);
 		assert.equal(status.queues.find((queue: {name: string}) => queue.name === 'default').counts.failed, 3);
+		// The oldest-wait script reads job hashes it does not declare: on a Cluster they share the queue's slot (hash-tag prefix).
+		assert.deepEqual(status.warnings, []);
+		assert.ok(status.queues.find((queue: {name: string}) => queue.name === 'default').oldestWaitMs >= 0, 'default has waiting jobs: an age');
 	});
 
 	it('jobs, job and failed read the jobs BullMQ wrote', async () => {
@@ -78,7 +81,9 @@ describe('read commands on a Redis Cluster', () => {
 	it('monitor: exit 1 at the threshold, 0 under', async () => {
 		const over = await cli(['monitor', 'default:7', '--json']);
 		assertExit(over, 1, 'monitor default:7');
-		assert.deepEqual(parseJson(over), {ok: false, queues: [{name: 'default', size: 7, threshold: 7, ok: false}]});
+		const report = parseJson(over);
+		assert.deepEqual({ok: report.ok, queues: report.queues}, {ok: false, queues: [{name: 'default', size: 7, threshold: 7, ok: false}]});
+		assert.deepEqual(report.checks.map((check: {queue: string; check: string; ok: boolean}) => [check.queue, check.check, check.ok]), [['default', 'size', false]]);
 		assertExit(await cli(['monitor', 'default:8,high:3']), 0, 'monitor under');
 	});
 

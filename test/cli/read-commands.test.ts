@@ -116,7 +116,7 @@ describe('read commands against queues another BullMQ application filled', () =>
 		const over = await cli(['monitor', `default:${sizeDefault},high:50`, '--json']);
 		assertExit(over, 1, 'monitor at threshold');
 		const report = parseJson(over);
-		assert.deepEqual(Object.keys(report).sort(), ['ok', 'queues']);
+		assert.deepEqual(Object.keys(report).sort(), ['checks', 'ok', 'queues']);
 		assert.equal(report.ok, false);
 		assert.deepEqual(report.queues, [
 			{name: 'default', size: sizeDefault, threshold: sizeDefault, ok: false},
@@ -125,7 +125,9 @@ describe('read commands against queues another BullMQ application filled', () =>
 
 		const under = await cli(['monitor', `default:${sizeDefault + 1}`, '--json']);
 		assertExit(under, 0, 'monitor under threshold');
-		assert.deepEqual(parseJson(under), {ok: true, queues: [{name: 'default', size: sizeDefault, threshold: sizeDefault + 1, ok: true}]});
+		const underReport = parseJson(under);
+		assert.deepEqual({ok: underReport.ok, queues: underReport.queues}, {ok: true, queues: [{name: 'default', size: sizeDefault, threshold: sizeDefault + 1, ok: true}]});
+		assert.deepEqual(underReport.checks.map((check: {queue: string; check: string; value: number; ok: boolean}) => [check.queue, check.check, check.value, check.ok]), [['default', 'size', sizeDefault, true]]);
 
 		// Human form: the same exit codes, and the configured thresholds when none are given.
 		assertExit(await cli(['monitor', `default:${sizeDefault - 1}`]), 1, 'monitor over threshold (human)');

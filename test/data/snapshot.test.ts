@@ -142,6 +142,7 @@ describe('the cost of a snapshot (commands counted on a private server)', () => 
 		}
 		const deltas = costs.slice(1).map((calls, index) => calls - costs[index]!);
 		assert.equal(new Set(deltas).size, 1, `commands per extra queue vary: ${deltas.join(', ')} (costs ${costs.join(', ')})`);
-		assert.ok(deltas[0]! > 0 && deltas[0]! <= 10, `each queue costs ${deltas[0]} commands`);
+		// 9 pipelined (LLEN/ZCARD per state, HMGET meta, the oldest-wait script) plus the script's own LINDEX and ZRANGE (and an HMGET per job next in line).
+		assert.ok(deltas[0]! > 0 && deltas[0]! <= 13, `each queue costs ${deltas[0]} commands`);
 	});
 });

@@ -99,6 +99,7 @@ export function snapshotOf(queues: Array<{name: string; failed?: number; waiting
 			size: queue.waiting ?? 0,
 			overThreshold: false,
 			exists: true,
+			oldestWaitMs: null,
 		})),
 		workers: [],
 		schedules: [],

@@ -25,6 +25,7 @@ function snapshot(queues: Array<{name: string; failed?: number; paused?: boolean
 			size: 6,
 			overThreshold: false,
 			exists: true,
+			oldestWaitMs: null,
 		})),
 		workers: [],
 		schedules: [],

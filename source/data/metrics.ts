@@ -1,0 +1,99 @@
+/**
+ * Reading the job metrics the workers record (README, "Metrics";
+ * runtime/metrics-recorder.ts writes them). Reads are bounded by the window,
+ * never by the number of jobs: one pipelined round trip of HGETALLs over the
+ * window's whole hours (hour hashes) and its ragged edges (minute hashes, at
+ * most 118), plus the last 5 minutes for the rate now; beyond 24 h (when the
+ * minute hashes are gone) whole hours only. The sums and percentiles are the
+ * pure functions of shared/histogram.ts, which the console may import too.
+ * It only reads.
+ */
+import {toUserError, type Connection} from './connection.js';
+import {metricsHourKey, metricsMinuteKey} from './keys.js';
+import {addHash, emptyTotals, hourStamp, minuteOf, minuteStamp, summarize, sumTotals, type MetricTotals} from '../shared/histogram.js';
+import type {MetricsRead, MinuteSeries, QueueMetrics} from '../shared/types.js';
+
+export {percentile, summarize, addHash, sumTotals, bucketOf, bucketLow, bucketHigh} from '../shared/histogram.js';
+export type {MetricsSummary, MetricTotals} from '../shared/histogram.js';
+export type {MetricsRead, MinuteSeries, QueueMetrics} from '../shared/types.js';
+
+/** The minute hashes are kept at least this long: a window up to it reads minutes at its edges. */
+export const MINUTE_WINDOW_MS = 24 * 3_600_000;
+
+/** The hash keys of a window of one queue: whole hours from hour hashes, the rest from minute hashes. */
+export function windowKeys(prefix: string, queue: string, sinceMs: number, now: number): {keys: string[]; from: number; resolution: 'minute' | 'hour'} {
+	const end = minuteOf(now);
+	const start = end - Math.max(1, Math.ceil(sinceMs / 60_000)) + 1;
+	if (sinceMs > MINUTE_WINDOW_MS) {
+		const keys: string[] = [];
+		for (let hour = Math.floor(start / 60); hour <= Math.floor(end / 60); hour++) keys.push(metricsHourKey(prefix, queue, hourStamp(hour)));
+		return {keys, from: Math.floor(start / 60) * 3_600_000, resolution: 'hour'};
+	}
+	const firstHour = Math.ceil(start / 60);
+	const lastHour = Math.floor((end + 1) / 60) - 1;
+	const minutes = (from: number, to: number) => Array.from({length: Math.max(0, to - from + 1)}, (_, index) => metricsMinuteKey(prefix, queue, minuteStamp(from + index)));
+	if (lastHour < firstHour) return {keys: minutes(start, end), from: start * 60_000, resolution: 'minute'};
+	const hours = Array.from({length: lastHour - firstHour + 1}, (_, index) => metricsHourKey(prefix, queue, hourStamp(firstHour + index)));
+	return {keys: [...minutes(start, firstHour * 60 - 1), ...hours, ...minutes((lastHour + 1) * 60, end)], from: start * 60_000, resolution: 'minute'};
+}
+
+/** The minute hashes of the last `count` complete minutes, oldest first. */
+const lastMinuteKeys = (prefix: string, queue: string, count: number, now: number): string[] =>
+	Array.from({length: count}, (_, index) => metricsMinuteKey(prefix, queue, minuteStamp(minuteOf(now) - count + index)));
+
+/** Runs HGETALL on every key in one pipeline; a missing key reads as an empty hash. */
+async function readHashes(connection: Connection, keys: readonly string[]): Promise<Map<string, Record<string, string>>> {
+	const pipeline = connection.client.pipeline();
+	for (const key of keys) pipeline.hgetall(key);
+	try {
+		const replies = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
+		const hashes = new Map<string, Record<string, string>>();
+		replies.forEach(([error, value], index) => {
+			if (error) throw error;
+			hashes.set(keys[index]!, (value ?? {}) as Record<string, string>);
+		});
+		return hashes;
+	} catch (error) {
+		throw toUserError(error, connection.where);
+	}
+}
+
+/** Per-name totals of some hashes. */
+function totalsOf(hashes: ReadonlyMap<string, Record<string, string>>, keys: readonly string[]): Map<string, MetricTotals> {
+	const byName = new Map<string, MetricTotals>();
+	for (const key of keys) addHash(byName, hashes.get(key) ?? {});
+	return byName;
+}
+
+/**
+ * The metrics of `queues` over the last `sinceMs` (rate now, completed,
+ * failed, failure rate, runtime and wait percentiles), and per job name with
+ * `byName`. One round trip; writes nothing.
+ */
+export async function readQueueMetrics(connection: Connection, queues: readonly string[], options: {sinceMs: number; byName?: boolean; now?: number}): Promise<MetricsRead> {
+	const now = options.now ?? Date.now();
+	const plans = queues.map(queue => ({queue, window: windowKeys(connection.prefix, queue, options.sinceMs, now), last: lastMinuteKeys(connection.prefix, queue, 5, now)}));
+	const hashes = await readHashes(connection, [...new Set(plans.flatMap(plan => [...plan.window.keys, ...plan.last]))]);
+	const result: QueueMetrics[] = plans.map(({queue, window, last}) => {
+		const names = totalsOf(hashes, window.keys);
+		const lastByMinute = last.map(key => totalsOf(hashes, [key]));
+		const summary = summarize(sumTotals(names), lastByMinute.map(sumTotals));
+		if (!options.byName) return {queue, ...summary};
+		const perName = [...names.keys()].map(name => ({name, ...summarize(names.get(name)!, lastByMinute.map(minute => minute.get(name) ?? emptyTotals()))}));
+		perName.sort((a, b) => b.completed + b.failed - (a.completed + a.failed) || a.name.localeCompare(b.name));
+		return {queue, ...summary, names: perName};
+	});
+	const first = plans[0]?.window ?? windowKeys(connection.prefix, '', options.sinceMs, now);
+	return {from: first.from, to: now, resolution: first.resolution, queues: result};
+}
+
+/** Completed and failed per minute over the last `minutes` minutes (≤ 1440), for sparklines. One round trip. */
+export async function readMinuteSeries(connection: Connection, queue: string, minutes: number, now = Date.now()): Promise<MinuteSeries> {
+	const count = Math.min(1440, Math.max(1, Math.floor(minutes)));
+	const end = minuteOf(now);
+	const starts = Array.from({length: count}, (_, index) => end - count + 1 + index);
+	const keys = starts.map(minute => metricsMinuteKey(connection.prefix, queue, minuteStamp(minute)));
+	const hashes = await readHashes(connection, keys);
+	const sums = keys.map(key => sumTotals(totalsOf(hashes, [key])));
+	return {queue, minutes: starts.map(minute => minute * 60_000), completed: sums.map(sum => sum.c), failed: sums.map(sum => sum.f)};
+}

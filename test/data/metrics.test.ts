@@ -1,0 +1,123 @@
+/**
+ * Reading the recorded metrics (source/data/metrics.ts) from hashes the
+ * worker's recorder wrote in a real Redis: each window counts what was
+ * recorded in it exactly once (minute hashes at its edges, hour hashes in
+ * between, whole hours beyond 24 h), the rate now, the per-minute series;
+ * and percentiles from the histograms against the exact percentiles of the
+ * same durations.
+ */
+import {after, describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import {randomUUID} from 'node:crypto';
+import {Redis} from 'ioredis';
+import {defaultConfig} from '../../source/config.js';
+import {connect} from '../../source/data/connection.js';
+import {readMinuteSeries, readQueueMetrics, windowKeys} from '../../source/data/metrics.js';
+import {DEFAULT_METRICS, MetricsRecorder} from '../../source/runtime/metrics-recorder.js';
+import {bucketOf, percentile} from '../../source/shared/histogram.js';
+import {commandCalls, deletePrefix} from '../helpers/keyspace.js';
+import {captureLogger} from '../helpers/log-capture.js';
+import {testRedisUrl} from '../helpers/redis-server.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+describe('percentiles from the log-scale histogram', () => {
+	it('fall within a factor of √2 of the exact percentiles of the same durations (and print how close)', () => {
+		// 5,000 durations, log-uniform from 1 ms to 60 s, from a fixed seed.
+		let seed = 42;
+		const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+		const durations = Array.from({length: 5000}, () => Math.round(Math.exp(random() * Math.log(60_000))));
+		const histogram = new Map<number, number>();
+		for (const ms of durations) histogram.set(bucketOf(ms), (histogram.get(bucketOf(ms)) ?? 0) + 1);
+		const sorted = [...durations].sort((a, b) => a - b);
+		const errors: string[] = [];
+		for (const q of [0.5, 0.9, 0.95, 0.99]) {
+			const exact = sorted[Math.ceil(q * sorted.length) - 1]!;
+			const estimate = percentile(histogram, q)!;
+			const ratio = estimate / exact;
+			errors.push(`p${q * 100} ${estimate} vs ${exact} (${((ratio - 1) * 100).toFixed(1)}%)`);
+			assert.ok(ratio >= Math.SQRT1_2 && ratio <= Math.SQRT2, errors.at(-1));
+		}
+		console.log(`histogram percentiles: ${errors.join(', ')}`);
+		assert.equal(percentile(new Map(), 0.5), null);
+	});
+});
+
+describe('reading the recorded metrics', () => {
+	const url = testRedisUrl();
+	const prefix = `test-read-${randomUUID().slice(0, 8)}`;
+	const admin = new Redis(url);
+	after(async () => {
+		await deletePrefix(url, prefix);
+		admin.disconnect();
+	});
+
+	it('counts each record once in every window: edges from minutes, whole hours from hours, beyond 24 h hours only', async () => {
+		const now = Date.now();
+		const recorder = new MetricsRecorder(admin, prefix, DEFAULT_METRICS, captureLogger());
+		const record = (agoMs: number, outcome: 'completed' | 'failed' | 'retried', count: number, runMs = 20, name = 'send') => {
+			for (let index = 0; index < count; index++) recorder.record('emails', name, outcome, runMs, 100, now - agoMs);
+		};
+		record(2 * MINUTE, 'completed', 3);
+		record(2 * MINUTE, 'retried', 2, 200);
+		record(90 * MINUTE, 'completed', 5, 20, 'report');
+		record(90 * MINUTE, 'failed', 1, 20, 'report');
+		record(125 * MINUTE, 'completed', 11);
+		record(30 * HOUR, 'completed', 7);
+		await recorder.flush();
+		const connection = await connect({...defaultConfig(), redis: {kind: 'url', url}, prefix});
+		try {
+			const read = async (sinceMs: number, byName = false) => (await readQueueMetrics(connection, ['emails'], {sinceMs, byName, now})).queues[0]!;
+			const hour = await read(HOUR);
+			assert.deepEqual([hour.completed, hour.failed, hour.retried], [3, 0, 2]);
+			assert.equal(hour.failureRate, 0);
+			assert.equal(hour.perMinute, 0.6, '3 jobs finished in the last 5 complete minutes');
+			assert.equal(hour.lastMinute, 0, 'none in the last complete minute');
+			assert.ok(hour.runtime.p99! > 100, `the retried attempts' 200 ms are in the runtime: ${JSON.stringify(hour.runtime)}`);
+			const two = await read(2 * HOUR, true);
+			assert.deepEqual([two.completed, two.failed], [8, 1], 'the 90-minute-old jobs once, the 125-minute-old ones not');
+			assert.equal(two.failureRate, Math.round((1 / 9) * 10_000) / 10_000);
+			assert.deepEqual(two.names?.map(name => [name.name, name.completed, name.failed]), [['report', 5, 1], ['send', 3, 0]]);
+			const day = await read(24 * HOUR);
+			assert.deepEqual([day.completed, day.failed], [19, 1]);
+			const week = await readQueueMetrics(connection, ['emails'], {sinceMs: 7 * 24 * HOUR, now});
+			assert.equal(week.resolution, 'hour');
+			assert.deepEqual([week.queues[0]!.completed, week.queues[0]!.failed], [26, 1], 'the 30-hour-old jobs from their hour hash (their minute hash has expired)');
+			const none = (await readQueueMetrics(connection, ['never-used'], {sinceMs: HOUR, now})).queues[0]!;
+			assert.deepEqual([none.completed, none.failureRate, none.runtime.p50, none.wait.p95], [0, null, null, null]);
+		} finally {
+			await connection.close();
+		}
+	});
+
+	it('reads a bounded number of keys whatever the window: at most 118 minutes and 24 hours for a day', () => {
+		const now = Date.UTC(2026, 10, 28, 10, 37, 12);
+		const day = windowKeys('bull', 'emails', 24 * HOUR, now);
+		assert.equal(day.keys.filter(key => key.includes(':h:')).length, 23);
+		assert.equal(day.keys.filter(key => key.includes(':m:')).length, 60);
+		assert.equal(day.from, now - (now % MINUTE) - 24 * HOUR + MINUTE);
+		const week = windowKeys('bull', 'emails', 7 * 24 * HOUR, now);
+		assert.deepEqual([week.keys.length, week.resolution], [169, 'hour']);
+		assert.deepEqual(windowKeys('bull', 'emails', 15 * MINUTE, now).keys.length, 15);
+	});
+
+	it('gives completed and failed per minute for a sparkline, in one round trip', async () => {
+		const now = Date.now();
+		const recorder = new MetricsRecorder(admin, prefix, DEFAULT_METRICS, captureLogger());
+		for (const [ago, outcome] of [[0, 'completed'], [0, 'failed'], [3, 'completed'], [3, 'completed'], [59, 'failed']] as const) recorder.record('sms', 'send', outcome, 5, 5, now - ago * MINUTE);
+		await recorder.flush();
+		const connection = await connect({...defaultConfig(), redis: {kind: 'url', url}, prefix});
+		try {
+			const before = await commandCalls(admin);
+			const series = await readMinuteSeries(connection, 'sms', 60, now);
+			assert.equal((await commandCalls(admin)) - before, 60 + 1, '60 HGETALLs (and the measuring INFO)');
+			assert.equal(series.minutes.length, 60);
+			assert.equal(series.minutes.at(-1), Math.floor(now / MINUTE) * MINUTE);
+			assert.deepEqual([series.completed.at(-1), series.failed.at(-1), series.completed.at(-4), series.failed[0]], [1, 1, 2, 1]);
+			assert.equal(series.completed.reduce((a, b) => a + b, 0), 3);
+		} finally {
+			await connection.close();
+		}
+	});
+});

@@ -1,0 +1,135 @@
+/**
+ * `oldestWaitMs` in the snapshot (status --json, the console, monitor
+ * --max-wait): the age of the job next in line, from when it became due,
+ * over waiting and prioritized jobs — compared with the job's own timestamp
+ * and delay as BullMQ stored them — at a cost in commands that does not
+ * depend on how many jobs wait.
+ */
+import {after, before, describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import {randomUUID} from 'node:crypto';
+import {Queue} from 'bullmq';
+import {Redis} from 'ioredis';
+import {defaultConfig, type Config} from '../../source/config.js';
+import {connect, type Connection} from '../../source/data/connection.js';
+import {takeSnapshot} from '../../source/data/snapshot.js';
+import {commandCalls, deletePrefix} from '../helpers/keyspace.js';
+import {startRedisServer, testRedisUrl, type RedisServer} from '../helpers/redis-server.js';
+
+const configFor = (url: string, prefix: string): Config => ({...defaultConfig(), prefix, redis: {kind: 'url', url}, schedules: []});
+
+describe('oldestWaitMs: how long the job next in line has waited', () => {
+	const url = testRedisUrl();
+	const prefix = `test-wait-${randomUUID().slice(0, 8)}`;
+	const client = new Redis(url, {maxRetriesPerRequest: null});
+	let connection: Connection;
+	const queues: Queue[] = [];
+	const queue = (name: string) => {
+		const made = new Queue(name, {connection: client, prefix});
+		queues.push(made);
+		return made;
+	};
+
+	before(async () => {
+		connection = await connect(configFor(url, prefix));
+	});
+	after(async () => {
+		for (const made of queues) await made.close();
+		await connection?.close();
+		await deletePrefix(url, prefix);
+		client.disconnect();
+	});
+
+	/** The snapshot's age of one queue, and the bounds it must fall in: now − due, read before and after. */
+	async function ageOf(name: string, due: number): Promise<{age: number | null; low: number; high: number}> {
+		const low = Date.now() - due;
+		const snapshot = await takeSnapshot(connection, configFor(url, prefix), [name], {onlyTheseQueues: true});
+		return {age: snapshot.queues[0]!.oldestWaitMs, low, high: Date.now() - due};
+	}
+
+	it('is the age of the next waiting job, from its timestamp', async () => {
+		const emails = queue('emails');
+		const oldest = await emails.add('send', {}, {timestamp: Date.now() - 30_000});
+		await emails.add('send', {}, {timestamp: Date.now() - 5000});
+		const {age, low, high} = await ageOf('emails', oldest.timestamp);
+		assert.ok(age !== null && age >= low && age <= high, `oldestWaitMs ${age}, expected ${low}–${high}`);
+	});
+
+	it('counts a delayed job from when it became due (timestamp + delay), not from when it was created', async () => {
+		const reports = queue('reports');
+		// Created 60 s ago with a 50 s delay, promoted by BullMQ: due 10 s ago.
+		const job = await reports.add('generate', {}, {timestamp: Date.now() - 60_000, delay: 50_000});
+		await job.promote();
+		assert.equal(await reports.getWaitingCount(), 1);
+		const {age, low, high} = await ageOf('reports', job.timestamp + 50_000);
+		assert.ok(age !== null && age >= low && age <= high, `oldestWaitMs ${age}, expected ${low}–${high} (not ~60 s)`);
+	});
+
+	it('takes the older of the next waiting and the next prioritized job', async () => {
+		const high = queue('high');
+		await high.add('plain', {}, {timestamp: Date.now() - 30_000});
+		const urgent = await high.add('urgent', {}, {priority: 1, timestamp: Date.now() - 120_000});
+		const {age, low, high: upper} = await ageOf('high', urgent.timestamp);
+		assert.ok(age !== null && age >= low && age <= upper, `oldestWaitMs ${age}, expected ${low}–${upper}`);
+	});
+
+	it('is null when no job waits (delayed and finished jobs do not wait)', async () => {
+		const quiet = queue('quiet');
+		await quiet.add('later', {}, {delay: 3_600_000});
+		const snapshot = await takeSnapshot(connection, configFor(url, prefix), ['quiet', 'never-used'], {onlyTheseQueues: true});
+		assert.deepEqual(snapshot.queues.map(entry => entry.oldestWaitMs), [null, null]);
+		assert.deepEqual(snapshot.warnings, []);
+	});
+});
+
+describe('oldestWaitMs costs the same whatever the number of waiting jobs', () => {
+	let server: RedisServer;
+	let admin: Redis;
+	const prefix = 'flat';
+
+	before(async () => {
+		server = await startRedisServer();
+		admin = new Redis(server.url);
+	});
+	after(async () => {
+		admin?.disconnect();
+		await server?.stop();
+	});
+
+	/** `count` waiting and `count` prioritized jobs as BullMQ stores them, the oldest `ageMs` old. */
+	async function fill(queue: string, count: number, ageMs: number): Promise<void> {
+		const now = Date.now();
+		for (let start = 0; start < count; start += 2000) {
+			const pipeline = admin.pipeline();
+			for (let id = start + 1; id <= Math.min(count, start + 2000); id++) {
+				for (const kind of ['w', 'p']) {
+					pipeline.hset(`${prefix}:${queue}:${kind}${id}`, 'name', 'bulk', 'data', '{}', 'opts', '{}', 'timestamp', String(now - ageMs + id), 'delay', '0', 'priority', kind === 'p' ? '5' : '0');
+				}
+				// BullMQ pushes new jobs on the left and takes them from the right: the oldest is at the tail.
+				pipeline.lpush(`${prefix}:${queue}:wait`, `w${id}`);
+				pipeline.zadd(`${prefix}:${queue}:prioritized`, 5 * 2 ** 32 + id, `p${id}`);
+			}
+			await pipeline.exec();
+		}
+	}
+
+	it('the same commands for 1 and for 20,000 waiting jobs, and the right age in both', async () => {
+		await fill('small', 1, 40_000);
+		await fill('big', 10_000, 90_000);
+		const connection = await connect(configFor(server.url, prefix));
+		try {
+			const cost = async (name: string) => {
+				const before = await commandCalls(admin);
+				const snapshot = await takeSnapshot(connection, configFor(server.url, prefix), [name], {onlyTheseQueues: true});
+				return {calls: (await commandCalls(admin)) - before, age: snapshot.queues[0]!.oldestWaitMs!};
+			};
+			const small = await cost('small');
+			const big = await cost('big');
+			assert.equal(big.calls, small.calls, `1 job: ${small.calls} commands; 20,000 jobs: ${big.calls}`);
+			assert.ok(small.age >= 39_000 && small.age < 45_000, `small: ${small.age}`);
+			assert.ok(big.age >= 89_000 && big.age < 95_000, `big: ${big.age}`);
+		} finally {
+			await connection.close();
+		}
+	});
+});
