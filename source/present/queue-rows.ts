@@ -1,6 +1,8 @@
 /** Snapshot → table rows for queues, workers and schedules (pure). */
-import type {QueueSnapshot, ScheduleInfo, Snapshot, WorkerInfo} from '../shared/types.js';
+import type {MinuteSeries, QueueSnapshot, ScheduleInfo, Snapshot, WorkerInfo} from '../shared/types.js';
 import type {Cell} from '../output/table.js';
+import {formatDuration} from '../util/duration.js';
+import {sparkline} from './chart.js';
 import type {TableRow, Tone} from './table-model.js';
 import {formatBytes, formatRelative, formatTime} from './format.js';
 
@@ -48,19 +50,43 @@ export const scheduleRow = (schedule: ScheduleInfo): Cell[] => [
 /** A queue with jobs to hand out, not paused, and no worker connected for it: nobody is serving it. */
 export const unserved = (queue: QueueSnapshot): boolean => !queue.paused && queue.workers === 0 && queue.counts.waiting + queue.counts.prioritized > 0;
 
-/** The console's row of a queue: its cells, and how healthy it is (red: nobody serving its jobs; yellow: paused or over its threshold; a red FAILED count). */
-export function queueTableRow(queue: QueueSnapshot): TableRow {
+/** The console's queues table: the counts, then how long the next job has waited and whether the queue is moving. */
+export const consoleQueueHead = [...queueHead, 'LATENCY', 'JOBS/MIN', 'LAST 30M', 'FAILED 1H'];
+/** The oldest waiting job has waited longer than this: the LATENCY cell is yellow. */
+export const LONG_WAIT_MS = 60_000;
+
+/** Jobs finished per minute now: the last 5 complete minutes (the current one is still filling). */
+function rateNow(finished: readonly number[]): number | null {
+	const recent = finished.slice(-6, -1);
+	return recent.length > 0 ? recent.reduce((sum, count) => sum + count, 0) / recent.length : null;
+}
+
+/**
+ * The console's row of a queue: its cells, and how healthy it is (red: nobody serving its jobs;
+ * yellow: paused, over its threshold or waiting long; a red FAILED count). `series` is the last
+ * hour per minute (the metrics the workers record); without it the rate cells say "-".
+ */
+export function queueTableRow(queue: QueueSnapshot, series?: MinuteSeries): TableRow {
 	const cells = queueRow(queue).map(cell => String(cell));
 	if (unserved(queue)) cells[1] = 'NO WORKER';
-	const tone: Tone = unserved(queue) ? 'bad' : queue.paused || queue.overThreshold ? 'warn' : undefined;
-	return {id: queue.name, cells, tone, ...(queue.counts.failed > 0 ? {cellTones: {8: 'bad'}, problem: true} : {}), search: queue.name.toLowerCase()};
+	const wait = queue.oldestWaitMs;
+	const finished = series ? series.completed.map((count, index) => count + series.failed[index]!) : [];
+	const perMinute = series ? rateNow(finished) : null;
+	const failedHour = series ? series.failed.reduce((sum, count) => sum + count, 0) : null;
+	const rate = perMinute === null ? '-' : perMinute >= 10 ? String(Math.round(perMinute)) : String(Math.round(perMinute * 10) / 10);
+	cells.push(wait === null ? '-' : formatDuration(wait), rate, series ? sparkline(finished, 30) : '', failedHour === null ? '-' : String(failedHour));
+	const long = wait !== null && wait > LONG_WAIT_MS;
+	const tone: Tone = unserved(queue) ? 'bad' : queue.paused || queue.overThreshold || long ? 'warn' : undefined;
+	const cellTones: Record<number, Tone> = {...(queue.counts.failed > 0 ? {8: 'bad'} : {}), ...(long ? {12: 'warn'} : {}), ...(failedHour ? {15: 'bad'} : {})};
+	const sortKeys = [...queueRow(queue).map(() => null), wait, perMinute, perMinute, failedHour];
+	return {id: queue.name, cells, tone, cellTones, sortKeys, ...(queue.counts.failed > 0 ? {problem: true} : {}), search: queue.name.toLowerCase()};
 }
 
 /** The totals row of the queues table: every count summed. */
 export function queueTotals(queues: readonly QueueSnapshot[]): string[] {
 	const sum = (pick: (queue: QueueSnapshot) => number) => String(queues.reduce((total, queue) => total + pick(queue), 0));
 	const {counts} = {counts: (state: keyof QueueSnapshot['counts']) => sum(queue => queue.counts[state])};
-	return [`TOTAL (${queues.length})`, '', counts('waiting'), counts('active'), counts('delayed'), counts('prioritized'), counts('waiting-children'), counts('completed'), counts('failed'), sum(queue => queue.workers), sum(queue => queue.size), ''];
+	return [`TOTAL (${queues.length})`, '', counts('waiting'), counts('active'), counts('delayed'), counts('prioritized'), counts('waiting-children'), counts('completed'), counts('failed'), sum(queue => queue.workers), sum(queue => queue.size), '', '', '', '', ''];
 }
 
 /** One line about the server. */

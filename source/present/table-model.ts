@@ -16,7 +16,7 @@ export type TableRow = {
 	tone?: Tone;
 	/** Cells with a tone of their own (a FAILED count above 0 on a healthy row). */
 	cellTones?: Readonly<Record<number, Tone>>;
-	/** Values to sort by, where the cell's text does not sort right ("2m 10s"); numbers sort as numbers. */
+	/** Values to sort by, where the cell's text does not sort right ("2m 10s"); null or absent: the cell's text. */
 	sortKeys?: ReadonlyArray<string | number | null>;
 	/** Text the filter looks in, lower case; the cells when absent. */
 	search?: string;
@@ -39,12 +39,14 @@ const rank = (row: TableRow): number => (row.tone === 'bad' ? 0 : row.tone === '
 
 export const isProblem = (row: TableRow): boolean => rank(row) < 2;
 
+/** A row's value in a column: its sort key when it has one, else its cell (a number when it reads as one); "-" and empty sort last. */
 function sortValue(row: TableRow, column: number): string | number | null {
 	const key = row.sortKeys?.[column];
-	if (key !== undefined) return key;
-	const text = row.cells[column] ?? '';
+	if (typeof key === 'number' || typeof key === 'string') return key;
+	const text = (row.cells[column] ?? '').trim();
+	if (text === '' || text === '-') return null;
 	const number = Number(text.replaceAll(',', ''));
-	return text !== '' && text !== '-' && Number.isFinite(number) ? number : text.toLowerCase();
+	return Number.isFinite(number) ? number : text.toLowerCase();
 }
 
 function compare(a: string | number | null, b: string | number | null): number {

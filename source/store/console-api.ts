@@ -5,6 +5,8 @@
  * hidden in the keymap) and every write, allowed or refused, is audited, as
  * the CLI's are.
  */
+import {readMinuteSeries, readMinuteSeriesOf, readQueueMetrics} from '../data/metrics.js';
+import type {MinuteSeries, QueueMetrics} from '../shared/types.js';
 import type {Config} from '../config.js';
 import {cleanJobs, dispatchJob, removeJobs, retryAllFailed, retryJobs, setPaused, type ActionResult, type Progress} from '../data/actions.js';
 import type {WriteAccess} from '../data/access.js';
@@ -48,6 +50,10 @@ export type ConsoleApi = {
 	snapshot(): Promise<Snapshot>;
 	/** The known queues (cached 30 s): the `:` command line completes them. */
 	queueNames(): Promise<string[]>;
+	/** Jobs finished per minute over the last `minutes`, per queue (the queues view's sparklines): one round trip, never a job read. */
+	minuteSeries(queues: readonly string[], minutes: number): Promise<MinuteSeries[]>;
+	/** A queue's metrics over the last `sinceMs`, per job name, and its per-minute series. */
+	queueMetrics(queue: string, sinceMs: number): Promise<{metrics: QueueMetrics | undefined; series: MinuteSeries}>;
 	/** A page of jobs, each large field read only as far as a row shows it. */
 	jobs(queue: string, state: string, limit: number, offset: number): Promise<JobPage>;
 	/** One job, each large field read up to `limits.jobPreviewBytes`. */
@@ -128,6 +134,11 @@ export function createConsoleApi({connection, config, openController, access, re
 		refreshMs,
 		snapshot: async () => takeSnapshot(connection, config, await known()),
 		queueNames: async () => [...(await known())],
+		minuteSeries: async (queues, minutes) => readMinuteSeriesOf(connection, queues, minutes),
+		queueMetrics: async (queue, sinceMs) => {
+			const [read, series] = await Promise.all([readQueueMetrics(connection, [queue], {sinceMs, byName: true}), readMinuteSeries(connection, queue, 60)]);
+			return {metrics: read.queues[0], series};
+		},
 		jobs: async (queue, state, limit, offset) => getJobPage(connection, queue, state, limit, offset, ROW_FIELD_BYTES),
 		job: async (queue, id) => getJob(connection, queue, id, {fieldBytes: config.limits.jobPreviewBytes}),
 		pager: pagerCommand(),

@@ -52,6 +52,8 @@ export function fixtureApi(overrides: Partial<ConsoleApi> = {}): ConsoleApi & {c
 		refreshMs: 2000,
 		snapshot: unexpected('snapshot'),
 		queueNames: async () => [],
+		minuteSeries: async () => [],
+		queueMetrics: unexpected('queueMetrics'),
 		jobs: unexpected('jobs'),
 		job: unexpected('job'),
 		pager: 'less',

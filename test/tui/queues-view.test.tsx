@@ -65,18 +65,19 @@ describe('console: shell and queues view', () => {
 		assert.doesNotMatch(frame, /retry all|flush failed|pause\/resume/);
 		await harness.key('R');
 		await harness.waitFor(text => text.includes('read-only: "retry all" is off'), 'the read-only note');
-		assert.equal(api.calls.filter(call => call.method !== 'snapshot').length, 0);
+		// Reads only: the counts, and the sparklines' minute series.
+		assert.deepEqual(api.calls.filter(call => call.method !== 'snapshot' && call.method !== 'minuteSeries'), []);
 	});
 
-	it('on an 80-column terminal: whole queue names, the less needed columns left out, the READ-ONLY badge kept', async () => {
+	it('on an 80-column terminal: whole queue names, the less needed columns left out (latency and rate before DELAYED), the READ-ONLY badge kept', async () => {
 		const api = fixtureApi({readOnly: true, where: 'redis://redis-primary.saccos.internal.example:6379/0', snapshot: async () => snapshotOf([{name: 'notifications', failed: 2, waiting: 5}, {name: 'high'}])});
 		harness = await renderConsole(api, {view: 'queues'}, {columns: 80, rows: 24});
 		const frame = await harness.waitFor(text => text.includes('notifications'), 'the queue table');
 		const lines = frame.split('\n');
 		assert.ok(lines.every(line => line.length <= 80), `a line wider than the terminal:\n${frame}`);
 		assert.match(lines[0]!, /^saccos-queue\s+READ-ONLY/);
-		assert.match(frame, /QUEUE\s+STATE\s+WAITING\s+ACTIVE\s+DELAYED\s+FAILED/);
-		assert.doesNotMatch(frame, /W-CHILDREN|PRIORITIZED/);
+		assert.match(frame, /QUEUE\s+STATE\s+WAITING\s+ACTIVE\s+FAILED\s+LATENCY\s+JOBS\/MIN\s+FAILED 1H/);
+		assert.doesNotMatch(frame, /W-CHILDREN|PRIORITIZED|DELAYED/);
 		assert.match(frame, /▸ notifications\s+active\s+5/);
 	});
 

@@ -85,7 +85,7 @@ function columnWidths(head: readonly string[], rows: ReadonlyArray<readonly stri
 }
 
 /** The first row to show so that `selected` is visible. */
-const windowStart = (selected: number, visible: number, total: number): number => Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
+export const windowStart = (selected: number, visible: number, total: number): number => Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
 
 export function List({head: allHead, rows, selected, height, width, marked, empty, numeric: allNumeric, drop, keep: allKeep, tones, cellTones, totals}: ListProps) {
 	const allRows = rows.map(row => row.map(cell => sanitizeLine(cell)));

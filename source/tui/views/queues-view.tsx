@@ -9,19 +9,25 @@
  * first) retry or delete every failed job.
  */
 import {Box} from 'ink';
-import {queueHead, queueTableRow, queueTotals, redisLine} from '../../present/queue-rows.js';
-import {List} from '../components/list.js';
+import {useEffect, useState} from 'react';
+import {consoleQueueHead, queueTableRow, queueTotals, redisLine} from '../../present/queue-rows.js';
+import {List, windowStart} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
 import {confirmFlush, confirmRetryAll, togglePause} from '../queue-actions.js';
 import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {listKeys, useSelection} from '../use-selection.js';
+import {useQueueSeries} from '../use-queue-series.js';
 import {useTable} from '../use-table.js';
 
-const NUMERIC = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-/** On a narrow terminal: W-CHILDREN, PRIORITIZED, THRESHOLD, COMPLETED, WORKERS go first, in that order, then SIZE, DELAYED and STATE (WAITING, ACTIVE and FAILED stay). */
-const DROP = [6, 5, 11, 7, 9, 10, 4, 1];
+const NUMERIC = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15]);
+/**
+ * On a narrow terminal, what gives way first: W-CHILDREN, PRIORITIZED, THRESHOLD, COMPLETED, the
+ * sparkline, SIZE, DELAYED, WORKERS, FAILED 1H, JOBS/MIN, LATENCY, then STATE. QUEUE, WAITING,
+ * ACTIVE and FAILED stay: "is anything stuck?"
+ */
+const DROP = [6, 5, 11, 7, 14, 10, 4, 9, 15, 13, 12, 1];
 /** STATE says paused or NO WORKER: cut last. */
 const KEEP = new Set([1]);
 
@@ -29,10 +35,17 @@ export function QueuesView() {
 	const ui = useUi();
 	const poll = usePoll(async () => ui.api.snapshot(), ui.api.refreshMs, 'queues');
 	const all = poll.data?.queues ?? [];
-	const table = useTable(ui, 'queues', all.map(queueTableRow), queueHead, NUMERIC, 'Filter queues:');
-	const byName = new Map(all.map(queue => [queue.name, queue]));
 	const listHeight = ui.height - 2;
+	const [onScreen, setOnScreen] = useState<readonly string[]>([]);
+	const series = useQueueSeries(ui.api, onScreen);
+	const table = useTable(ui, 'queues', all.map(queue => queueTableRow(queue, series.get(queue.name))), consoleQueueHead, NUMERIC, 'Filter queues:');
+	const byName = new Map(all.map(queue => [queue.name, queue]));
 	const selection = useSelection(table.shown.map(row => row.id), listHeight - 2, 'queues');
+	// The queues the list shows (its window around the selection): their sparklines are read.
+	const rowsShown = Math.max(1, listHeight - 2);
+	const start = windowStart(selection.index, rowsShown, table.shown.length);
+	const visible = table.shown.slice(start, start + rowsShown).map(row => row.id).join('\n');
+	useEffect(() => setOnScreen(visible ? visible.split('\n') : []), [visible]);
 	const selected = byName.get(table.shown[selection.index]?.id ?? '');
 
 	useViewKeys<'queues'>({
