@@ -10,7 +10,7 @@
  */
 import {toUserError, type Connection} from './connection.js';
 import {metricsHourKey, metricsMinuteKey} from './keys.js';
-import {addHash, emptyTotals, hourStamp, minuteOf, minuteStamp, summarize, sumTotals, type MetricTotals} from '../shared/histogram.js';
+import {addHash, bucketHigh, bucketLow, emptyTotals, hourStamp, minuteOf, minuteStamp, summarize, sumTotals, type MetricTotals} from '../shared/histogram.js';
 import type {MetricsRead, MinuteSeries, QueueMetrics} from '../shared/types.js';
 
 export {percentile, summarize, addHash, sumTotals, bucketOf, bucketLow, bucketHigh} from '../shared/histogram.js';
@@ -70,7 +70,7 @@ function totalsOf(hashes: ReadonlyMap<string, Record<string, string>>, keys: rea
  * failed, failure rate, runtime and wait percentiles), and per job name with
  * `byName`. One round trip; writes nothing.
  */
-export async function readQueueMetrics(connection: Connection, queues: readonly string[], options: {sinceMs: number; byName?: boolean; now?: number}): Promise<MetricsRead> {
+export async function readQueueMetrics(connection: Connection, queues: readonly string[], options: {sinceMs: number; byName?: boolean; histograms?: boolean; now?: number}): Promise<MetricsRead> {
 	const now = options.now ?? Date.now();
 	const plans = queues.map(queue => ({queue, window: windowKeys(connection.prefix, queue, options.sinceMs, now), last: lastMinuteKeys(connection.prefix, queue, 5, now)}));
 	const hashes = await readHashes(connection, [...new Set(plans.flatMap(plan => [...plan.window.keys, ...plan.last]))]);
@@ -79,7 +79,12 @@ export async function readQueueMetrics(connection: Connection, queues: readonly 
 		const lastByMinute = last.map(key => totalsOf(hashes, [key]));
 		const summary = summarize(sumTotals(names), lastByMinute.map(sumTotals));
 		if (!options.byName) return {queue, ...summary};
-		const perName = [...names.keys()].map(name => ({name, ...summarize(names.get(name)!, lastByMinute.map(minute => minute.get(name) ?? emptyTotals()))}));
+		const perName = [...names.keys()].map(name => ({
+			name,
+			...summarize(names.get(name)!, lastByMinute.map(minute => minute.get(name) ?? emptyTotals())),
+			totalMs: names.get(name)!.ms,
+			...(options.histograms ? {runtimeHistogram: [...names.get(name)!.h].sort(([a], [b]) => a - b).map(([bucket, count]) => ({fromMs: bucketLow(bucket), toMs: bucketHigh(bucket), count}))} : {}),
+		}));
 		perName.sort((a, b) => b.completed + b.failed - (a.completed + a.failed) || a.name.localeCompare(b.name));
 		return {queue, ...summary, names: perName};
 	});

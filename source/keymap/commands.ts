@@ -5,7 +5,7 @@
  * never raw keys. Read-only mode simply never binds an action that writes.
  */
 
-export type Scope = 'global' | 'queues' | 'jobs' | 'job' | 'workers' | 'schedules' | 'services' | 'logs' | 'events';
+export type Scope = 'global' | 'queues' | 'jobs' | 'job' | 'metrics' | 'workers' | 'schedules' | 'services' | 'logs' | 'events';
 
 type KeyActionSpec = {
 	id: string;
@@ -47,10 +47,12 @@ const table = [
 	{id: 'sort', keys: ['o'], label: 'sort', description: 'sort by the next column (the header marks it ↓/↑); after the last, the usual order', scope: 'queues'},
 	{id: 'reverse-sort', keys: ['O'], label: 'reverse', description: 'reverse the sort', scope: 'queues', hidden: true},
 	{id: 'problems', keys: ['!'], label: 'problems', description: 'problems first, then problems only, then all (failed jobs, jobs and no worker, paused, over threshold)', scope: 'queues'},
+	{id: 'metrics', keys: ['m'], label: 'metrics', description: 'the selected queue\'s metrics: per job name, runtime histogram, jobs per minute', scope: 'queues'},
 	{id: 'pause', keys: ['p'], label: 'pause/resume', description: 'pause or resume the selected queue', scope: 'queues', writes: true},
 	{id: 'retry-all', keys: ['R'], label: 'retry all', description: 'retry every failed job of the selected queue', scope: 'queues', writes: true, dangerous: true},
 	{id: 'flush', keys: ['F'], label: 'flush failed', description: 'delete every failed job of the selected queue', scope: 'queues', writes: true, dangerous: true},
 
+	{id: 'metrics', keys: ['m'], label: 'metrics', description: 'this queue\'s metrics: per job name, runtime histogram, jobs per minute', scope: 'jobs'},
 	{id: 'inspect', keys: ['enter'], label: 'inspect', description: 'show the selected job: data, error, stack trace, logs', scope: 'jobs'},
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'filter this page by id, name or error', scope: 'jobs'},
 	{id: 'state-1', keys: ['1'], label: 'waiting', description: 'show waiting jobs', scope: 'jobs', hidden: true},
@@ -96,6 +98,11 @@ const table = [
 	{id: 'stop-service', keys: ['x'], label: 'stop', description: 'stop the selected service', scope: 'services', writes: true, dangerous: true},
 	{id: 'restart-service', keys: ['S'], label: 'restart', description: 'restart the selected service', scope: 'services', writes: true, dangerous: true},
 	{id: 'logs', keys: ['l', 'enter'], label: 'logs', description: 'the selected service\'s log', scope: 'services'},
+
+	{id: 'window', keys: ['t'], label: 'window', description: 'the window: last hour, 24 hours, 7 days', scope: 'metrics'},
+	{id: 'sort', keys: ['o'], label: 'sort', description: 'sort the job names by the next column', scope: 'metrics'},
+	{id: 'reverse-sort', keys: ['O'], label: 'reverse', description: 'reverse the sort', scope: 'metrics', hidden: true},
+	{id: 'jobs', keys: ['enter'], label: 'jobs', description: 'the jobs of this queue', scope: 'metrics'},
 
 	{id: 'follow', keys: ['f'], label: 'follow', description: 'follow new lines (on/off)', scope: 'logs'},
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'show only lines containing a text', scope: 'logs'},

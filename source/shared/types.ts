@@ -149,7 +149,7 @@ export type JobPage = {
 export type QueueMetrics = MetricsSummary & {
 	queue: string;
 	/** Per job name, busiest first (only when asked: `byName`). */
-	names?: Array<MetricsSummary & {name: string}>;
+	names?: Array<MetricsSummary & {name: string; /** Runtime of every attempt summed, ms. */ totalMs?: number; /** The runtime histogram's buckets that hold any attempt (only when asked). */ runtimeHistogram?: Array<{fromMs: number; toMs: number; count: number}>}>;
 };
 
 export type MetricsRead = {

@@ -136,7 +136,7 @@ export function createConsoleApi({connection, config, openController, access, re
 		queueNames: async () => [...(await known())],
 		minuteSeries: async (queues, minutes) => readMinuteSeriesOf(connection, queues, minutes),
 		queueMetrics: async (queue, sinceMs) => {
-			const [read, series] = await Promise.all([readQueueMetrics(connection, [queue], {sinceMs, byName: true}), readMinuteSeries(connection, queue, 60)]);
+			const [read, series] = await Promise.all([readQueueMetrics(connection, [queue], {sinceMs, byName: true, histograms: true}), readMinuteSeries(connection, queue, 60)]);
 			return {metrics: read.queues[0], series};
 		},
 		jobs: async (queue, state, limit, offset) => getJobPage(connection, queue, state, limit, offset, ROW_FIELD_BYTES),

@@ -13,7 +13,7 @@ import type {Route} from './ui-context.js';
 
 export type CommandOutcome = {kind: 'go'; route: Route} | {kind: 'quit'} | {kind: 'help'} | {kind: 'error'; message: string};
 
-const VIEWS = ['queues', 'jobs', 'job', 'workers', 'schedules', 'services', 'logs', 'events', 'help', 'quit'] as const;
+const VIEWS = ['queues', 'jobs', 'job', 'metrics', 'workers', 'schedules', 'services', 'logs', 'events', 'help', 'quit'] as const;
 type Word = (typeof VIEWS)[number];
 const ALIASES: Record<string, Word> = {q: 'quit', 'q!': 'quit', ps: 'workers', cron: 'schedules', svc: 'services', ev: 'events', '?': 'help'};
 
@@ -41,7 +41,7 @@ export function parseCommand(text: string, queues: readonly string[]): CommandOu
 	const word = command(first);
 	if (typeof word !== 'string') return {kind: 'error', message: word.error};
 	const queue = queueOf(rest[0], queues);
-	if (typeof queue === 'object' && (word === 'jobs' || word === 'job')) return {kind: 'error', message: queue.error};
+	if (typeof queue === 'object' && (word === 'jobs' || word === 'job' || word === 'metrics')) return {kind: 'error', message: queue.error};
 	switch (word) {
 		case 'quit':
 			return {kind: 'quit'};
@@ -57,6 +57,10 @@ export function parseCommand(text: string, queues: readonly string[]): CommandOu
 			return {kind: 'go', route: {view: 'job', queue, id: rest[1]}};
 		case 'logs':
 			return {kind: 'go', route: {view: 'logs', ...(rest[0] ? {service: rest[0]} : {})}};
+		case 'metrics': {
+			const name = typeof queue === 'string' ? queue : queues[0];
+			return name === undefined ? {kind: 'error', message: 'usage: :metrics <queue>'} : {kind: 'go', route: {view: 'metrics', queue: name}};
+		}
 		default:
 			return {kind: 'go', route: {view: word}};
 	}
@@ -69,7 +73,7 @@ export function candidates(text: string, queues: readonly string[]): string[] {
 	const pick = (options: readonly string[]) => options.filter(option => option.startsWith(typing));
 	if (words.length === 1) return pick(VIEWS);
 	const word = command(words[0]!);
-	if (word === 'jobs' || word === 'job') {
+	if (word === 'jobs' || word === 'job' || word === 'metrics') {
 		if (words.length === 2) return pick(queues);
 		if (words.length === 3 && word === 'jobs') return pick(JOB_STATES);
 	}

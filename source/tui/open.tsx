@@ -7,9 +7,9 @@ import type {Route} from './ui-context.js';
 
 export async function openConsole(api: ConsoleApi, initial: Route, signal: AbortSignal | undefined, terminal: TerminalOptions): Promise<void> {
 	const restore = takeTerminal(process.stdout, terminal);
-	// Incremental: only the lines that changed are written (over SSH, a refresh where only the
-	// clock moved costs one line, not the screen).
-	const instance = render(<App api={api} initial={initial} />, {exitOnCtrlC: false, incrementalRendering: true});
+	// Only the lines that changed are written (terminal.ts): over SSH, a refresh where only the
+	// clock moved costs one line, not the screen.
+	const instance = render(<App api={api} initial={initial} />, {exitOnCtrlC: false});
 	const close = () => instance.unmount();
 	signal?.addEventListener('abort', close, {once: true});
 	try {

@@ -1,11 +1,13 @@
 /**
  * The terminal while the console owns it: the alternate screen (the shell's
- * screen comes back as it was on quitting, as with htop and less), and, where
- * the terminal is not UTF-8, every glyph through its ASCII stand-in
- * (shared/ascii.ts) on the way out. `restore` undoes both; it also runs if
- * the process exits some other way.
+ * screen comes back as it was on quitting, as with htop and less); only the
+ * lines that changed written (frame-diff.ts); and, where the terminal is not
+ * UTF-8, every glyph through its ASCII stand-in (shared/ascii.ts) on the way
+ * out. `restore` undoes all of it; it also runs if the process exits some
+ * other way.
  */
 import {toAscii} from '../shared/ascii.js';
+import {createFrameDiffer} from './frame-diff.js';
 
 const ENTER_ALTERNATE = '\u001B[?1049h\u001B[2J\u001B[H';
 const LEAVE_ALTERNATE = '\u001B[?1049l';
@@ -15,18 +17,19 @@ export type TerminalOptions = {ascii: boolean; alternateScreen: boolean};
 
 export function takeTerminal(stdout: NodeJS.WriteStream, options: TerminalOptions): () => void {
 	const write = stdout.write;
-	if (options.ascii) {
-		stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-			return (write as (...args: unknown[]) => boolean).call(this, typeof chunk === 'string' ? toAscii(chunk) : chunk, ...rest);
-		} as typeof stdout.write;
-	}
+	// Frames are diffed only on the alternate screen, where a frame starts at the top row.
+	const diff = options.alternateScreen ? createFrameDiffer() : (chunk: string) => chunk;
+	stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+		const text = typeof chunk === 'string' ? diff(options.ascii ? toAscii(chunk) : chunk) : chunk;
+		return (write as (...args: unknown[]) => boolean).call(this, text, ...rest);
+	} as typeof stdout.write;
 	if (options.alternateScreen) write.call(stdout, ENTER_ALTERNATE);
 	let restored = false;
 	const restore = () => {
 		if (restored) return;
 		restored = true;
 		process.off('exit', restore);
-		if (options.ascii) stdout.write = write;
+		stdout.write = write;
 		if (options.alternateScreen) write.call(stdout, LEAVE_ALTERNATE + SHOW_CURSOR);
 	};
 	process.on('exit', restore);

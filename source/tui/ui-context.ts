@@ -12,6 +12,7 @@ export type Route =
 	| {view: 'queues'}
 	| {view: 'jobs'; queue?: string; state?: string; offset?: number; filter?: string}
 	| {view: 'job'; queue: string; id: string}
+	| {view: 'metrics'; queue: string}
 	| {view: 'workers'}
 	| {view: 'schedules'}
 	| {view: 'services'}

@@ -111,7 +111,7 @@ describe('demo', {concurrency: false}, () => {
 	it('in a terminal (tmux): the console over the four seed queues with moving numbers; q quits and leaves nothing', {skip: NO_TMUX ?? NO_REDIS, timeout: 90_000}, async () => {
 		const tmp = fresh('tty');
 		const socket = `saccos-demo-${randomUUID().slice(0, 8)}`;
-		const env = cleanEnv({TMPDIR: tmp, TERM: 'xterm-256color'});
+		const env = cleanEnv({TMPDIR: tmp, TERM: 'xterm-256color', LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined});
 		const tmuxCmd = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], {encoding: 'utf8', env});
 		const before = new Set(processes().map(proc => proc.pid));
 		let port: number | undefined;
@@ -126,7 +126,7 @@ describe('demo', {concurrency: false}, () => {
 				const screen = capture();
 				return completed(screen).size === 4 ? screen : undefined;
 			}, 'the four seed queues on screen', 40_000);
-			port = Number(/Redis redis:\/\/127\.0\.0\.1:(\d+)/.exec(first)?.[1]);
+			port = Number(/redis:\/\/127\.0\.0\.1:(\d+)/.exec(first)?.[1]);
 			assert.ok(port > 0, `the demo names its private Redis:\n${first}`);
 			const sum = (rows: Map<string, number>) => [...rows.values()].reduce((a, b) => a + b, 0);
 			const start = sum(completed(first));
@@ -162,7 +162,7 @@ describe('demo', {concurrency: false}, () => {
 	it('the terminal goes away (tmux killed: SIGHUP, as when an SSH session drops): nothing is left either', {skip: NO_TMUX ?? NO_REDIS, timeout: 90_000}, async () => {
 		const tmp = fresh('hup');
 		const socket = `saccos-demo-${randomUUID().slice(0, 8)}`;
-		const env = cleanEnv({TMPDIR: tmp, TERM: 'xterm-256color'});
+		const env = cleanEnv({TMPDIR: tmp, TERM: 'xterm-256color', LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined});
 		const tmuxCmd = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], {encoding: 'utf8', env});
 		try {
 			assert.equal(tmuxCmd('new-session', '-d', '-x', '200', '-y', '50', '-s', 'demo', `exec '${process.execPath}' '${binary}' demo`).status, 0);
@@ -172,7 +172,7 @@ describe('demo', {concurrency: false}, () => {
 				const text = tmuxCmd('capture-pane', '-p', '-t', 'demo').stdout;
 				return completed(text).size === 4 ? text : undefined;
 			}, 'the console over the four seed queues', 40_000);
-			const port = Number(/Redis redis:\/\/127\.0\.0\.1:(\d+)/.exec(screen)?.[1]);
+			const port = Number(/redis:\/\/127\.0\.0\.1:(\d+)/.exec(screen)?.[1]);
 			const children = await waitFor(() => {
 				const below = descendants(panePid);
 				return below.filter(isRedis).length === 1 && below.filter(isSaccos).length >= 5 ? below : undefined;

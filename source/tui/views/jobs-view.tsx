@@ -147,6 +147,7 @@ function useJobsKeys({ui, current, dispatch, selection, jobs, total, limit, info
 		'retry-all': whenLoaded(name => confirmRetryAll(ui, name, info?.counts.failed, afterWrite([...marks]))),
 		flush: whenLoaded(name => confirmFlush(ui, name, info?.counts.failed, afterWrite([...marks]))),
 		pause: whenLoaded(name => (info ? togglePause(ui, name, info.paused, refreshAll) : ui.flash(`the state of "${name}" is not loaded yet; try again in a moment`, 'error'))),
+		metrics: whenLoaded(name => ui.navigate({view: 'metrics', queue: name})),
 		inspect: whenLoaded(name => (selected ? ui.navigate({view: 'job', queue: name, id: selected.id}) : false)),
 		logs: whenLoaded(name => (selected ? ui.navigate({view: 'logs', job: {queue: name, id: selected.id}}) : false)),
 		mark: () => (selected ? dispatch({type: 'mark', id: selected.id}) : false),

@@ -52,6 +52,7 @@ export function QueuesView() {
 		...listKeys(selection, poll),
 		...table.keys,
 		inspect: () => selected !== undefined && ui.navigate({view: 'jobs', queue: selected.name}),
+		metrics: () => selected !== undefined && ui.navigate({view: 'metrics', queue: selected.name}),
 		pause: () => selected !== undefined && togglePause(ui, selected.name, selected.paused, poll.refresh),
 		'retry-all': () => selected !== undefined && confirmRetryAll(ui, selected.name, selected.counts.failed, poll.refresh),
 		flush: () => selected !== undefined && confirmFlush(ui, selected.name, selected.counts.failed, poll.refresh),

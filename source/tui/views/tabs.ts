@@ -4,4 +4,4 @@ import type {Route} from '../ui-context.js';
 export const TABS = ['queues', 'jobs', 'workers', 'schedules', 'services', 'logs', 'events'] as const;
 export type Tab = (typeof TABS)[number];
 
-export const tabOf = (route: Route): Tab => (route.view === 'job' ? 'jobs' : route.view);
+export const tabOf = (route: Route): Tab => (route.view === 'job' ? 'jobs' : route.view === 'metrics' ? 'queues' : route.view);

@@ -4,6 +4,7 @@ import {EventsView} from './events-view.js';
 import {JobView} from './job-view.js';
 import {JobsView} from './jobs-view.js';
 import {LogsView} from './logs-view.js';
+import {MetricsView} from './metrics-view.js';
 import {QueuesView} from './queues-view.js';
 import {SchedulesView} from './schedules-view.js';
 import {ServicesView} from './services-view.js';
@@ -19,6 +20,8 @@ export function View({route}: {route: Route}) {
 			return <JobsView route={route} />;
 		case 'job':
 			return <JobView route={route} />;
+		case 'metrics':
+			return <MetricsView route={route} />;
 		case 'workers':
 			return <WorkersView />;
 		case 'schedules':
