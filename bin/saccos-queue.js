@@ -7,6 +7,9 @@ import {main} from '../dist/cli.js';
 // supervisor is gone: a worker notices that itself and stops gracefully, without its log.
 const gone = error => error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
 process.stdout.on('error', error => {
+	// The terminal hung up (an SSH session dropped): SIGHUP comes with it and ends the process
+	// its own way (the console and the demo stop what they started); the lost bytes are no error.
+	if (error.code === 'EIO') return;
 	if (!gone(error)) throw error;
 	if (!process.env.SACCOS_QUEUE_SUPERVISED) process.exit(process.exitCode ?? 0);
 });
