@@ -53,6 +53,7 @@ export function fixtureApi(overrides: Partial<ConsoleApi> = {}): ConsoleApi & {c
 		snapshot: unexpected('snapshot'),
 		queueNames: async () => [],
 		jobs: unexpected('jobs'),
+		searchJobs: unexpected('searchJobs'),
 		job: unexpected('job'),
 		pager: 'less',
 		pageJob: unexpected('pageJob'),

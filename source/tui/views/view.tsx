@@ -5,6 +5,7 @@ import {JobView} from './job-view.js';
 import {JobsView} from './jobs-view.js';
 import {LogsView} from './logs-view.js';
 import {QueuesView} from './queues-view.js';
+import {SearchView} from './search-view.js';
 import {SchedulesView} from './schedules-view.js';
 import {ServicesView} from './services-view.js';
 import {WorkersView} from './workers-view.js';
@@ -19,6 +20,8 @@ export function View({route}: {route: Route}) {
 			return <JobsView route={route} />;
 		case 'job':
 			return <JobView route={route} />;
+		case 'search':
+			return <SearchView route={route} />;
 		case 'workers':
 			return <WorkersView />;
 		case 'schedules':
