@@ -114,6 +114,7 @@ const fileSchema = v.strictObject({
 			maxJobDataBytes: v.optional(positiveInt),
 			// Below 1 KB a preview shows too little to recognise a job; above 16 MB it no longer bounds anything.
 			jobPreviewBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(16 * 1024 * 1024))),
+			searchMaxScanned: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000))),
 		}),
 	),
 	worker: v.optional(

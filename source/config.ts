@@ -103,6 +103,11 @@ export type Limits = {
 	 * start, and the full size). 64 KB: more than a screen holds, read in well under 50 ms.
 	 */
 	jobPreviewBytes: number;
+	/**
+	 * How many jobs a search (`jobs --grep`, the console's `:find`) looks at unless told
+	 * otherwise (`--max-scan`): 10,000 read in well under a second, a page of a few hundred at a time.
+	 */
+	searchMaxScanned: number;
 };
 
 /** A queue's monitor checks beyond its size. */
@@ -140,7 +145,7 @@ export const DEFAULT_METRICS_CONFIG: MetricsConfig = {
 	maxNames: 100,
 };
 
-export const DEFAULT_LIMITS: Limits = {maxJobDataBytes: 512 * 1024, jobPreviewBytes: 64 * 1024};
+export const DEFAULT_LIMITS: Limits = {maxJobDataBytes: 512 * 1024, jobPreviewBytes: 64 * 1024, searchMaxScanned: 10_000};
 
 /** The overrides a command line can carry. */
 export type ConfigFlags = {

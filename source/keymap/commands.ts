@@ -5,7 +5,7 @@
  * never raw keys. Read-only mode simply never binds an action that writes.
  */
 
-export type Scope = 'global' | 'queues' | 'jobs' | 'job' | 'metrics' | 'workers' | 'schedules' | 'services' | 'logs' | 'events';
+export type Scope = 'global' | 'queues' | 'jobs' | 'job' | 'metrics' | 'search' | 'workers' | 'schedules' | 'services' | 'logs' | 'events';
 
 type KeyActionSpec = {
 	id: string;
@@ -29,7 +29,7 @@ const table = [
 	{id: 'back', keys: ['q'], label: 'back/quit', description: 'back to the previous view; quit from the home view', scope: 'global'},
 	{id: 'quit', keys: ['ctrl-c'], label: 'quit', description: 'quit at once', scope: 'global', hidden: true},
 	{id: 'cancel', keys: ['escape'], label: 'back', description: 'close a prompt or overlay, clear a filter or the marks, else back (never quits)', scope: 'global', hidden: true},
-	{id: 'command', keys: [':'], label: 'command', description: 'command line: :queues, :jobs emails failed, :job emails 42, :workers, :logs worker@high, :q (Tab completes)', scope: 'global'},
+	{id: 'command', keys: [':'], label: 'command', description: 'command line: :queues, :jobs emails failed, :job emails 42, :find +255712345678 (or :find emails failed TEXT), :workers, :logs worker@high, :q (Tab completes)', scope: 'global'},
 	{id: 'freeze', keys: ['Z'], label: 'freeze', description: 'freeze or resume updates (what is on screen stays; ^R reads once)', scope: 'global'},
 	{id: 'undo', keys: ['u'], label: 'undo', description: 'undo the last pause or resume', scope: 'global', writes: true, hidden: true},
 	{id: 'next-view', keys: ['tab'], label: 'next view', description: 'next view (queues, jobs, workers, schedules, services, logs, events)', scope: 'global'},
@@ -76,6 +76,8 @@ const table = [
 	{id: 'delete', keys: ['D'], label: 'delete', description: 'delete this job', scope: 'job', writes: true, dangerous: true},
 	{id: 'logs', keys: ['l'], label: 'logs', description: 'the worker log lines around this job', scope: 'job'},
 	{id: 'pager', keys: ['e'], label: 'pager', description: 'the whole job (data, error, stack traces, however large) in $PAGER (default less)', scope: 'job'},
+
+	{id: 'inspect', keys: ['enter'], label: 'open', description: 'show the selected match (Esc stops a search under way, then goes back; ^R searches again)', scope: 'search'},
 
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'filter the workers by id, host, queue or state, as you type', scope: 'workers'},
 	{id: 'sort', keys: ['o'], label: 'sort', description: 'sort by the next column (the header marks it ↓/↑); after the last, the usual order', scope: 'workers'},

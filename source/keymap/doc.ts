@@ -6,7 +6,7 @@
 import {keymap, type Scope} from './commands.js';
 import {keyLabel} from './dispatch.js';
 
-const ORDER: Scope[] = ['global', 'queues', 'jobs', 'job', 'metrics', 'workers', 'schedules', 'services', 'logs', 'events'];
+const ORDER: Scope[] = ['global', 'queues', 'jobs', 'job', 'metrics', 'search', 'workers', 'schedules', 'services', 'logs', 'events'];
 
 export function keyTableMarkdown(): string {
 	const lines = ['| view | keys | does | notes |', '|---|---|---|---|'];

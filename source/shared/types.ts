@@ -145,6 +145,36 @@ export type JobPage = {
 	jobs: JobSummary[];
 };
 
+/**
+ * How far a search went (`jobs --grep --json`'s `search`, data/search.ts): of the `total` jobs
+ * of the state, `scanned` were looked at, newest first (as the pages show them); `complete`
+ * when that was all of them. `stoppedBy`: the scan limit (`--max-scan`), or the operator (Esc, ^C).
+ */
+export type JobSearch = {
+	text: string;
+	scanned: number;
+	total: number;
+	complete: boolean;
+	stoppedBy?: 'limit' | 'signal';
+	/** Jobs that matched; more than the matches carried when the cap was reached. */
+	matched: number;
+	/** How much of each job's name, failed reason and data is searched: its first this many bytes. */
+	fieldBytes: number;
+	/** Jobs whose failed reason or data is larger than `unreadAbove` bytes: not read at all (only their id, name and the rest were searched). */
+	unread: number;
+	unreadAbove: number;
+};
+
+/** A search's outcome: its matches (at most the cap, newest first) and how far it went. */
+export type SearchResult = JobSearch & {
+	queue: string;
+	state: JobState;
+	matches: JobSummary[];
+};
+
+/** A search under way, after each page. */
+export type SearchProgress = {scanned: number; total: number; matched: number};
+
 /** The recorded metrics of one queue over a window (`metrics --json`, data/metrics.ts). */
 export type QueueMetrics = MetricsSummary & {
 	queue: string;

@@ -14,10 +14,11 @@ import type {Connection} from '../data/connection.js';
 import {guardedWrite, type WriteBlock} from '../data/guarded-write.js';
 import {followEvents, type QueueEvent, type RecentEvents} from '../data/events.js';
 import {getJob, getJobPage, ROW_FIELD_BYTES} from '../data/jobs.js';
+import {searchJobs} from '../data/search.js';
 import {knownQueues} from '../data/queues.js';
 import {listSchedules, type ScheduleStatus} from '../data/schedules.js';
 import {takeSnapshot} from '../data/snapshot.js';
-import type {JobDetail, JobPage, Snapshot} from '../shared/types.js';
+import type {JobDetail, JobPage, SearchProgress, SearchResult, Snapshot} from '../shared/types.js';
 import {listWorkers, sendControl, type ControlCommand, type ForeignWorker, type RegisteredProcess} from '../data/workers.js';
 import {UserError} from '../errors.js';
 import type {ProcessController} from '../process/controller.js';
@@ -56,6 +57,12 @@ export type ConsoleApi = {
 	queueMetrics(queue: string, sinceMs: number): Promise<{metrics: QueueMetrics | undefined; series: MinuteSeries}>;
 	/** A page of jobs, each large field read only as far as a row shows it. */
 	jobs(queue: string, state: string, limit: number, offset: number): Promise<JobPage>;
+	/**
+	 * The jobs of a whole state holding `text` (id, name, failed reason, data; any case), newest
+	 * first, up to `limits.searchMaxScanned` jobs, in bounded pages: `onProgress` after each,
+	 * stopped between two by `signal` (the result then says so).
+	 */
+	searchJobs(queue: string, state: string, text: string, onProgress: (progress: SearchProgress) => void, signal: AbortSignal): Promise<SearchResult>;
 	/** One job, each large field read up to `limits.jobPreviewBytes`. */
 	job(queue: string, id: string): Promise<JobDetail>;
 	/** The pager `pageJob` opens ($PAGER, else less). */
@@ -140,6 +147,7 @@ export function createConsoleApi({connection, config, openController, access, re
 			return {metrics: read.queues[0], series};
 		},
 		jobs: async (queue, state, limit, offset) => getJobPage(connection, queue, state, limit, offset, ROW_FIELD_BYTES),
+		searchJobs: async (queue, state, text, onProgress, signal) => searchJobs(connection, queue, state, text, {maxScanned: config.limits.searchMaxScanned, onProgress, signal}),
 		job: async (queue, id) => getJob(connection, queue, id, {fieldBytes: config.limits.jobPreviewBytes}),
 		pager: pagerCommand(),
 		pageJob: async (queue, id, suspend) => {

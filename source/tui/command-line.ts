@@ -1,6 +1,7 @@
 /**
  * The `:` command line (k9s habits): `:queues`, `:jobs emails failed`,
- * `:job emails 42`, `:workers`, `:schedules`, `:services`,
+ * `:job emails 42`, `:find +255712345678` (`:find emails failed TEXT`),
+ * `:workers`, `:schedules`, `:services`,
  * `:logs worker@high`, `:events`, `:help`, `:q`. A view's name may be cut to
  * any prefix that is not ambiguous (`:wo`, `:sch`); Tab completes view, queue
  * and state names. `useCommandLine` opens it as a prompt; the rest is pure.
@@ -13,7 +14,7 @@ import type {Route} from './ui-context.js';
 
 export type CommandOutcome = {kind: 'go'; route: Route} | {kind: 'quit'} | {kind: 'help'} | {kind: 'error'; message: string};
 
-const VIEWS = ['queues', 'jobs', 'job', 'metrics', 'workers', 'schedules', 'services', 'logs', 'events', 'help', 'quit'] as const;
+const VIEWS = ['queues', 'jobs', 'job', 'metrics', 'find', 'workers', 'schedules', 'services', 'logs', 'events', 'help', 'quit'] as const;
 type Word = (typeof VIEWS)[number];
 const ALIASES: Record<string, Word> = {q: 'quit', 'q!': 'quit', ps: 'workers', cron: 'schedules', svc: 'services', ev: 'events', '?': 'help'};
 
@@ -33,6 +34,31 @@ function queueOf(name: string | undefined, queues: readonly string[]): string | 
 	if (queues.includes(name)) return name;
 	const shown = queues.slice(0, 8).join(', ');
 	return {error: `no queue "${name}"${queues.length > 0 ? `: known are ${shown}${queues.length > 8 ? ', …' : ''}` : ''}`};
+}
+
+const FIND_USAGE = 'usage: :find [queue [state]] TEXT, e.g. :find +255712345678 (the first queue\'s failed jobs)';
+
+/**
+ * `:find [queue [state]] TEXT`: a known queue's name, then a state, are taken as such when
+ * more text follows them; the rest, spaces kept, is the text. Default: the first queue, failed.
+ */
+function parseFind(args: string, queues: readonly string[]): CommandOutcome {
+	let rest = args.trim();
+	let queue: string | undefined;
+	let state = 'failed';
+	const head = () => /^(\S+)\s+(\S.*)$/s.exec(rest);
+	const first = head();
+	if (first && queues.includes(first[1]!)) {
+		queue = first[1]!;
+		rest = first[2]!;
+		const second = head();
+		if (second && (JOB_STATES as readonly string[]).includes(second[1]!)) {
+			state = second[1]!;
+			rest = second[2]!;
+		}
+	}
+	if (rest === '') return {kind: 'error', message: FIND_USAGE};
+	return {kind: 'go', route: {view: 'search', ...(queue ? {queue} : {}), state, text: rest}};
 }
 
 export function parseCommand(text: string, queues: readonly string[]): CommandOutcome {
@@ -55,6 +81,8 @@ export function parseCommand(text: string, queues: readonly string[]): CommandOu
 		case 'job':
 			if (typeof queue !== 'string' || rest[1] === undefined) return {kind: 'error', message: 'usage: :job <queue> <id>'};
 			return {kind: 'go', route: {view: 'job', queue, id: rest[1]}};
+		case 'find':
+			return parseFind(text.trim().replace(/^:/, '').trim().replace(/^\S+/, ''), queues);
 		case 'logs':
 			return {kind: 'go', route: {view: 'logs', ...(rest[0] ? {service: rest[0]} : {})}};
 		case 'metrics': {
@@ -73,9 +101,9 @@ export function candidates(text: string, queues: readonly string[]): string[] {
 	const pick = (options: readonly string[]) => options.filter(option => option.startsWith(typing));
 	if (words.length === 1) return pick(VIEWS);
 	const word = command(words[0]!);
-	if (word === 'jobs' || word === 'job' || word === 'metrics') {
+	if (word === 'jobs' || word === 'job' || word === 'metrics' || word === 'find') {
 		if (words.length === 2) return pick(queues);
-		if (words.length === 3 && word === 'jobs') return pick(JOB_STATES);
+		if (words.length === 3 && (word === 'jobs' || (word === 'find' && queues.includes(words[1]!)))) return pick(JOB_STATES);
 	}
 	if (word === 'logs' && words.length === 2) return pick(['all', ...queues.map(queue => `worker@${queue}`), 'scheduler']);
 	return [];

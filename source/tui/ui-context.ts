@@ -13,6 +13,8 @@ export type Route =
 	| {view: 'jobs'; queue?: string; state?: string; offset?: number; filter?: string}
 	| {view: 'job'; queue: string; id: string}
 	| {view: 'metrics'; queue: string}
+	/** `:find`: the jobs of a whole state holding a text; without a queue, the first known one. */
+	| {view: 'search'; queue?: string; state: string; text: string}
 	| {view: 'workers'}
 	| {view: 'schedules'}
 	| {view: 'services'}

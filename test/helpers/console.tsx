@@ -55,6 +55,7 @@ export function fixtureApi(overrides: Partial<ConsoleApi> = {}): ConsoleApi & {c
 		minuteSeries: async () => [],
 		queueMetrics: unexpected('queueMetrics'),
 		jobs: unexpected('jobs'),
+		searchJobs: unexpected('searchJobs'),
 		job: unexpected('job'),
 		pager: 'less',
 		pageJob: unexpected('pageJob'),

@@ -12,7 +12,7 @@ import {bindings, keyName, resolve} from '../../source/keymap/dispatch.js';
 import {keyTableMarkdown} from '../../source/keymap/doc.js';
 import {root} from '../helpers/cli.js';
 
-const scopes: Scope[] = ['queues', 'jobs', 'job', 'workers', 'schedules', 'services', 'logs', 'events'];
+const scopes: Scope[] = ['queues', 'jobs', 'job', 'search', 'workers', 'schedules', 'services', 'logs', 'events'];
 
 describe('keymap', () => {
 	it('no key is bound to two actions within a view (its own keys plus the global ones)', () => {

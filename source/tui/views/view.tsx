@@ -6,6 +6,7 @@ import {JobsView} from './jobs-view.js';
 import {LogsView} from './logs-view.js';
 import {MetricsView} from './metrics-view.js';
 import {QueuesView} from './queues-view.js';
+import {SearchView} from './search-view.js';
 import {SchedulesView} from './schedules-view.js';
 import {ServicesView} from './services-view.js';
 import {WorkersView} from './workers-view.js';
@@ -22,6 +23,8 @@ export function View({route}: {route: Route}) {
 			return <JobView route={route} />;
 		case 'metrics':
 			return <MetricsView route={route} />;
+		case 'search':
+			return <SearchView route={route} />;
 		case 'workers':
 			return <WorkersView />;
 		case 'schedules':
