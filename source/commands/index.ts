@@ -15,6 +15,7 @@ export const commands: CommandEntry[] = [
 	{name: 'status', summary: 'queues, counts per state, workers, schedules, Redis health', load: async () => import('./status.js')},
 	{name: 'monitor', summary: 'size per queue vs threshold; exit 1 when any is over (queue:monitor)', load: async () => import('./monitor.js')},
 	{name: 'metrics', summary: 'jobs per minute, failures, runtime and wait percentiles, latency, per queue or job name', load: async () => import('./metrics.js')},
+	{name: 'exporter', summary: 'serve the Prometheus metrics over HTTP (GET /metrics), read-only, until stopped', load: async () => import('./exporter.js')},
 	{name: 'queues', summary: 'the known queues; `queues discover` finds BullMQ queues in Redis', load: async () => import('./queues.js')},
 	{name: 'jobs', summary: 'a page of jobs in one state', load: async () => import('./jobs.js')},
 	{name: 'job', summary: 'one job: data, options, error, stack trace, attempts, logs', load: async () => import('./job.js')},

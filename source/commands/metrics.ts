@@ -4,7 +4,8 @@
  * per minute now, completed and failed in the window, the failure rate,
  * runtime p50/p95/p99, wait p50/p95 — and the latency now (the age of the job
  * next in line, from the snapshot). Reads are bounded by the window; it
- * writes nothing.
+ * writes nothing. `--prometheus` prints counters and histograms of the
+ * all-time totals instead (README, "Prometheus"): Prometheus takes the windows.
  */
 import {listFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
 import {readQueueMetrics} from '../data/metrics.js';
@@ -19,12 +20,12 @@ import {formatDuration, parseDuration} from '../util/duration.js';
 export const spec: CommandSpec = {
 	name: 'metrics',
 	summary: 'Jobs per minute, completed, failed, failure rate, runtime and wait percentiles, latency, per queue or job name.',
-	usage: ['metrics [--queue Q,…] [--since 1h|24h|7d] [--by name] [--json | --prometheus]'],
+	usage: ['metrics [--queue Q,…] [--since 1h|24h|7d] [--by name] [--json]', 'metrics [--queue Q,…] --prometheus'],
 	options: {
 		queue: {type: 'string', multiple: true, value: 'Q', description: 'only these queues (comma-separated or repeated)'},
 		since: {type: 'string', value: 'D', description: 'the window: the last D (default 1h; at most the hour retention, 7d by default)'},
 		by: {type: 'string', value: 'name', description: '`--by name`: a line per job name under each queue'},
-		prometheus: {type: 'boolean', description: 'Prometheus text format (gauges), e.g. for node_exporter\'s textfile collector'},
+		prometheus: {type: 'boolean', description: 'Prometheus text format: counters, histograms and gauges, e.g. for node_exporter\'s textfile collector'},
 	},
 };
 
@@ -41,11 +42,25 @@ export function parseSince(text: string | undefined, maxMs: number): number {
 	return ms;
 }
 
+/** `--prometheus`: the scrape an exporter would serve, printed once. */
+async function printPrometheus(context: Context): Promise<number> {
+	if (context.json) throw new UserError('usage', '--json and --prometheus are two formats: choose one', 'e.g. `saccos-queue metrics --prometheus`');
+	const windowed = ['since', 'by'].find(flag => context.flags[flag] !== undefined);
+	if (windowed) throw new UserError('usage', `--${windowed} does not apply to --prometheus: it prints all-time counters and histograms per job name`, `Prometheus takes the windows, e.g. rate(saccos_queue_jobs_failed_total[15m]); drop --${windowed}`);
+	const connection = await context.connect();
+	const {readScrape} = await import('../data/scrape.js');
+	const {renderPrometheus} = await import('../output/prometheus.js');
+	const read = await readScrape(connection, context.config, listFlag(context.flags, 'queue'));
+	for (const warning of read.warnings) context.note(`warning: ${warning}`);
+	context.out(renderPrometheus(read).trimEnd());
+	return 0;
+}
+
 export async function run(context: Context): Promise<number> {
+	if (context.flags['prometheus'] === true) return printPrometheus(context);
 	const sinceMs = parseSince(stringFlag(context.flags, 'since'), context.config.metrics.hourRetentionMs);
 	const by = stringFlag(context.flags, 'by');
 	if (by !== undefined && by !== 'name') throw new UserError('usage', `--by "${by}" is not known`, 'the one grouping is --by name');
-	if (context.json && context.flags['prometheus'] === true) throw new UserError('usage', '--json and --prometheus are two formats: choose one', 'e.g. `saccos-queue metrics --prometheus --since 5m`');
 	const connection = await context.connect();
 	const only = listFlag(context.flags, 'queue');
 	const queues = only ? await resolveQueues(connection, context.config, only) : await knownQueues(connection, context.config);
@@ -55,11 +70,6 @@ export async function run(context: Context): Promise<number> {
 	]);
 	const latency = new Map(snapshot.queues.map(queue => [queue.name, queue.oldestWaitMs]));
 	const lines: MetricsLine[] = read.queues.map(queue => ({...queue, oldestWaitMs: latency.get(queue.queue) ?? null}));
-	if (context.flags['prometheus'] === true) {
-		const {renderPrometheus} = await import('../output/prometheus.js');
-		context.out(renderPrometheus(snapshot.queues, read.queues, stringFlag(context.flags, 'since') ?? '1h').trimEnd());
-		return 0;
-	}
 	if (context.json) {
 		printJson({since: stringFlag(context.flags, 'since') ?? '1h', sinceMs, from: new Date(read.from).toISOString(), to: new Date(read.to).toISOString(), resolution: read.resolution, queues: lines, warnings: snapshot.warnings});
 		return 0;

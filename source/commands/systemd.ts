@@ -89,6 +89,7 @@ export async function run(context: Context): Promise<number> {
 			'systemctl daemon-reload',
 			'systemctl enable --now saccos-queue.target   # the all-queues worker and the scheduler',
 			'systemctl enable --now saccos-queue-worker@high   # optional: a dedicated worker per busy queue',
+			'systemctl enable --now saccos-queue-exporter   # optional: Prometheus metrics on http://127.0.0.1:9464/metrics',
 		];
 		if (context.json) printJson({dir, dryRun, units: units.map(unit => unit.name), next: steps});
 		else {

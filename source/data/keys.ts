@@ -39,3 +39,13 @@ export const metricsMinuteKey = (prefix: string, queue: string, stamp: string): 
 
 /** One hour of recorded job metrics of a queue (the minutes' rollup): a hash, `stamp` is `yyyymmddHH` (UTC). */
 export const metricsHourKey = (prefix: string, queue: string, stamp: string): string => `${prefix}:saccos-queue:metrics:${queue}:h:${stamp}`;
+
+/**
+ * A queue's all-time metric totals (the same fields per job name, plus the wait total): only ever
+ * incremented, so Prometheus' counters read from it never go down while it is kept (it expires
+ * the hour retention after the last flush that touched it).
+ */
+export const metricsTotalKey = (prefix: string, queue: string): string => `${prefix}:saccos-queue:metrics:${queue}:total`;
+
+/** When a worker last flushed its metrics (epoch ms, a string): for a "stale metrics" alert. */
+export const metricsFlushedKey = (prefix: string): string => `${prefix}:saccos-queue:metrics-flushed`;

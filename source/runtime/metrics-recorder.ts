@@ -4,8 +4,11 @@
  * good, failed and retried, total runtime, a log-scale runtime histogram and
  * a wait histogram — and flushed every few seconds in ONE transaction
  * (MULTI/EXEC, one round trip) of HINCRBYs into a minute hash and its hour's
- * rollup, each with an absolute expiry. Nothing here touches the job path
- * but `record` (a few Map lookups and additions).
+ * rollup, each with an absolute expiry — and into the queue's all-time
+ * totals hash, which only ever grows (Prometheus' counters read it: a sum
+ * over the hour hashes would go down as hours expire), with the time of the
+ * flush for a "stale metrics" alert. Nothing here touches the job path but
+ * `record` (a few Map lookups and additions).
  *
  * A flush that fails (Redis down, out of memory) never reaches job
  * processing: it is logged once, its counts go back into the batch and are
@@ -14,7 +17,7 @@
  * A worker that dies loses the counts of one flush interval, never a job.
  */
 import type {RedisClient} from '../data/connection.js';
-import {metricsHourKey, metricsMinuteKey} from '../data/keys.js';
+import {metricsFlushedKey, metricsHourKey, metricsMinuteKey, metricsTotalKey} from '../data/keys.js';
 import {bucketOf, hourStamp, metricName, minuteOf, minuteStamp, OTHER_NAME} from '../shared/histogram.js';
 import {atMost} from '../util/bounded.js';
 import {errorFields, type Logger} from './logger.js';
@@ -41,12 +44,17 @@ export const DEFAULT_METRICS: MetricsSettings = {
 
 export type Outcome = 'completed' | 'failed' | 'retried';
 
+/** With nothing to send, a flush still stamps the flush time this often: an idle worker is not "stale". */
+export const IDLE_STAMP_EVERY_MS = 60_000;
+
 /** One queue × name × minute. */
 class Cell {
 	c = 0;
 	f = 0;
 	r = 0;
 	ms = 0;
+	/** The wait total (ms), for the totals hash only. */
+	wms = 0;
 	readonly h = new Map<number, number>();
 	readonly w = new Map<number, number>();
 
@@ -55,6 +63,7 @@ class Cell {
 		this.f += other.f;
 		this.r += other.r;
 		this.ms += other.ms;
+		this.wms += other.wms;
 		for (const [bucket, count] of other.h) this.h.set(bucket, (this.h.get(bucket) ?? 0) + count);
 		for (const [bucket, count] of other.w) this.w.set(bucket, (this.w.get(bucket) ?? 0) + count);
 	}
@@ -79,6 +88,8 @@ export class MetricsRecorder {
 	#timer: NodeJS.Timeout | undefined;
 	#failing = false;
 	#dropped = 0;
+	/** When the flush time was last written (epoch ms), 0 before. */
+	#stamped = 0;
 
 	constructor(client: RedisClient, prefix: string, settings: MetricsSettings, log: Logger) {
 		this.#client = client;
@@ -115,6 +126,7 @@ export class MetricsRecorder {
 		const bucket = bucketOf(ms);
 		cell.h.set(bucket, (cell.h.get(bucket) ?? 0) + 1);
 		if (waitMs !== undefined) {
+			cell.wms += waitMs > 0 ? Math.round(waitMs) : 0;
 			const waitBucket = bucketOf(waitMs);
 			cell.w.set(waitBucket, (cell.w.get(waitBucket) ?? 0) + 1);
 		}
@@ -154,10 +166,11 @@ export class MetricsRecorder {
 
 	async #send(): Promise<void> {
 		const batch = this.#batch;
-		if (batch.size === 0) return;
+		const now = Date.now();
+		if (batch.size === 0) return this.#stampIdle(now);
 		this.#batch = new Map();
 		const transaction = this.#client.multi();
-		const commands = this.#queue(transaction, batch);
+		const commands = this.#queue(transaction, batch, now);
 		let replies: Array<[Error | null, unknown]> | null;
 		try {
 			replies = await transaction.exec();
@@ -173,12 +186,29 @@ export class MetricsRecorder {
 		if (this.#failing) this.#log.info(this.#dropped > 0 ? {dropped: this.#dropped} : {}, 'metrics flush restored');
 		this.#failing = false;
 		this.#dropped = 0;
+		this.#stamped = now;
 	}
 
-	/** Queues the HINCRBYs and expiries of `batch` on `transaction`; returns how many commands. */
-	#queue(transaction: ReturnType<RedisClient['multi']>, batch: Batch): number {
+	/** Nothing counted: the flush time alone, at most once every IDLE_STAMP_EVERY_MS (a failure is the next flush's to say). */
+	async #stampIdle(now: number): Promise<void> {
+		if (now - this.#stamped < IDLE_STAMP_EVERY_MS) return;
+		try {
+			await this.#client.set(metricsFlushedKey(this.#prefix), String(now), 'PX', this.#settings.hourRetentionMs);
+			this.#stamped = now;
+		} catch {
+			// Redis down or full: the stamp grows old, which is what the "stale metrics" alert is for.
+		}
+	}
+
+	/**
+	 * Queues the HINCRBYs and expiries of `batch` on `transaction` — minute and hour hashes, the
+	 * all-time totals, the flush time; returns how many commands.
+	 */
+	#queue(transaction: ReturnType<RedisClient['multi']>, batch: Batch, now: number): number {
 		const {minuteRetentionMs, hourRetentionMs} = this.#settings;
-		let commands = 0;
+		let commands = this.#queueTotals(transaction, batch);
+		transaction.set(metricsFlushedKey(this.#prefix), String(now), 'PX', hourRetentionMs);
+		commands++;
 		for (const [minute, queues] of batch) {
 			const hour = Math.floor(minute / 60);
 			for (const [queue, cells] of queues) {
@@ -193,6 +223,35 @@ export class MetricsRecorder {
 				transaction.pexpireat(minuteKey, (minute + 1) * 60_000 + minuteRetentionMs).pexpireat(hourKey, (hour + 1) * 3_600_000 + hourRetentionMs);
 				commands += 2;
 			}
+		}
+		return commands;
+	}
+
+	/** The batch summed over its minutes into each queue's totals hash, which then lives the hour retention from now. */
+	#queueTotals(transaction: ReturnType<RedisClient['multi']>, batch: Batch): number {
+		const byQueue = new Map<string, Map<string, Cell>>();
+		for (const queues of batch.values()) {
+			for (const [queue, cells] of queues) {
+				let sums = byQueue.get(queue);
+				if (!sums) byQueue.set(queue, (sums = new Map()));
+				for (const [name, cell] of cells) {
+					let sum = sums.get(name);
+					if (!sum) sums.set(name, (sum = new Cell()));
+					sum.add(cell);
+				}
+			}
+		}
+		let commands = 0;
+		for (const [queue, sums] of byQueue) {
+			const key = metricsTotalKey(this.#prefix, queue);
+			for (const [name, cell] of sums) {
+				for (const [field, by] of fieldsOf(name, cell, true)) {
+					transaction.hincrby(key, field, by);
+					commands++;
+				}
+			}
+			transaction.pexpire(key, this.#settings.hourRetentionMs);
+			commands++;
 		}
 		return commands;
 	}
@@ -227,13 +286,14 @@ export class MetricsRecorder {
 	}
 }
 
-/** The HINCRBY field/increment pairs of one cell (zeros left out). */
-function fieldsOf(name: string, cell: Cell): Array<[string, number]> {
+/** The HINCRBY field/increment pairs of one cell (zeros left out); the wait total only for the totals hash. */
+function fieldsOf(name: string, cell: Cell, withWaitTotal = false): Array<[string, number]> {
 	const fields: Array<[string, number]> = [];
 	if (cell.c) fields.push([`${name}|c`, cell.c]);
 	if (cell.f) fields.push([`${name}|f`, cell.f]);
 	if (cell.r) fields.push([`${name}|r`, cell.r]);
 	if (cell.ms) fields.push([`${name}|ms`, cell.ms]);
+	if (withWaitTotal && cell.wms) fields.push([`${name}|wms`, cell.wms]);
 	for (const [bucket, count] of cell.h) fields.push([`${name}|h${bucket}`, count]);
 	for (const [bucket, count] of cell.w) fields.push([`${name}|w${bucket}`, count]);
 	return fields;

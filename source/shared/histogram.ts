@@ -99,8 +99,12 @@ export function metricName(name: string): string {
 	return chars.length > MAX_NAME_LENGTH ? chars.slice(0, MAX_NAME_LENGTH).join('') : clean;
 }
 
-/** The fields of one name in a metric hash: `<name>|c` completed, `|f` failed for good, `|r` failed and retried, `|ms` runtime total, `|h<i>` runtime histogram, `|w<i>` wait histogram. */
-export type MetricField = {name: string; kind: 'c' | 'f' | 'r' | 'ms' | 'h' | 'w'; bucket: number};
+/**
+ * The fields of one name in a metric hash: `<name>|c` completed, `|f` failed for good, `|r` failed
+ * and retried, `|ms` runtime total, `|h<i>` runtime histogram, `|w<i>` wait histogram; and in the
+ * all-time totals hash only, `|wms` the wait total (the `_sum` of Prometheus' wait histogram).
+ */
+export type MetricField = {name: string; kind: 'c' | 'f' | 'r' | 'ms' | 'wms' | 'h' | 'w'; bucket: number};
 
 /** Splits a field (at its last "|", so a name may hold one); undefined for a field that is not ours. */
 export function parseField(field: string): MetricField | undefined {
@@ -108,7 +112,7 @@ export function parseField(field: string): MetricField | undefined {
 	if (bar < 0) return undefined;
 	const name = field.slice(0, bar);
 	const kind = field.slice(bar + 1);
-	if (kind === 'c' || kind === 'f' || kind === 'r' || kind === 'ms') return {name, kind, bucket: -1};
+	if (kind === 'c' || kind === 'f' || kind === 'r' || kind === 'ms' || kind === 'wms') return {name, kind, bucket: -1};
 	const match = /^([hw])(\d{1,2})$/.exec(kind);
 	if (!match) return undefined;
 	const bucket = Number(match[2]);
@@ -116,15 +120,16 @@ export function parseField(field: string): MetricField | undefined {
 }
 
 /** Counts of one name (or of a whole queue) over some minutes, as summed from the metric hashes. */
-export type MetricTotals = {c: number; f: number; r: number; ms: number; h: Histogram; w: Histogram};
+export type MetricTotals = {c: number; f: number; r: number; ms: number; wms: number; h: Histogram; w: Histogram};
 
-export const emptyTotals = (): MetricTotals => ({c: 0, f: 0, r: 0, ms: 0, h: new Map(), w: new Map()});
+export const emptyTotals = (): MetricTotals => ({c: 0, f: 0, r: 0, ms: 0, wms: 0, h: new Map(), w: new Map()});
 
 export function addTotals(into: MetricTotals, from: MetricTotals): void {
 	into.c += from.c;
 	into.f += from.f;
 	into.r += from.r;
 	into.ms += from.ms;
+	into.wms += from.wms;
 	addHistogram(into.h, from.h);
 	addHistogram(into.w, from.w);
 }

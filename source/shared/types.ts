@@ -3,7 +3,7 @@
  * feed --json, the tables and the console views (docs/ARCHITECTURE.md, "A refresh, end to end"): what the
  * README documents as JSON is exactly these types.
  */
-import type {MetricsSummary} from './histogram.js';
+import type {MetricsSummary, MetricTotals} from './histogram.js';
 
 /** BullMQ's own state names, no synonyms. */
 export const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
@@ -189,6 +189,21 @@ export type MetricsRead = {
 	/** "minute" when the edges are read to the minute; "hour" when the window is whole hours (beyond 24 h). */
 	resolution: 'minute' | 'hour';
 	queues: QueueMetrics[];
+};
+
+/**
+ * What a Prometheus scrape reads (data/scrape.ts → output/prometheus.ts): each queue's state now
+ * and its all-time recorded totals per job name, and when the workers last flushed.
+ */
+export type ScrapeRead = {
+	queues: QueueSnapshot[];
+	/** Per queue (those of `queues` with totals), job name → all-time totals. */
+	totals: Array<{queue: string; names: Array<{name: string; totals: MetricTotals}>}>;
+	/** Epoch ms of the last metrics flush of any worker; null when none is kept. */
+	lastFlushMs: number | null;
+	/** Epoch ms of the read. */
+	at: number;
+	warnings: string[];
 };
 
 /** Per-minute counts of one queue, for sparklines. */

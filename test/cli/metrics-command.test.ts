@@ -4,14 +4,13 @@
  * BullMQ's completed and failed sets, per queue and per job name; latency is
  * the age of the job next in line; a hostile job name reaches the terminal
  * only through the sanitizer; reading writes nothing; bad flags are exit 2
- * with one line and a hint.
+ * with one line and a hint. (`--prometheus`: test/cli/prometheus-output.test.ts.)
  */
 import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {Redis} from 'ioredis';
-import {labelValue} from '../../source/output/prometheus.js';
 import {describeResult, parseJson, runCli} from '../helpers/cli.js';
 import {describeDigestDiff, keyspaceDigest, waitFor} from '../helpers/keyspace.js';
 import {FAST, usePrivateServers, useSandboxes, type Sandbox} from '../helpers/worker-process.js';
@@ -80,32 +79,6 @@ describe('metrics (the command)', () => {
 		assert.match(result.stdout, /emails\s+\(all\)\s+[\d.]+\s+12\s+5\s+29\.4%/);
 		assert.doesNotMatch(result.stdout, /[\x00-\x08\x0b-\x1f\x7f\u202e]/, 'a raw control character reached the terminal');
 		assert.match(result.stdout, /report\?\[2J/);
-	});
-
-	it('--prometheus: the same figures as --json in Prometheus\' text format, label values escaped', async () => {
-		const result = await runCli(args('--prometheus', '--by', 'name', '--since', '15m'));
-		assert.equal(result.code, 0, describeResult(result));
-		const report = parseJson(await runCli(args('--json', '--by', 'name', '--since', '15m')));
-		const samples = new Map<string, number>();
-		for (const line of result.stdout.split('\n')) {
-			if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-			const match = /^([a-z_]+)\{((?:[a-z]+="(?:[^"\\]|\\.)*",?)*)\} (-?[\d.e+-]+)$/.exec(line);
-			assert.ok(match, `not an exposition line: ${JSON.stringify(line)}`);
-			samples.set(`${match[1]}{${match[2]}}`, Number(match[3]));
-		}
-		const emails = report.queues.find((queue: {queue: string}) => queue.queue === 'emails');
-		assert.equal(samples.get('saccos_queue_window_jobs{queue="emails",outcome="completed",window="15m"}'), emails.completed);
-		assert.equal(samples.get('saccos_queue_window_jobs{queue="emails",name="ok",outcome="completed",window="15m"}'), 12);
-		assert.equal(samples.get('saccos_queue_window_jobs{queue="emails",name="report?[2J?]0;pwned??",outcome="failed",window="15m"}'), 2);
-		assert.equal(samples.get('saccos_queue_failure_ratio{queue="emails",window="15m"}'), emails.failureRate);
-		assert.equal(samples.get('saccos_queue_runtime_seconds{queue="emails",quantile="0.5",window="15m"}'), emails.runtime.p50 / 1000);
-		assert.equal(samples.get('saccos_queue_jobs{queue="high",state="waiting"}'), 1);
-		assert.ok(samples.get('saccos_queue_oldest_wait_seconds{queue="high"}')! >= 45, 'high\'s job has waited 45 s and more');
-		assert.equal(samples.has('saccos_queue_oldest_wait_seconds{queue="emails"}'), false, 'no sample when none waits');
-		// A name may hold quotes and backslashes (the recorder replaces only control characters and "|").
-		assert.equal(labelValue('say "hi" C:\\tmp\nnext'), 'say \\"hi\\" C:\\\\tmp\\nnext');
-		const both = await runCli(args('--prometheus', '--json'));
-		assert.equal(both.code, 2, describeResult(both));
 	});
 
 	it('a malformed --since or --by is exit 2 with one line and a hint', async () => {

@@ -96,8 +96,8 @@ describe('systemd units', () => {
 	const services = shipped.filter(name => name.endsWith('.service'));
 	const workers = services.filter(name => name.startsWith('saccos-queue-worker'));
 
-	it('ships the template, the all-queues worker, the scheduler and the target', () => {
-		assert.deepEqual(shipped, ['saccos-queue-worker.service', 'saccos-queue-worker@.service', 'saccos-queue.target', 'saccos-scheduler.service']);
+	it('ships the template, the all-queues worker, the scheduler, the exporter and the target', () => {
+		assert.deepEqual(shipped, ['saccos-queue-exporter.service', 'saccos-queue-worker.service', 'saccos-queue-worker@.service', 'saccos-queue.target', 'saccos-scheduler.service']);
 	});
 
 	describe('systemd-analyze verify (templates instantiated): no output at all', {skip: NO_ANALYZE}, () => {
@@ -123,7 +123,7 @@ describe('systemd units', () => {
 	describe('systemd-analyze security --offline=yes', {skip: NO_ANALYZE}, () => {
 		const dir = mkdtempSync(path.join(scratch, 'security-'));
 		stage(unitsDir, dir);
-		for (const name of ['saccos-queue-worker@high.service', 'saccos-queue-worker.service', 'saccos-scheduler.service']) {
+		for (const name of ['saccos-queue-worker@high.service', 'saccos-queue-worker.service', 'saccos-scheduler.service', 'saccos-queue-exporter.service']) {
 			it(`${name} is rated 2.5 or lower`, () => {
 				const level = exposure(dir, name);
 				assert.ok(level <= 2.5, `${name}: overall exposure ${level} > 2.5`);
@@ -187,6 +187,10 @@ describe('systemd units', () => {
 				assert.ok(timeout > deadline, `TimeoutStopSec ${timeout}s is not longer than the worker's --stop-timeout ${deadline}s`);
 			});
 		}
+		it('the exporter listens on loopback only, on 9464, and runs nothing else', () => {
+			const unit = parseUnit(readFileSync(path.join(unitsDir, 'saccos-queue-exporter.service'), 'utf8'));
+			assert.match(value(unit, 'Service', 'ExecStart')!, / exporter --listen 127\.0\.0\.1:9464$/);
+		});
 		it('the template passes its instance to the worker (--instance %i)', () => {
 			const unit = parseUnit(readFileSync(path.join(unitsDir, 'saccos-queue-worker@.service'), 'utf8'));
 			assert.match(value(unit, 'Service', 'ExecStart')!, /--instance %i\b/);

@@ -16,7 +16,7 @@ import path from 'node:path';
 import {Queue, Worker as BullWorker, type JobsOptions} from 'bullmq';
 import {Redis} from 'ioredis';
 import {JobRunner, type Counters} from '../../source/runtime/job-runner.js';
-import {DEFAULT_METRICS, MetricsRecorder} from '../../source/runtime/metrics-recorder.js';
+import {DEFAULT_METRICS, IDLE_STAMP_EVERY_MS, MetricsRecorder} from '../../source/runtime/metrics-recorder.js';
 import {Active, type Plan} from '../../source/runtime/worker-plans.js';
 import {bucketOf, hourStamp, minuteOf, minuteStamp, parseField} from '../../source/shared/histogram.js';
 import {deletePrefix, keysUnder, waitFor} from '../helpers/keyspace.js';
@@ -193,6 +193,59 @@ describe('job metrics recorded by the worker', () => {
 		assert.deepEqual([...names].sort(), ['(other)', 'a', 'report?[31m/red?', 'x'.repeat(80)].sort());
 		assert.equal(sumOf(fields, 'c', '(other)'), 2, 'b and c are past the cap of 3 names');
 		assert.equal(sumOf(fields, 'c', 'a'), 2);
+	});
+
+	it('keeps all-time totals per name that only grow (hour expiry or not), with the wait total, and stamps the flush time', async () => {
+		const {queue, recorder, drain, name} = await setup([
+			...Array.from({length: 4}, () => ({name: 'ok'})),
+			{name: 'fail', opts: {attempts: 2}},
+		]);
+		const before = Date.now();
+		await drain();
+		await recorder.flush();
+		const totalKey = `${prefix}:saccos-queue:metrics:${name}:total`;
+		const flushedKey = `${prefix}:saccos-queue:metrics-flushed`;
+		const read = async () => {
+			const fields: Totals = new Map();
+			for (const [field, value] of Object.entries(await client.hgetall(totalKey))) fields.set(field, Number(value));
+			return fields;
+		};
+		const first = await read();
+		const minutes = await totals(client, prefix, name, 'm');
+		// The same fields as the minutes, plus the wait total.
+		assert.deepEqual(new Map([...first].filter(([field]) => !field.endsWith('|wms')).sort()), new Map([...minutes].sort()));
+		assert.equal(sumOf(first, 'c', 'ok'), await queue.getCompletedCount());
+		assert.equal(sumOf(first, 'f', 'fail'), 1);
+		assert.equal(sumOf(first, 'r', 'fail'), 1);
+		// The wait total is the sum of processedOn − (timestamp + delay) of each first start, as BullMQ holds them.
+		const jobs = [...(await queue.getCompleted(0, 10)), ...(await queue.getFailed(0, 10))];
+		const waits = jobs.map(job => Math.max(0, (job.processedOn ?? 0) - (job.timestamp + (job.opts.delay ?? 0))));
+		assert.ok(Math.abs(sumOf(first, 'wms') - waits.reduce((sum, ms) => sum + ms, 0)) <= jobs.length, `wms ${sumOf(first, 'wms')} vs ${waits.join('+')}`);
+		// Lives the hour retention after the last flush; the flush time too.
+		const ttl = await client.pttl(totalKey);
+		assert.ok(ttl > DEFAULT_METRICS.hourRetentionMs - 60_000 && ttl <= DEFAULT_METRICS.hourRetentionMs, `PTTL ${ttl}`);
+		const flushed = Number(await client.get(flushedKey));
+		assert.ok(flushed >= before && flushed <= Date.now(), `flushed at ${flushed}`);
+		// The minute and hour hashes expire (deleted here, as expiry would): the totals stay, and grow.
+		for (const key of [...(await keysUnder(client, `${prefix}:saccos-queue:metrics:${name}:m`)), ...(await keysUnder(client, `${prefix}:saccos-queue:metrics:${name}:h`))]) await client.del(key);
+		recorder.record(name, 'ok', 'completed', 5, 7);
+		await recorder.flush();
+		const second = await read();
+		assert.equal(sumOf(second, 'c', 'ok'), sumOf(first, 'c', 'ok') + 1);
+		assert.equal(sumOf(second, 'wms', 'ok'), sumOf(first, 'wms', 'ok') + 7);
+		for (const [field, value] of first) assert.ok((second.get(field) ?? 0) >= value, `${field} went down: ${value} → ${second.get(field)}`);
+	});
+
+	it('an idle recorder stamps the flush time at most once a minute, and writes nothing else', async () => {
+		const idlePrefix = `${prefix}-idle`;
+		const recorder = new MetricsRecorder(client, idlePrefix, DEFAULT_METRICS, captureLogger());
+		await recorder.flush();
+		const stamp = await client.get(`${idlePrefix}:saccos-queue:metrics-flushed`);
+		assert.ok(stamp !== null && Number(stamp) <= Date.now());
+		await recorder.flush();
+		assert.equal(await client.get(`${idlePrefix}:saccos-queue:metrics-flushed`), stamp, `stamped again within ${IDLE_STAMP_EVERY_MS} ms`);
+		assert.deepEqual(await keysUnder(client, idlePrefix), [`${idlePrefix}:saccos-queue:metrics-flushed`]);
+		await client.del(`${idlePrefix}:saccos-queue:metrics-flushed`);
 	});
 
 	describe('when Redis refuses the flush', () => {
