@@ -67,7 +67,7 @@ export function App({api, initial = {view: 'queues'}}: {api: ConsoleApi; initial
 		else if (outcome.kind === 'help') help.show();
 		else if (outcome.kind === 'go') go({type: 'go', route: outcome.route});
 		else show(outcome.message, 'error');
-	});
+	}, () => ('queue' in route ? route.queue : undefined));
 	const undo = () => {
 		const last = lastUndo.current;
 		lastUndo.current = undefined;

@@ -42,9 +42,9 @@ const FIND_USAGE = 'usage: :find [queue [state]] TEXT, e.g. :find +255712345678 
  * `:find [queue [state]] TEXT`: a known queue's name, then a state, are taken as such when
  * more text follows them; the rest, spaces kept, is the text. Default: the first queue, failed.
  */
-function parseFind(args: string, queues: readonly string[]): CommandOutcome {
+function parseFind(args: string, queues: readonly string[], current: string | undefined): CommandOutcome {
 	let rest = args.trim();
-	let queue: string | undefined;
+	let queue: string | undefined = current;
 	let state = 'failed';
 	const head = () => /^(\S+)\s+(\S.*)$/s.exec(rest);
 	const first = head();
@@ -61,7 +61,8 @@ function parseFind(args: string, queues: readonly string[]): CommandOutcome {
 	return {kind: 'go', route: {view: 'search', ...(queue ? {queue} : {}), state, text: rest}};
 }
 
-export function parseCommand(text: string, queues: readonly string[]): CommandOutcome {
+/** `current`: the queue of the view the command line was opened on (`:find` searches it unless told another). */
+export function parseCommand(text: string, queues: readonly string[], current?: string): CommandOutcome {
 	const [first, ...rest] = text.trim().replace(/^:/, '').split(/\s+/).filter(Boolean);
 	if (first === undefined) return {kind: 'error', message: 'type a view (queues, jobs, workers…) or q'};
 	const word = command(first);
@@ -82,11 +83,11 @@ export function parseCommand(text: string, queues: readonly string[]): CommandOu
 			if (typeof queue !== 'string' || rest[1] === undefined) return {kind: 'error', message: 'usage: :job <queue> <id>'};
 			return {kind: 'go', route: {view: 'job', queue, id: rest[1]}};
 		case 'find':
-			return parseFind(text.trim().replace(/^:/, '').trim().replace(/^\S+/, ''), queues);
+			return parseFind(text.trim().replace(/^:/, '').trim().replace(/^\S+/, ''), queues, current);
 		case 'logs':
 			return {kind: 'go', route: {view: 'logs', ...(rest[0] ? {service: rest[0]} : {})}};
 		case 'metrics': {
-			const name = typeof queue === 'string' ? queue : queues[0];
+			const name = typeof queue === 'string' ? queue : current ?? queues[0];
 			return name === undefined ? {kind: 'error', message: 'usage: :metrics <queue>'} : {kind: 'go', route: {view: 'metrics', queue: name}};
 		}
 		default:
@@ -121,7 +122,7 @@ export function complete(text: string, queues: readonly string[]): string {
 }
 
 /** `:`: opens the command line (the known queues read afresh for completion); `run` gets what was asked. */
-export function useCommandLine(api: ConsoleApi, setPrompt: (next: PromptState) => void, run: (outcome: CommandOutcome) => void): () => void {
+export function useCommandLine(api: ConsoleApi, setPrompt: (next: PromptState) => void, run: (outcome: CommandOutcome) => void, current: () => string | undefined): () => void {
 	const queueNames = useRef<string[]>([]);
 	return () => {
 		void api.queueNames().then(names => {
@@ -132,7 +133,7 @@ export function useCommandLine(api: ConsoleApi, setPrompt: (next: PromptState) =
 			value: '',
 			complete: value => complete(value, queueNames.current),
 			hint: value => candidates(value, queueNames.current).slice(0, 12).join(' '),
-			onSubmit: text => run(parseCommand(text, queueNames.current)),
+			onSubmit: text => run(parseCommand(text, queueNames.current, current())),
 		});
 	};
 }

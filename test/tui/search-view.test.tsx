@@ -66,6 +66,19 @@ describe('console: :find and the search view', () => {
 		assert.deepEqual(args!.slice(0, 3), ['emails', 'failed', '+2557']);
 	});
 
+	it(':find on a queue\'s jobs searches that queue, not the first one', async () => {
+		const {api, console} = await open({
+			jobs: async (queue, state, limit, offset) => ({queue, state: state as 'failed', total: 0, offset, limit, jobs: []}),
+			searchJobs: async (queue, state, text) => result([], {queue, state, text}),
+		});
+		await find(console, `jobs ${QUEUES.at(-1)!.name} failed`);
+		await console.waitFor(text => text.includes(`${QUEUES.at(-1)!.name}  `), 'the jobs of the last queue');
+		await find(console, 'find +2557');
+		await console.waitFor(text => text.includes('searched all'), 'the search done');
+		const [args] = callsOf(api, 'searchJobs') as SearchArgs[];
+		assert.deepEqual(args!.slice(0, 3), [QUEUES.at(-1)!.name, 'failed', '+2557']);
+	});
+
 	it('shows progress while it searches; Esc stops it (the signal reaches the search) and says how far it got; Esc again goes back', async () => {
 		let signal: AbortSignal | undefined;
 		const {console} = await open({
