@@ -6,6 +6,7 @@
  * ctx.signal. Then it leaves the registry and closes, every step bounded, so
  * the exit comes in time for systemd's TimeoutStopSec even when Redis is gone.
  */
+import {onSignals} from '../util/signals.js';
 import {EventEmitter, setMaxListeners} from 'node:events';
 import type {Logger} from './logger.js';
 import {whenSupervisorGone} from './supervised.js';
@@ -34,8 +35,6 @@ export type Leftover = {
 	abort(reason: Error): void;
 };
 
-const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
-
 export class Shutdown {
 	reason = '';
 	exitCode = 0;
@@ -43,7 +42,8 @@ export class Shutdown {
 	readonly #log: Logger;
 	readonly #options: ShutdownOptions;
 	readonly #signals: EventEmitter;
-	readonly #onSignal = (signal: NodeJS.Signals) => this.stop(signal);
+	/** Lets go of the signals (util/signals.ts); a no-op until listen(). */
+	#unlisten: () => void = () => {};
 	#maxTimer: NodeJS.Timeout | undefined;
 	/** Wakes the drain when a job ends (or the stop begins). */
 	#wake: () => void = () => {};
@@ -77,7 +77,8 @@ export class Shutdown {
 
 	/** SIGTERM, SIGINT and the local supervisor's end stop the worker (from the very start: also while it waits for Redis). */
 	listen(): void {
-		for (const name of SIGNALS) this.#signals.on(name, this.#onSignal);
+		// Repeats are counted by the helper but change nothing here: the stop timeout bounds the drain.
+		this.#unlisten = onSignals(signal => this.stop(signal), {source: this.#signals});
 		const unwatch = whenSupervisorGone(() => this.stop('the supervisor is gone'));
 		this.signal.addEventListener('abort', unwatch, {once: true});
 	}
@@ -132,7 +133,7 @@ export class Shutdown {
 	/** Lets go of the process: signal handlers and the max-time clock. */
 	release(): void {
 		clearTimeout(this.#maxTimer);
-		for (const name of SIGNALS) this.#signals.off(name, this.#onSignal);
+		this.#unlisten();
 	}
 }
 

@@ -3,6 +3,7 @@ import {useStdin, useStdout} from 'ink';
 import {useCallback, useRef} from 'react';
 import type {Suspend} from '../store/console-api.js';
 import {atMost} from '../util/bounded.js';
+import {onSignals} from '../util/signals.js';
 
 /**
  * Escape sequences of the terminal itself (never job text). The console runs on the alternate
@@ -47,28 +48,24 @@ export function useSuspend(): Suspend {
 		};
 		const controller = new AbortController();
 		let running: Promise<T> | undefined;
-		const ignore = () => undefined;
+		// ^C is the pager's while it runs: taken here and dropped.
+		const keepInterrupts = onSignals(() => undefined, {signals: ['SIGINT']});
 		const stop = (signal: NodeJS.Signals) => {
-			process.off('SIGINT', ignore);
+			keepInterrupts();
 			controller.abort();
 			void atMost<unknown>(running ?? Promise.resolve(), 2000).then(() => {
 				giveBack();
 				process.kill(process.pid, signal);
 			});
 		};
-		const onTerm = () => stop('SIGTERM');
-		const onHangUp = () => stop('SIGHUP');
-		process.on('SIGINT', ignore);
-		process.once('SIGTERM', onTerm);
-		process.once('SIGHUP', onHangUp);
+		const stopOn = onSignals(signal => stop(signal), {signals: ['SIGTERM', 'SIGHUP'], once: true});
 		try {
 			running = run(controller.signal);
 			return await running;
 		} finally {
-			process.off('SIGTERM', onTerm);
-			process.off('SIGHUP', onHangUp);
+			stopOn();
 			if (!controller.signal.aborted) {
-				process.off('SIGINT', ignore);
+				keepInterrupts();
 				giveBack();
 				setRawMode(true);
 				// Ink erases what it last drew and draws the console whole.
