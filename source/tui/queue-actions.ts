@@ -22,8 +22,14 @@ function confirmWholeQueue(kind: keyof typeof actions, ui: Ui, queue: string, fa
 	ui.confirm({
 		summary: `${action.ask} all ${failed === undefined ? 'the' : formatCount(failed)} failed jobs of "${queue}"?`,
 		expected: queue,
-		onConfirm: () => ui.act(async () => action.run(ui, queue, progress => ui.flash(show(progress))), result => `${action.done} ${formatCount(result.count)} failed jobs of ${queue}`, after, `${action.doing} ${queue}`),
+		onConfirm: () => ui.act(async () => action.run(ui, queue, progress => ui.flash(show(progress))), result => `${action.done} ${formatCount(result.count)} failed jobs of ${queue}${differenceNote(failed, result.count)}`, after, `${action.doing} ${queue}`),
 	});
+}
+
+/** Why the count done is not the count asked about: jobs failed (or were retried elsewhere) in between. */
+function differenceNote(asked: number | undefined, done: number): string {
+	if (asked === undefined || asked === done) return '';
+	return done > asked ? ` (${formatCount(asked)} when you confirmed: ${formatCount(done - asked)} failed since)` : ` (${formatCount(asked)} when you confirmed: ${formatCount(asked - done)} gone since, retried or deleted elsewhere)`;
 }
 
 /** R: every failed job of `queue` back to waiting, after its name is typed. */

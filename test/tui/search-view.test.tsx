@@ -69,7 +69,7 @@ describe('console: :find and the search view', () => {
 	it(':find on a queue\'s jobs searches that queue, not the first one', async () => {
 		const {api, console} = await open({
 			jobs: async (queue, state, limit, offset) => ({queue, state: state as 'failed', total: 0, offset, limit, jobs: []}),
-			searchJobs: async (queue, state, text) => result([], {queue, state, text}),
+			searchJobs: async (queue, state, text) => result([], {queue, state: state as 'failed', text}),
 		});
 		await find(console, `jobs ${QUEUES.at(-1)!.name} failed`);
 		await console.waitFor(text => text.includes(`${QUEUES.at(-1)!.name}  `), 'the jobs of the last queue');

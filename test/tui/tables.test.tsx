@@ -90,6 +90,27 @@ describe('console: sort, problems, totals, position, filters that stay', () => {
 		assert.match(back, /filter "em"/);
 	});
 
+	it('F quotes the count it asks about, and the outcome says why it deleted more (failed since you confirmed)', async () => {
+		const api = fixtureApi({snapshot: async () => snapshotOf([{name: 'emails', failed: 4}]), flushFailed: async (queue: string) => ({queue, action: 'flush', count: 5, dryRun: false})});
+		harness = await renderConsole(api);
+		await harness.waitFor(text => /▸ emails/.test(text), 'the queue');
+		await harness.key('F');
+		await harness.waitFor(text => text.includes('Delete all 4 failed jobs of "emails"?'), 'the confirmation with its count');
+		await harness.type('emails');
+		await harness.key('enter');
+		await harness.waitFor(text => text.includes('deleted 5 failed jobs of emails (4 when you confirmed: 1 failed since)'), 'the outcome explaining the difference');
+	});
+
+	it('the jobs view\'s tab count of the open state is the page\'s total: the two never disagree', async () => {
+		const failed = Array.from({length: 54}, (_, index) => ({id: String(index + 1), queue: 'emails', name: 'email.send', state: 'failed' as const, attemptsMade: 3, failedReason: 'SMTP 421', timestamp: Date.now() - 60_000, processedOn: Date.now() - 50_000, finishedOn: Date.now() - 40_000, delay: 0, priority: 0, data: {}}));
+		// The snapshot was read a moment before 6 more failed.
+		const api = fixtureApi({snapshot: async () => snapshotOf([{name: 'emails', failed: 48}]), jobs: async (queue, state, limit, offset) => ({queue, state: state as 'failed', total: 54, offset, limit, jobs: failed.slice(offset, offset + limit)})});
+		harness = await renderConsole(api, {view: 'jobs', queue: 'emails', state: 'failed'});
+		const frame = await harness.waitFor(text => /of 54 failed/.test(text), 'the page');
+		assert.match(frame, /7 failed 54/);
+		assert.doesNotMatch(frame, /failed 48/);
+	});
+
 	it('services on an 80-column terminal: STATE is never cut, however long the reason', async () => {
 		const service = (name: string, state: ServiceStatus['state']): ServiceStatus => ({
 			name, unit: `saccos-queue-${name}.service`, state, pid: state === 'running' ? 4242 : null, since: Date.now() - 60_000, restarts: 0, memory: null, enabled: null, backend: 'local',

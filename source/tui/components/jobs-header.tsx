@@ -36,8 +36,13 @@ export function JobsHeader({queue, info, state, width, status, poll}: JobsHeader
 				))}
 			</Text>
 			<Box justifyContent="space-between">
-				<Text wrap="truncate-end">{sanitizeLine(status || ' ')}</Text>
-				<PollStatus {...poll} />
+				{/* The status gives way to the freshness (STALE and why), never overlaps it. */}
+				<Box flexShrink={1}>
+					<Text wrap="truncate-end">{sanitizeLine(status || ' ')}</Text>
+				</Box>
+				<Box flexShrink={0} marginLeft={1}>
+					<PollStatus {...poll} />
+				</Box>
 			</Box>
 		</>
 	);

@@ -66,6 +66,8 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 		return snapshot.data ? <Text dimColor>no queues yet</Text> : <PollStatus {...snapshot} />;
 	}
 	const table = jobTable(state ?? 'waiting', jobs);
+	// The open state's count is the page's total: the tab and "1–23 of N" must not disagree because they were read 1 s apart.
+	const shownInfo = info && page && state ? {...info, counts: {...info.counts, [state]: page.total}} : info;
 	const marked = new Set(jobs.flatMap((job, index) => (marks.has(job.id) ? [index] : [])));
 	const status = [
 		state && page ? pageInfo(state, page.offset, loaded.length, total) : '',
@@ -75,7 +77,7 @@ export function JobsView({route}: {route: Extract<Route, {view: 'jobs'}>}) {
 	const empty = emptyText({data: page, error: poll.error}, 'jobs', filter ? `no job on this page matches "${filter}"` : `no ${page?.state ?? state ?? ''} jobs in ${queue}`);
 	return (
 		<Box flexDirection="column">
-			<JobsHeader queue={queue} info={info} state={state} width={ui.width} status={status.join(' · ')} poll={state ? poll : snapshot} />
+			<JobsHeader queue={queue} info={shownInfo} state={state} width={ui.width} status={status.join(' · ')} poll={state ? poll : snapshot} />
 			<List head={table.head} rows={table.rows} selected={selection.index} height={listHeight} width={ui.width} marked={marked} numeric={table.numeric} empty={sanitizeLine(empty)} />
 		</Box>
 	);
