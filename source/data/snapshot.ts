@@ -117,6 +117,7 @@ function health(connection: Connection, mode: RedisHealth['mode'], nodes: NodeRe
 	return {
 		url: connection.where,
 		mode,
+		role: first.get('role') ?? 'unknown',
 		version: first.get('redis_version') ?? first.get('valkey_version') ?? 'unknown',
 		usedMemory: infos.reduce((sum, info) => sum + infoNumber(info, 'used_memory'), 0),
 		maxMemory: infos.reduce((sum, info) => sum + infoNumber(info, 'maxmemory'), 0),

@@ -95,5 +95,6 @@ export function redisLine(snapshot: Snapshot, options: {address?: boolean} = {})
 	const {redis} = snapshot;
 	const memory = `${formatBytes(redis.usedMemory)} / ${redis.maxMemory > 0 ? formatBytes(redis.maxMemory) : 'no limit'}`;
 	const nodes = redis.mode === 'cluster' ? ` (${redis.nodes} masters)` : '';
-	return `Redis ${options.address === false ? '' : `${redis.url} · `}${redis.mode}${nodes} · v${redis.version} · memory ${memory} · policy ${redis.evictionPolicy} · ${redis.latencyMs} ms`;
+	const role = redis.role === 'slave' ? ' replica' : redis.role === 'master' ? ' master' : '';
+	return `Redis ${options.address === false ? '' : `${redis.url} · `}${redis.mode}${nodes}${role} · v${redis.version} · memory ${memory} · policy ${redis.evictionPolicy} · ${redis.latencyMs} ms`;
 }

@@ -37,6 +37,8 @@ export type RedisHealth = {
 	/** Where we are connected; never contains a password. */
 	url: string;
 	mode: 'standalone' | 'cluster' | 'sentinel';
+	/** INFO's role of the node answering: "master", or "slave" for a replica (which refuses writes). */
+	role?: string;
 	version: string;
 	usedMemory: number;
 	/** 0 means no limit. */

@@ -56,6 +56,11 @@ describe('takeSnapshot on queues filled by another BullMQ application', () => {
 		assert.equal(snapshot.queues.find(queue => queue.name === 'high')?.threshold, 50);
 	});
 
+	it('names the role of the server it reads (a replica refuses writes): master for the test server', async () => {
+		const snapshot = await takeSnapshot(connection, configFor(url, prefix), fill.queues);
+		assert.equal(snapshot.redis.role, 'master');
+	});
+
 	it('counts the BullMQ workers connected to each queue as BullMQ does', async () => {
 		const workerPrefix = `test-${randomUUID()}`;
 		const workerConnection = new Redis(url, {maxRetriesPerRequest: null});
