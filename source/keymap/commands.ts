@@ -79,6 +79,7 @@ const table = [
 
 	{id: 'inspect', keys: ['enter'], label: 'open', description: 'show the selected match (Esc stops a search under way, then goes back; ^R searches again)', scope: 'search'},
 
+	{id: 'inspect', keys: ['enter'], label: 'details', description: 'every field of the selected worker, whole', scope: 'workers'},
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'filter the workers by id, host, queue or state, as you type', scope: 'workers'},
 	{id: 'sort', keys: ['o'], label: 'sort', description: 'sort by the next column (the header marks it ↓/↑); after the last, the usual order', scope: 'workers'},
 	{id: 'reverse-sort', keys: ['O'], label: 'reverse', description: 'reverse the sort', scope: 'workers', hidden: true},
@@ -86,6 +87,7 @@ const table = [
 	{id: 'worker-pause', keys: ['p'], label: 'pause/resume', description: 'pause or resume the selected worker (through Redis)', scope: 'workers', writes: true},
 	{id: 'worker-stop', keys: ['x'], label: 'stop', description: 'stop the selected worker gracefully (systemd restarts it)', scope: 'workers', writes: true, dangerous: true},
 
+	{id: 'inspect', keys: ['enter'], label: 'details', description: 'every field of the selected schedule, whole (its last run, its missed runs)', scope: 'schedules'},
 	{id: 'filter', keys: ['/'], label: 'filter', description: 'filter the schedules, as you type', scope: 'schedules'},
 	{id: 'sort', keys: ['o'], label: 'sort', description: 'sort by the next column (the header marks it ↓/↑); after the last, the usual order', scope: 'schedules'},
 	{id: 'reverse-sort', keys: ['O'], label: 'reverse', description: 'reverse the sort', scope: 'schedules', hidden: true},

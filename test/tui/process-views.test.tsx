@@ -72,6 +72,20 @@ describe('console: workers, schedules, services and logs views', () => {
 		assert.doesNotMatch(frame, /UNIT|KIND/);
 	});
 
+	it('workers on an 80-column terminal: Enter shows the selected worker whole (every running job), Esc closes it', async () => {
+		const busy = worker({current: Array.from({length: 12}, (_, index) => `notifications/${1000 + index}`), concurrency: 12});
+		harness = await renderConsole(fixtureApi({workers: async () => ({processes: [busy], foreign: []})}), {view: 'workers'}, {columns: 80, rows: 24});
+		await harness.waitFor(text => text.includes('app1-4242'), 'the workers table');
+		assert.doesNotMatch(harness.frame(), /notifications\/1011/, 'the table cannot show every running job');
+		await harness.key('enter');
+		const detail = await harness.waitFor(text => text.includes('Esc closes'), 'the detail');
+		assert.match(detail, /CURRENT\s+notifications\/1000 notifications\/1001/);
+		assert.match(detail.replace(/\n\s+/g, ' '), /notifications\/1011/, 'the last running job, wrapped onto the next line');
+		assert.match(detail, /BEAT\s+\d+s ago/);
+		await harness.key('escape');
+		await harness.waitFor(text => !text.includes('Esc closes') && text.includes('▸ app1-4242'), 'the table again');
+	});
+
 	it('workers, schedules: Redis down from the start says "cannot load", never "no live workers" or "no schedules configured"', async () => {
 		const down = async () => {
 			throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
@@ -167,6 +181,8 @@ describe('console: workers, schedules, services and logs views', () => {
 		assert.match(bottom[0]!, /^worker@emails failed: exited with code 2 at once \(a usage or configuration error\): unknown log level "loud"/);
 		harness.unmount();
 		harness = await renderConsole(api, {view: 'services'}, {columns: 260, rows: 20});
+		// The rows first: a key before the list is loaded has nothing to move.
+		await harness.waitFor(text => text.includes('worker@emails'), 'the services table, 260 columns');
 		await harness.press('down', 'services');
 		const wide = await harness.waitFor(text => text.includes('▸ worker@emails'), 'worker@emails selected, 260 columns');
 		const whole = wide.split('\n').find(text => text.startsWith('worker@emails failed: '))?.trimEnd();

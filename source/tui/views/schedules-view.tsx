@@ -17,6 +17,7 @@ import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {listKeys, useSelection} from '../use-selection.js';
 import {useTable} from '../use-table.js';
+import {RowDetail, rowPairs, useRowDetail} from '../components/row-detail.js';
 
 export function SchedulesView() {
 	const ui = useUi();
@@ -29,9 +30,17 @@ export function SchedulesView() {
 	const selection = useSelection(schedules.map(schedule => schedule.id), listHeight - 1, 'schedules');
 	const selected = schedules[selection.index];
 
+	const rowDetail = useRowDetail();
 	useViewKeys<'schedules'>({
 		...listKeys(selection, poll),
 		...table.keys,
+		cancel: () => rowDetail.close() || table.keys.cancel(),
+		back: () => rowDetail.close() || false,
+		inspect: () => {
+			const row = table.shown[selection.index];
+			if (!row) return false;
+			rowDetail.open({title: row.id, pairs: rowPairs(table.head, row.cells)});
+		},
 		'run-schedule': () => {
 			if (!selected) return false;
 			const {id, queue} = selected;
@@ -47,6 +56,7 @@ export function SchedulesView() {
 	const summary = poll.data
 		? `${table.facts(selection.index, all.length)} schedule(s)${zones.size === 1 ? ` · times in ${[...zones][0]!}` : ''} · ${missed} missed run(s) in 24 h${absent > 0 ? ` · ${absent} not in Redis: is the scheduler running?` : ''}`
 		: ' ';
+	if (rowDetail.detail) return <RowDetail detail={rowDetail.detail} width={ui.width} height={ui.height} />;
 	return (
 		<Box flexDirection="column">
 			<StatusLine text={summary} poll={poll} {...(missed > 0 || absent > 0 ? {color: 'yellow'} : {})} />

@@ -21,6 +21,7 @@ import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {listKeys, useSelection} from '../use-selection.js';
 import {useTable} from '../use-table.js';
+import {RowDetail, rowPairs, useRowDetail} from '../components/row-detail.js';
 
 const plural = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
 
@@ -44,9 +45,17 @@ export function WorkersView() {
 			label: `${command === 'pause' ? 'resume' : 'pause'} ${id}`,
 			run: () => control(command === 'pause' ? 'resume' : 'pause', id),
 		});
+	const rowDetail = useRowDetail();
 	useViewKeys<'workers'>({
 		...listKeys(selection, poll),
 		...table.keys,
+		cancel: () => rowDetail.close() || table.keys.cancel(),
+		back: () => rowDetail.close() || false,
+		inspect: () => {
+			const row = table.shown[selection.index];
+			if (!row) return false;
+			rowDetail.open({title: row.id, pairs: rowPairs(table.head, row.cells)});
+		},
 		'worker-pause': () => {
 			if (!selected) return false;
 			if (selected.kind !== 'worker') ui.flash(`${selected.id} is the scheduler: it can be stopped, not paused`, 'error');
@@ -65,6 +74,7 @@ export function WorkersView() {
 
 	const hosts = new Set(processes.map(entry => entry.host)).size;
 	const summary = poll.data ? `${plural(processes.length, 'process', 'processes')} on ${plural(hosts, 'host', 'hosts')} · ${plural(foreign.length, 'other BullMQ worker', 'other BullMQ workers')}` : ' ';
+	if (rowDetail.detail) return <RowDetail detail={rowDetail.detail} width={ui.width} height={ui.height} />;
 	return (
 		<Box flexDirection="column">
 			<StatusLine text={summary} poll={poll} extra={poll.data ? table.facts(selection.index, all.length) : ''} />
