@@ -136,7 +136,7 @@ describe('console: keys that never surprise', () => {
 
 	it('a view that leaves out a key the key table gives it does not compile', () => {
 		const none = () => undefined;
-		const table = {filter: none, sort: none, 'reverse-sort': none, problems: none};
+		const table = {filter: none, sort: none, 'reverse-sort': none, problems: none, inspect: none};
 		const complete: ViewKeys<'schedules'> = {...table, 'run-schedule': none};
 		// @ts-expect-error -- the schedules view must handle "run-schedule": the table binds t to it
 		const missing: ViewKeys<'schedules'> = {...table};
