@@ -47,8 +47,15 @@ export const scheduleRow = (schedule: ScheduleInfo): Cell[] => [
 	schedule.inRedis ? 'yes' : 'no (scheduler not running?)',
 ];
 
-/** A queue with jobs to hand out, not paused, and no worker connected for it: nobody is serving it. */
-export const unserved = (queue: QueueSnapshot): boolean => !queue.paused && queue.workers === 0 && queue.counts.waiting + queue.counts.prioritized > 0;
+/** Our workers registered for a queue, and how many of them are paused (workers pause/resume). */
+export type QueueWorkers = {registered: number; paused: number};
+
+/**
+ * A queue with jobs to hand out, not paused, and nobody serving it: no worker connected, or every
+ * one of our workers for it paused (a paused worker keeps its connection, so BullMQ still counts it).
+ */
+export const unserved = (queue: QueueSnapshot, ours?: QueueWorkers): boolean =>
+	!queue.paused && queue.counts.waiting + queue.counts.prioritized > 0 && (queue.workers === 0 || (ours !== undefined && ours.registered > 0 && ours.paused === ours.registered && queue.workers <= ours.registered));
 
 /** The console's queues table: the counts, then how long the next job has waited and whether the queue is moving. */
 export const consoleQueueHead = [...queueHead, 'LATENCY', 'JOBS/MIN', 'LAST 30M', 'FAILED 1H'];
@@ -66,9 +73,11 @@ function rateNow(finished: readonly number[]): number | null {
  * yellow: paused, over its threshold or waiting long; a red FAILED count). `series` is the last
  * hour per minute (the metrics the workers record); without it the rate cells say "-".
  */
-export function queueTableRow(queue: QueueSnapshot, series?: MinuteSeries): TableRow {
+export function queueTableRow(queue: QueueSnapshot, series?: MinuteSeries, ours?: QueueWorkers): TableRow {
 	const cells = queueRow(queue).map(cell => String(cell));
-	if (unserved(queue)) cells[1] = 'NO WORKER';
+	const nobody = unserved(queue, ours);
+	if (nobody) cells[1] = queue.workers === 0 ? 'NO WORKER' : 'ALL PAUSED';
+	if (ours && ours.paused > 0) cells[9] = `${queue.workers} (${ours.paused} paused)`;
 	const wait = queue.oldestWaitMs;
 	const finished = series ? series.completed.map((count, index) => count + series.failed[index]!) : [];
 	const perMinute = series ? rateNow(finished) : null;
@@ -76,9 +85,10 @@ export function queueTableRow(queue: QueueSnapshot, series?: MinuteSeries): Tabl
 	const rate = perMinute === null ? '-' : perMinute >= 10 ? String(Math.round(perMinute)) : String(Math.round(perMinute * 10) / 10);
 	cells.push(wait === null ? '-' : formatDuration(wait), rate, series ? sparkline(finished, 30) : '', failedHour === null ? '-' : String(failedHour));
 	const long = wait !== null && wait > LONG_WAIT_MS;
-	const tone: Tone = unserved(queue) ? 'bad' : queue.paused || queue.overThreshold || long ? 'warn' : undefined;
+	const tone: Tone = nobody ? 'bad' : queue.paused || queue.overThreshold || long ? 'warn' : undefined;
 	const cellTones: Record<number, Tone> = {...(queue.counts.failed > 0 ? {8: 'bad'} : {}), ...(long ? {12: 'warn'} : {}), ...(failedHour ? {15: 'bad'} : {})};
 	const sortKeys = [...queueRow(queue).map(() => null), wait, perMinute, perMinute, failedHour];
+	sortKeys[9] = queue.workers;
 	return {id: queue.name, cells, tone, cellTones, sortKeys, ...(queue.counts.failed > 0 ? {problem: true} : {}), search: queue.name.toLowerCase()};
 }
 

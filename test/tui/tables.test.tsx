@@ -19,7 +19,7 @@ const QUEUES = [
 	{name: 'sms'},
 ];
 /** The queue names in the order the table shows them. */
-const order = (frame: string): string[] => frame.split('\n').flatMap(line => /^[▸ ] (\S+)\s+(?:active|paused|empty|NO WORKER)/.exec(line)?.[1] ?? []);
+const order = (frame: string): string[] => frame.split('\n').flatMap(line => /^[▸ ] (\S+)\s+(?:active|paused|empty|NO WORKER|ALL PAUSED)/.exec(line)?.[1] ?? []);
 const inOrder = (expected: readonly string[]) => (frame: string) => JSON.stringify(order(frame)) === JSON.stringify(expected);
 
 describe('console: sort, problems, totals, position, filters that stay', () => {
@@ -88,6 +88,17 @@ describe('console: sort, problems, totals, position, filters that stay', () => {
 		const back = await console.waitFor(text => /▸ emails/.test(text), 'the queues again');
 		assert.deepEqual(order(back), ['emails']);
 		assert.match(back, /filter "em"/);
+	});
+
+	it('a queue whose only worker is paused, with jobs waiting: WORKERS says "1 (1 paused)" and STATE "ALL PAUSED", a problem', async () => {
+		const snapshot = snapshotOf([{name: 'high', waiting: 9}, {name: 'default'}]);
+		const paused = {id: 'app1-4242', kind: 'worker', host: 'app1', pid: 4242, queues: ['high'], concurrency: 1, started: Date.now() - 60_000, version: '0.1.0', rss: 1, processed: 0, failed: 0, current: [], unit: null, state: 'paused', heartbeat: Date.now(), source: 'saccos-queue'} as const;
+		harness = await renderConsole(fixtureApi({snapshot: async () => snapshot, workers: async () => ({processes: [{...paused, queues: [...paused.queues], current: []}], foreign: []})}));
+		const frame = await harness.waitFor(text => text.includes('ALL PAUSED'), 'the high queue flagged');
+		assert.match(frame, /high\s+ALL PAUSED\s+9\s.*\s1 \(1 paused\)/);
+		await harness.key('!');
+		await harness.key('!');
+		await harness.waitFor(inOrder(['high']), 'high alone among the problems');
 	});
 
 	it('F quotes the count it asks about, and the outcome says why it deleted more (failed since you confirmed)', async () => {

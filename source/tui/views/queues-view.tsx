@@ -10,7 +10,7 @@
  */
 import {Box} from 'ink';
 import {useEffect, useState} from 'react';
-import {consoleQueueHead, queueTableRow, queueTotals, redisLine} from '../../present/queue-rows.js';
+import {consoleQueueHead, queueTableRow, queueTotals, redisLine, type QueueWorkers} from '../../present/queue-rows.js';
 import {List, windowStart} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
@@ -31,6 +31,21 @@ const DROP = [6, 5, 11, 7, 14, 10, 4, 9, 15, 13, 12, 1];
 /** STATE says paused or NO WORKER: cut last. */
 const KEEP = new Set([1]);
 
+/** Our registered workers per queue, and how many are paused. */
+function workersByQueue(processes: ReadonlyArray<{kind: string; queues: readonly string[]; state: string}>): Map<string, QueueWorkers> {
+	const byQueue = new Map<string, QueueWorkers>();
+	for (const entry of processes) {
+		if (entry.kind !== 'worker') continue;
+		for (const queue of entry.queues) {
+			const counts = byQueue.get(queue) ?? {registered: 0, paused: 0};
+			counts.registered++;
+			if (entry.state === 'paused') counts.paused++;
+			byQueue.set(queue, counts);
+		}
+	}
+	return byQueue;
+}
+
 export function QueuesView() {
 	const ui = useUi();
 	const poll = usePoll(async () => ui.api.snapshot(), ui.api.refreshMs, 'queues');
@@ -38,7 +53,10 @@ export function QueuesView() {
 	const listHeight = ui.height - 2;
 	const [onScreen, setOnScreen] = useState<readonly string[]>([]);
 	const series = useQueueSeries(ui.api, onScreen);
-	const table = useTable(ui, 'queues', all.map(queue => queueTableRow(queue, series.get(queue.name))), consoleQueueHead, NUMERIC, 'Filter queues:');
+	// Our workers' registry (is any of them paused?), on a slower beat than the counts.
+	const registry = usePoll(async () => ui.api.workers(), Math.max(5000, ui.api.refreshMs), 'queues-registry');
+	const ours = workersByQueue(registry.data?.processes ?? []);
+	const table = useTable(ui, 'queues', all.map(queue => queueTableRow(queue, series.get(queue.name), ours.get(queue.name))), consoleQueueHead, NUMERIC, 'Filter queues:');
 	const byName = new Map(all.map(queue => [queue.name, queue]));
 	const selection = useSelection(table.shown.map(row => row.id), listHeight - 2, 'queues');
 	// The queues the list shows (its window around the selection): their sparklines are read.
