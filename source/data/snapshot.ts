@@ -141,41 +141,34 @@ function health(connection: Connection, mode: RedisHealth['mode'], nodes: NodeRe
  * the node owning the prefix's hash slot and INFO/CLIENT LIST to every master,
  * in parallel.
  */
-export async function takeSnapshot(
-	connection: Connection,
-	config: Config,
-	queues: readonly string[],
-	options: {onlyTheseQueues?: boolean} = {},
-): Promise<Snapshot> {
+type Round = {keyReplies: Reply[]; nodeReports: NodeReport[]; names: string[]; latencyMs: number};
+
+/** The one pipelined round trip (a second one only for queues recorded in Redis but not configured). */
+async function readRound(connection: Connection, config: Config, queues: readonly string[], onlyTheseQueues: boolean): Promise<Round> {
 	const {prefix} = connection;
 	const started = performance.now();
 	const keyPipeline = connection.client.pipeline();
 	for (const queue of queues) queueCommands(keyPipeline, prefix, queue);
-	const schedules = config.schedules;
+	const {schedules} = config;
 	for (const schedule of schedules) keyPipeline.zscore(queueKey(prefix, schedule.queue, 'repeat'), schedule.id);
-	if (!options.onlyTheseQueues) keyPipeline.smembers(registryKey(prefix));
-
+	if (!onlyTheseQueues) keyPipeline.smembers(registryKey(prefix));
 	let keyReplies: Reply[];
 	let nodeReports: NodeReport[];
 	let names = [...queues];
 	try {
 		if (connection.isCluster) {
 			const masters = connection.nodes();
-			const [keys, ...perNode] = await Promise.all([
-				keyPipeline.exec(),
-				...masters.map(node => node.pipeline().info().client('LIST').exec()),
-			]);
+			const [keys, ...perNode] = await Promise.all([keyPipeline.exec(), ...masters.map(node => node.pipeline().info().client('LIST').exec())]);
 			keyReplies = (keys ?? []) as Reply[];
 			nodeReports = perNode.map(replies => readNode(replies?.[0] as Reply, replies?.[1] as Reply));
 		} else {
 			keyPipeline.info();
 			keyPipeline.client('LIST');
 			const replies = ((await keyPipeline.exec()) ?? []) as Reply[];
-			const count = replies.length;
-			keyReplies = replies.slice(0, count - 2);
-			nodeReports = [readNode(replies[count - 2], replies[count - 1])];
+			keyReplies = replies.slice(0, replies.length - 2);
+			nodeReports = [readNode(replies[replies.length - 2], replies[replies.length - 1])];
 		}
-		if (!options.onlyTheseQueues) {
+		if (!onlyTheseQueues) {
 			const recorded = value(keyReplies[queues.length * PER_QUEUE + schedules.length]) as string[];
 			const extra = mergeQueueNames(queues, recorded).slice(queues.length);
 			if (extra.length > 0) {
@@ -189,46 +182,49 @@ export async function takeSnapshot(
 	} catch (error) {
 		throw toUserError(error, connection.where);
 	}
-	const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+	return {keyReplies, nodeReports, names, latencyMs: Math.round((performance.now() - started) * 100) / 100};
+}
+
+/**
+ * A Cluster client names its connection alike on every node it talks to: like BullMQ's
+ * getWorkers, each queue is counted on the node that sees the most. Sets `queue.workers`.
+ */
+function countWorkers(queues: QueueSnapshot[], nodeReports: readonly NodeReport[], prefix: string, names: readonly string[]): WorkerInfo[] {
+	const perNode = nodeReports.map(report => (report.clients === null ? [] : workersFromClientList(report.clients, prefix, names)));
+	const workers: WorkerInfo[] = [];
+	for (const queue of queues) {
+		const best = perNode.map(list => list.filter(worker => worker.queue === queue.name)).reduce<WorkerInfo[]>((most, list) => (list.length > most.length ? list : most), []);
+		queue.workers = best.length;
+		workers.push(...best);
+	}
+	return workers;
+}
+
+export async function takeSnapshot(
+	connection: Connection,
+	config: Config,
+	queues: readonly string[],
+	options: {onlyTheseQueues?: boolean} = {},
+): Promise<Snapshot> {
+	const {keyReplies, nodeReports, names, latencyMs} = await readRound(connection, config, queues, options.onlyTheseQueues === true);
 	const now = Date.now();
 	const refused: string[] = [];
-
 	let snapshotQueues: QueueSnapshot[];
 	let scheduleInfos: ScheduleInfo[];
 	try {
 		snapshotQueues = names.map((name, index) => readQueue(keyReplies, index * PER_QUEUE, name, config.monitor[name] ?? null, now, refused));
-		scheduleInfos = schedules.map((schedule, index) => {
+		scheduleInfos = config.schedules.map((schedule, index) => {
 			const score = value(keyReplies[names.length * PER_QUEUE + index]);
-			return {
-				id: schedule.id,
-				queue: schedule.queue,
-				cron: schedule.cron,
-				timezone: schedule.timezone ?? config.timezone,
-				configured: true,
-				inRedis: score !== null,
-				nextRun: score === null ? null : Number(score),
-			};
+			return {id: schedule.id, queue: schedule.queue, cron: schedule.cron, timezone: schedule.timezone ?? config.timezone, configured: true, inRedis: score !== null, nextRun: score === null ? null : Number(score)};
 		});
 	} catch (error) {
 		throw toUserError(error, connection.where);
 	}
-
 	const warnings: string[] = [];
 	// A user without @scripting still gets the counts: the ages are null, and this says why.
 	if (refused[0]) warnings.push(`cannot read how long jobs have waited (oldestWaitMs): ${refused[0]}`);
 	for (const report of nodeReports) for (const message of report.errors) warnings.push(`cannot read ${message}`);
-	// A Cluster client names its connection alike on every node it talks to:
-	// like BullMQ's getWorkers, count each queue on the node that sees the most.
-	const perNode = nodeReports.map(report => (report.clients === null ? [] : workersFromClientList(report.clients, prefix, names)));
-	const workers: WorkerInfo[] = [];
-	for (const queue of snapshotQueues) {
-		const best = perNode
-			.map(list => list.filter(worker => worker.queue === queue.name))
-			.reduce<WorkerInfo[]>((most, list) => (list.length > most.length ? list : most), []);
-		queue.workers = best.length;
-		workers.push(...best);
-	}
-
+	const workers = countWorkers(snapshotQueues, nodeReports, connection.prefix, names);
 	const mode: RedisHealth['mode'] = connection.isCluster ? 'cluster' : config.redis.kind === 'sentinel' ? 'sentinel' : 'standalone';
 	const redis = health(connection, mode, nodeReports, latencyMs);
 	if (redis.evictionPolicy !== 'noeviction' && redis.evictionPolicy !== 'unknown') {

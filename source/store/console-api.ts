@@ -6,7 +6,6 @@
  * the CLI's are.
  */
 import {readMinuteSeries, readMinuteSeriesOf, readQueueMetrics} from '../data/metrics.js';
-import type {MinuteSeries, QueueMetrics} from '../shared/types.js';
 import type {Config} from '../config.js';
 import {cleanJobs, dispatchJob, removeJobs, retryAllFailed, retryJobs, setPaused, type ActionResult, type Progress} from '../data/actions.js';
 import type {WriteAccess} from '../data/access.js';
@@ -18,7 +17,7 @@ import {searchJobs} from '../data/search.js';
 import {knownQueues} from '../data/queues.js';
 import {listSchedules, type ScheduleStatus} from '../data/schedules.js';
 import {takeSnapshot} from '../data/snapshot.js';
-import type {JobDetail, JobPage, SearchProgress, SearchResult, Snapshot} from '../shared/types.js';
+import type {JobDetail, JobPage, MinuteSeries, QueueMetrics, SearchProgress, SearchResult, Snapshot} from '../shared/types.js';
 import {listWorkers, sendControl, type ControlCommand, type ForeignWorker, type RegisteredProcess} from '../data/workers.js';
 import {UserError} from '../errors.js';
 import type {ProcessController} from '../process/controller.js';
@@ -104,51 +103,70 @@ export type ConsoleDeps = {
 	refreshMs?: number;
 };
 
-export function createConsoleApi({connection, config, openController, access, refreshMs = 2000}: ConsoleDeps): ConsoleApi {
-	const readOnlyReason = config.readOnly ? 'started with --read-only' : access && !access.writable ? access.reason : undefined;
-	const readOnly = readOnlyReason !== undefined;
-	let controller: Promise<ProcessController> | undefined;
-	const processes = async () => {
-		controller ??= openController();
-		controller.catch(() => {
-			controller = undefined;
-		});
-		return controller;
-	};
+type Write = <T extends ActionResult>(action: string, queue: string | null, work: () => Promise<T>) => Promise<T>;
+type Parts = {connection: Connection; config: Config; known: () => Promise<string[]>; processes: () => Promise<ProcessController>; write: Write};
+
+/** The known queues, re-read every 30 s (one SMEMBERS; never a keyspace scan). */
+function knownQueuesCache(connection: Connection, config: Config): () => Promise<string[]> {
 	let queues: string[] | undefined;
 	let queuesAt = 0;
-	/** The known queues, re-read every 30 s (one SMEMBERS; never a keyspace scan). */
-	const known = async () => {
+	return async () => {
 		if (!queues || Date.now() - queuesAt > 30_000) {
 			queues = await knownQueues(connection, config);
 			queuesAt = Date.now();
 		}
 		return queues;
 	};
-	const block: WriteBlock = readOnlyReason
-		? {reason: readOnlyReason, hint: config.readOnly ? 'start the console without --read-only to make changes' : 'connect as a user that may write, to the master'}
-		: undefined;
-	/** The one guarded-write path (data/guarded-write.ts), recorded as the console's command. */
-	const write = async <T extends ActionResult>(action: string, queue: string | null, work: () => Promise<T>): Promise<T> =>
-		guardedWrite({connection, action, queue, argv: ['console', action]}, block, work);
+}
+
+/** What the queues, jobs, job and metrics views read. */
+function readParts({connection, config, known}: Parts) {
 	return {
-		readOnly,
-		...(readOnlyReason ? {readOnlyReason} : {}),
-		where: connection.where,
-		...(config.name ? {environment: config.name} : {}),
-		prefix: config.prefix,
-		timezone: config.timezone,
-		refreshMs,
 		snapshot: async () => takeSnapshot(connection, config, await known()),
 		queueNames: async () => [...(await known())],
-		minuteSeries: async (queues, minutes) => readMinuteSeriesOf(connection, queues, minutes),
-		queueMetrics: async (queue, sinceMs) => {
+		minuteSeries: async (queues: readonly string[], minutes: number) => readMinuteSeriesOf(connection, queues, minutes),
+		queueMetrics: async (queue: string, sinceMs: number) => {
 			const [read, series] = await Promise.all([readQueueMetrics(connection, [queue], {sinceMs, byName: true, histograms: true}), readMinuteSeries(connection, queue, 60)]);
 			return {metrics: read.queues[0], series};
 		},
-		jobs: async (queue, state, limit, offset) => getJobPage(connection, queue, state, limit, offset, ROW_FIELD_BYTES),
-		searchJobs: async (queue, state, text, onProgress, signal) => searchJobs(connection, queue, state, text, {maxScanned: config.limits.searchMaxScanned, onProgress, signal}),
-		job: async (queue, id) => getJob(connection, queue, id, {fieldBytes: config.limits.jobPreviewBytes}),
+		jobs: async (queue: string, state: string, limit: number, offset: number) => getJobPage(connection, queue, state, limit, offset, ROW_FIELD_BYTES),
+		searchJobs: async (queue: string, state: string, text: string, onProgress: (progress: SearchProgress) => void, signal: AbortSignal) =>
+			searchJobs(connection, queue, state, text, {maxScanned: config.limits.searchMaxScanned, onProgress, signal}),
+		job: async (queue: string, id: string) => getJob(connection, queue, id, {fieldBytes: config.limits.jobPreviewBytes}),
+		workers: async () => listWorkers(connection, await known()),
+		schedules: async () => listSchedules(connection, config),
+	} satisfies Partial<ConsoleApi>;
+}
+
+/** Every write, through the one guarded path (refused in read-only mode, audited). */
+function writeParts({connection, config, processes, write}: Parts) {
+	return {
+		retry: async (queue: string, ids: readonly string[]) => write('retry', queue, async () => retryJobs(connection, queue, ids)),
+		retryAll: async (queue: string, onProgress?: (progress: Progress) => void) => write('retry-all', queue, async () => retryAllFailed(connection, queue, onProgress ? {onProgress} : {})),
+		remove: async (queue: string, ids: readonly string[]) => write('delete', queue, async () => removeJobs(connection, queue, ids)),
+		flushFailed: async (queue: string, onProgress?: (progress: Progress) => void) => write('flush', queue, async () => cleanJobs(connection, queue, 'failed', 0, onProgress ? {onProgress} : {})),
+		setPaused: async (queue: string, paused: boolean) => write(paused ? 'pause' : 'resume', queue, async () => setPaused(connection, queue, paused)),
+		controlWorker: async (command: ControlCommand, id: string) =>
+			write(`workers-${command}`, null, async () => {
+				const reached = await sendControl(connection, command, id);
+				return {queue: null, action: `workers-${command}`, count: reached.length, dryRun: false};
+			}),
+		runSchedule: async (id: string) => {
+			const schedule = config.schedules.find(candidate => candidate.id === id);
+			if (!schedule) throw new UserError('usage', `unknown schedule "${id}"`, 'the schedules come from the config');
+			return write('schedule-run', schedule.queue, async () => ({...(await dispatchJob(connection, schedule.queue, {name: schedule.name, data: schedule.data ?? {}})), action: 'schedule-run', schedule: id}));
+		},
+		serviceAction: async (action: ServiceAction, name: string) =>
+			write(`services-${action}`, null, async () => {
+				const statuses = await (await processes())[action](name);
+				return {queue: null, action: `services-${action}`, count: statuses.length, dryRun: false, services: statuses.map(status => `${status.name}: ${status.state}`)};
+			}),
+	} satisfies Partial<ConsoleApi>;
+}
+
+/** Services, their logs, live events and the pager: what runs beside Redis. */
+function processParts({connection, known, processes}: Parts): Pick<ConsoleApi, 'pager' | 'pageJob' | 'services' | 'logs' | 'events' | 'jobLogs'> {
+	return {
 		pager: pagerCommand(),
 		pageJob: async (queue, id, suspend) => {
 			const written = await writeJobFile(connection, queue, id);
@@ -166,29 +184,7 @@ export function createConsoleApi({connection, config, openController, access, re
 			}
 			return {bytes: written.bytes};
 		},
-		retry: async (queue, ids) => write('retry', queue, async () => retryJobs(connection, queue, ids)),
-		retryAll: async (queue, onProgress) => write('retry-all', queue, async () => retryAllFailed(connection, queue, onProgress ? {onProgress} : {})),
-		remove: async (queue, ids) => write('delete', queue, async () => removeJobs(connection, queue, ids)),
-		flushFailed: async (queue, onProgress) => write('flush', queue, async () => cleanJobs(connection, queue, 'failed', 0, onProgress ? {onProgress} : {})),
-		setPaused: async (queue, paused) => write(paused ? 'pause' : 'resume', queue, async () => setPaused(connection, queue, paused)),
-		workers: async () => listWorkers(connection, await known()),
-		controlWorker: async (command, id) =>
-			write(`workers-${command}`, null, async () => {
-				const reached = await sendControl(connection, command, id);
-				return {queue: null, action: `workers-${command}`, count: reached.length, dryRun: false};
-			}),
-		schedules: async () => listSchedules(connection, config),
-		runSchedule: async id => {
-			const schedule = config.schedules.find(candidate => candidate.id === id);
-			if (!schedule) throw new UserError('usage', `unknown schedule "${id}"`, 'the schedules come from the config');
-			return write('schedule-run', schedule.queue, async () => ({...(await dispatchJob(connection, schedule.queue, {name: schedule.name, data: schedule.data ?? {}})), action: 'schedule-run', schedule: id}));
-		},
 		services: async () => (await processes()).list(),
-		serviceAction: async (action, name) =>
-			write(`services-${action}`, null, async () => {
-				const statuses = await (await processes())[action](name);
-				return {queue: null, action: `services-${action}`, count: statuses.length, dryRun: false, services: statuses.map(status => `${status.name}: ${status.state}`)};
-			}),
 		logs: async (name, options, onLine) => (await processes()).logs(name, options, onLine),
 		events: async (onEvent, signal, onReady, options) => {
 			const queueNames = await known();
@@ -207,5 +203,35 @@ export function createConsoleApi({connection, config, openController, access, re
 				if (window.matches(line)) onLine(line);
 			});
 		},
+	};
+}
+
+export function createConsoleApi({connection, config, openController, access, refreshMs = 2000}: ConsoleDeps): ConsoleApi {
+	const readOnlyReason = config.readOnly ? 'started with --read-only' : access && !access.writable ? access.reason : undefined;
+	let controller: Promise<ProcessController> | undefined;
+	const processes = async () => {
+		controller ??= openController();
+		controller.catch(() => {
+			controller = undefined;
+		});
+		return controller;
+	};
+	const block: WriteBlock = readOnlyReason
+		? {reason: readOnlyReason, hint: config.readOnly ? 'start the console without --read-only to make changes' : 'connect as a user that may write, to the master'}
+		: undefined;
+	/** The one guarded-write path (data/guarded-write.ts), recorded as the console's command. */
+	const write: Write = async (action, queue, work) => guardedWrite({connection, action, queue, argv: ['console', action]}, block, work);
+	const parts: Parts = {connection, config, known: knownQueuesCache(connection, config), processes, write};
+	return {
+		readOnly: readOnlyReason !== undefined,
+		...(readOnlyReason ? {readOnlyReason} : {}),
+		where: connection.where,
+		...(config.name ? {environment: config.name} : {}),
+		prefix: config.prefix,
+		timezone: config.timezone,
+		refreshMs,
+		...readParts(parts),
+		...writeParts(parts),
+		...processParts(parts),
 	};
 }
