@@ -10,6 +10,7 @@ import {afterEach, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import type {JobPage, JobState, JobSummary} from '../../source/shared/types.js';
 import type {ConsoleApi} from '../../source/store/console-api.js';
+import {bindings} from '../../source/keymap/dispatch.js';
 import type {ViewKeys} from '../../source/tui/ui-context.js';
 import {fixtureApi, renderConsole, snapshotOf, type Call, type ConsoleHarness} from '../helpers/console.js';
 
@@ -133,6 +134,30 @@ describe('console: keys that never surprise', () => {
 		const back = await console.waitFor(text => /filter "71122"/.test(text), 'the jobs view with its filter');
 		assert.doesNotMatch(back, /gateway refused 1/);
 	});
+
+	for (const size of [{columns: 80, rows: 24}, {columns: 60, rows: 20}]) {
+		it(`? at ${size.columns}×${size.rows}: every key of the view and the global ones, whole, scrolled with PgDn; no line wider than the terminal`, async () => {
+			const api = fixtureApi({snapshot: async () => snapshotOf(QUEUES), queueNames: async () => QUEUES.map(queue => queue.name), jobs: pages});
+			harness = await renderConsole(api, {view: 'jobs', queue: 'emails', state: 'failed'}, size);
+			await harness.waitFor(text => text.includes('gateway refused 1'), 'the jobs');
+			await harness.key('?');
+			let seen = '';
+			for (let page = 0; page < 10; page++) {
+				const frame = harness.frame();
+				assert.ok(frame.split('\n').every(line => line.length <= size.columns), `a line wider than ${size.columns}:\n${frame}`);
+				seen += `${frame}\n`;
+				const position = /(\d+)–(\d+) of (\d+)/.exec(frame);
+				if (!position || position[2] === position[3]) break;
+				await harness.key('pagedown');
+			}
+			const text = seen.replace(/[│|]/g, ' ').replace(/\s+/g, ' ');
+			for (const action of bindings('jobs', false)) {
+				assert.ok(text.includes(action.description.split(' ').slice(0, 4).join(' ')), `"${action.description}" (${action.id}) missing from the overlay`);
+			}
+			await harness.key('escape');
+			await harness.waitFor(text => text.includes('gateway refused 1') && !text.includes('Keys of jobs'), 'the overlay closed, the jobs again');
+		});
+	}
 
 	it('a view that leaves out a key the key table gives it does not compile', () => {
 		const none = () => undefined;

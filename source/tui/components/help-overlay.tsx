@@ -63,7 +63,10 @@ export function HelpOverlay({scope, readOnly, reason, width, height, offset}: {s
 	const start = clampHelpOffset(offset, lines.length, room);
 	const shown = lines.slice(start, start + room);
 	const position = lines.length > room ? `${start + 1}–${start + shown.length} of ${lines.length}` : '';
-	const title = `Keys of ${scope}${lines.length > room ? ' — ↑↓ PgUp PgDn scroll' : ''} · Esc or ? closes`;
+	// What closes it first; how to scroll only where there is room for it beside the position.
+	const hint = lines.length > room ? ' · ↑↓ PgUp PgDn scroll' : '';
+	const base = `Keys of ${scope} · Esc or ? closes`;
+	const title = base.length + hint.length + position.length + 1 <= inner ? base + hint : base;
 	return (
 		<Box flexDirection="column" borderStyle="round" paddingX={1} width={width} height={Math.min(height, lines.length + 3)}>
 			<Text bold wrap="truncate-end">{position ? `${title.slice(0, Math.max(0, inner - position.length - 1)).padEnd(inner - position.length)}${position}` : title}</Text>
