@@ -33,6 +33,9 @@ async function loadInk(noColor: boolean): Promise<typeof import('./open.js')> {
 	};
 	for (const name of CI_VARIABLES) hide(name, undefined);
 	if (noColor) hide('FORCE_COLOR', '0');
+	// React picks its build as it loads: the production one, unless told otherwise (its development
+	// build's checks cost the console about a fifth of its CPU per refresh: bench/console-terminal.js).
+	if (process.env['NODE_ENV'] === undefined) hide('NODE_ENV', 'production');
 	try {
 		return await import('./open.js');
 	} finally {

@@ -3,7 +3,7 @@
  * first/only — kept for the session under the view's name, so it is still
  * there after a visit to a queue and back; and the keys that change it.
  */
-import {useState} from 'react';
+import {useMemo, useState} from 'react';
 import {arrangeRows, DEFAULT_TABLE, nextProblems, nextSort, reverseSort, sortedHead, tableFacts, type TableRow, type TableState} from '../present/table-model.js';
 import type {KeyHandler, Ui} from './ui-context.js';
 
@@ -27,11 +27,13 @@ export function useTable(ui: Ui, name: string, rows: readonly TableRow[], head: 
 			return next;
 		});
 	const setFilter = (filter: string) => set(current => ({...current, filter}));
+	// Arranged once per change of the rows or the state, not on every render (500 queues).
+	const shown = useMemo(() => arrangeRows(rows, state), [rows, state]);
 	return {
-		shown: arrangeRows(rows, state),
+		shown,
 		state,
 		head: sortedHead(head, state),
-		facts: (selected, total) => tableFacts(state, selected, arrangeRows(rows, state).length, total),
+		facts: (selected, total) => tableFacts(state, selected, shown.length, total),
 		keys: {
 			filter: () => ui.prompt({title: promptTitle, initial: state.filter, onSubmit: setFilter, onChange: setFilter}),
 			cancel: () => {

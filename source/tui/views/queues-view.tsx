@@ -9,7 +9,7 @@
  * first) retry or delete every failed job.
  */
 import {Box} from 'ink';
-import {useEffect, useState} from 'react';
+import {useEffect, useMemo, useState} from 'react';
 import {consoleQueueHead, queueTableRow, queueTotals, redisLine, type QueueWorkers} from '../../present/queue-rows.js';
 import {List, windowStart} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
@@ -55,8 +55,12 @@ export function QueuesView() {
 	const series = useQueueSeries(ui.api, onScreen);
 	// Our workers' registry (is any of them paused?), on a slower beat than the counts.
 	const registry = usePoll(async () => ui.api.workers(), Math.max(5000, ui.api.refreshMs), 'queues-registry');
-	const ours = workersByQueue(registry.data?.processes ?? []);
-	const table = useTable(ui, 'queues', all.map(queue => queueTableRow(queue, series.get(queue.name), ours.get(queue.name))), consoleQueueHead, NUMERIC, 'Filter queues:');
+	// Rows are built when what they show changes, not on every render (a key, a flash).
+	const rows = useMemo(() => {
+		const ours = workersByQueue(registry.data?.processes ?? []);
+		return (poll.data?.queues ?? []).map(queue => queueTableRow(queue, series.get(queue.name), ours.get(queue.name)));
+	}, [poll.data, series, registry.data]);
+	const table = useTable(ui, 'queues', rows, consoleQueueHead, NUMERIC, 'Filter queues:');
 	const byName = new Map(all.map(queue => [queue.name, queue]));
 	const selection = useSelection(table.shown.map(row => row.id), listHeight - 2, 'queues');
 	// The queues the list shows (its window around the selection): their sparklines are read.
