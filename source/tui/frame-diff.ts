@@ -16,11 +16,15 @@ const ERASE_PREFIX = /^(?:\u001B\[2K|\u001B\[1?A|\u001B\[G)+/;
 // eslint-disable-next-line no-control-regex -- as above
 const CLEARS_SCREEN = /\u001B\[2J/;
 
-export type FrameDiffer = (chunk: string) => string;
+export type FrameDiffer = ((chunk: string) => string) & {
+	/** The screen no longer shows the last frame (the terminal was resized and reflowed it): the next frame clears it and is written whole. */
+	reset(): void;
+};
 
 export function createFrameDiffer(): FrameDiffer {
 	let previous: string[] | undefined;
-	return chunk => {
+	let clearFirst = false;
+	const differ = (chunk: string): string => {
 		if (CLEARS_SCREEN.test(chunk)) {
 			previous = undefined;
 			return chunk;
@@ -31,7 +35,8 @@ export function createFrameDiffer(): FrameDiffer {
 		// eslint-disable-next-line no-control-regex -- as above
 		if (!body.endsWith('\n') || (erase === '' && previous !== undefined) || /^\u001B\[\?/.test(body)) return chunk;
 		const lines = body.slice(0, -1).split('\n');
-		let out = '';
+		let out = clearFirst ? '\u001B[2J' : '';
+		clearFirst = false;
 		const rows = Math.max(lines.length, previous?.length ?? 0);
 		for (let row = 0; row < rows; row++) {
 			const line = lines[row];
@@ -42,4 +47,10 @@ export function createFrameDiffer(): FrameDiffer {
 		// The cursor where Ink believes it is: under the frame.
 		return `${out}\u001B[${lines.length + 1};1H`;
 	};
+	return Object.assign(differ, {
+		reset() {
+			previous = undefined;
+			clearFirst = true;
+		},
+	});
 }

@@ -18,7 +18,11 @@ export type TerminalOptions = {ascii: boolean; alternateScreen: boolean};
 export function takeTerminal(stdout: NodeJS.WriteStream, options: TerminalOptions): () => void {
 	const write = stdout.write;
 	// Frames are diffed only on the alternate screen, where a frame starts at the top row.
-	const diff = options.alternateScreen ? createFrameDiffer() : (chunk: string) => chunk;
+	const differ = options.alternateScreen ? createFrameDiffer() : undefined;
+	const diff = (chunk: string) => (differ ? differ(chunk) : chunk);
+	// A resize reflows what the screen shows: the next frame is drawn whole on a cleared screen.
+	const onResize = () => differ?.reset();
+	stdout.on('resize', onResize);
 	stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
 		const text = typeof chunk === 'string' ? diff(options.ascii ? toAscii(chunk) : chunk) : chunk;
 		return (write as (...args: unknown[]) => boolean).call(this, text, ...rest);
@@ -29,6 +33,7 @@ export function takeTerminal(stdout: NodeJS.WriteStream, options: TerminalOption
 		if (restored) return;
 		restored = true;
 		process.off('exit', restore);
+		stdout.off('resize', onResize);
 		stdout.write = write;
 		if (options.alternateScreen) write.call(stdout, LEAVE_ALTERNATE + SHOW_CURSOR);
 	};

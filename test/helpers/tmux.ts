@@ -49,6 +49,8 @@ export function terminal(args: readonly string[], env: Record<string, string | u
 			let last = '';
 			await waitFor(() => check(last = screen()), () => `${what}; the screen was:\n${last}`, timeoutMs);
 		},
+		/** Resizes the pane's window, as a terminal window dragged to a new size. */
+		resize: (columns: number, rows: number) => assert.equal(tmux('resize-window', '-t', 'console', '-x', String(columns), '-y', String(rows)).status, 0),
 		keys: (...keys: string[]) => assert.equal(tmux('send-keys', '-t', 'console', ...keys).status, 0),
 		type: (text: string) => assert.equal(tmux('send-keys', '-t', 'console', '-l', text).status, 0),
 		/** The pid of saccos-queue itself (the pane's shell runs it as a child). */

@@ -104,6 +104,18 @@ describe('console: what the terminal gets', {skip: NO_TMUX, concurrency: false},
 		assert.doesNotMatch(term.screen(), /QUEUE|emails/, 'the console\'s frame left on the shell\'s screen');
 	});
 
+	it('a resize redraws the whole screen at the new size: no line of the old frame left behind', async () => {
+		const term = start([]);
+		await term.until(loaded, 'the queues, loaded', 20_000);
+		term.resize(90, 25);
+		await term.until(screen => screen.split('\n').every(line => line.length <= 90) && /^saccos-queue /.test(screen) && loaded(screen), 'the frame at 90×25', 10_000);
+		const lines = term.screen().split('\n');
+		assert.equal(lines.filter(line => /^saccos-queue /.test(line)).length, 1, 'one header');
+		assert.equal(lines.filter(line => /QUEUE\s+STATE/.test(line)).length, 1, 'one table head');
+		term.keys('q');
+		await waitFor(() => term.exited(), 'the console to quit');
+	});
+
 	it('--refresh outside 500ms–60s is a usage error before anything is drawn', async () => {
 		const result = await runCli(['console', '--refresh', '10ms', '--redis', server.url]);
 		assert.equal(result.code, 2, describeResult(result));

@@ -43,4 +43,14 @@ describe('frame diff', () => {
 		assert.equal(diff('\u001B[?25l'), '\u001B[?25l');
 		assert.equal(diff('\u0007'), '\u0007');
 	});
+
+	it('after a resize (reset) the next frame clears the screen and is written whole', () => {
+		const diff = createFrameDiffer();
+		diff(frame(['a', 'b']));
+		diff.reset();
+		const again = diff(erase(3) + frame(['a', 'b']));
+		assert.ok(again.startsWith('\u001B[2J'), JSON.stringify(again));
+		assert.ok(again.includes('\u001B[1;1Ha\u001B[K') && again.includes('\u001B[2;1Hb\u001B[K'));
+		assert.equal(diff(erase(3) + frame(['a', 'b'])), '\u001B[3;1H', 'and only the first one');
+	});
 });
