@@ -7,7 +7,7 @@
  */
 import {readMinuteSeries, readMinuteSeriesOf, readQueueMetrics} from '../data/metrics.js';
 import type {Config} from '../config.js';
-import {cleanJobs, dispatchJob, removeJobs, retryAllFailed, retryJobs, setPaused, type ActionResult, type Progress} from '../data/actions.js';
+import type {ActionResult, Progress} from '../data/actions.js';
 import type {WriteAccess} from '../data/access.js';
 import type {Connection} from '../data/connection.js';
 import {guardedWrite, type WriteBlock} from '../data/guarded-write.js';
@@ -138,14 +138,17 @@ function readParts({connection, config, known}: Parts) {
 	} satisfies Partial<ConsoleApi>;
 }
 
+/** The write actions load BullMQ (some 20 MB): only once the console first writes, never for browsing. */
+const actions = async () => import('../data/actions.js');
+
 /** Every write, through the one guarded path (refused in read-only mode, audited). */
 function writeParts({connection, config, processes, write}: Parts) {
 	return {
-		retry: async (queue: string, ids: readonly string[]) => write('retry', queue, async () => retryJobs(connection, queue, ids)),
-		retryAll: async (queue: string, onProgress?: (progress: Progress) => void) => write('retry-all', queue, async () => retryAllFailed(connection, queue, onProgress ? {onProgress} : {})),
-		remove: async (queue: string, ids: readonly string[]) => write('delete', queue, async () => removeJobs(connection, queue, ids)),
-		flushFailed: async (queue: string, onProgress?: (progress: Progress) => void) => write('flush', queue, async () => cleanJobs(connection, queue, 'failed', 0, onProgress ? {onProgress} : {})),
-		setPaused: async (queue: string, paused: boolean) => write(paused ? 'pause' : 'resume', queue, async () => setPaused(connection, queue, paused)),
+		retry: async (queue: string, ids: readonly string[]) => write('retry', queue, async () => (await actions()).retryJobs(connection, queue, ids)),
+		retryAll: async (queue: string, onProgress?: (progress: Progress) => void) => write('retry-all', queue, async () => (await actions()).retryAllFailed(connection, queue, onProgress ? {onProgress} : {})),
+		remove: async (queue: string, ids: readonly string[]) => write('delete', queue, async () => (await actions()).removeJobs(connection, queue, ids)),
+		flushFailed: async (queue: string, onProgress?: (progress: Progress) => void) => write('flush', queue, async () => (await actions()).cleanJobs(connection, queue, 'failed', 0, onProgress ? {onProgress} : {})),
+		setPaused: async (queue: string, paused: boolean) => write(paused ? 'pause' : 'resume', queue, async () => (await actions()).setPaused(connection, queue, paused)),
 		controlWorker: async (command: ControlCommand, id: string) =>
 			write(`workers-${command}`, null, async () => {
 				const reached = await sendControl(connection, command, id);
@@ -154,7 +157,7 @@ function writeParts({connection, config, processes, write}: Parts) {
 		runSchedule: async (id: string) => {
 			const schedule = config.schedules.find(candidate => candidate.id === id);
 			if (!schedule) throw new UserError('usage', `unknown schedule "${id}"`, 'the schedules come from the config');
-			return write('schedule-run', schedule.queue, async () => ({...(await dispatchJob(connection, schedule.queue, {name: schedule.name, data: schedule.data ?? {}})), action: 'schedule-run', schedule: id}));
+			return write('schedule-run', schedule.queue, async () => ({...(await (await actions()).dispatchJob(connection, schedule.queue, {name: schedule.name, data: schedule.data ?? {}})), action: 'schedule-run', schedule: id}));
 		},
 		serviceAction: async (action: ServiceAction, name: string) =>
 			write(`services-${action}`, null, async () => {
