@@ -219,6 +219,17 @@ describe('console: keys that arrive together, one action at a time, selection by
 		await harness.waitFor(text => /▸ queue-02/.test(text), 'the selection one row up');
 	});
 
+	it('a confirmation answered and submitted in one chunk ("emails\\r", as tmux or a fast typist sends it) runs the action', async () => {
+		const api = fixtureApi({snapshot: async () => snapshotOf([{name: 'emails', failed: 5}]), retryAll: async (queue: string) => ({queue, action: 'retry', count: 5, dryRun: false})});
+		harness = await renderConsole(api);
+		await harness.waitFor(text => /▸ emails/.test(text), 'the queue table');
+		await harness.key('R');
+		await harness.waitFor(text => text.includes('Type "emails" to confirm'), 'the confirmation');
+		await harness.key('emails\r');
+		await harness.waitFor(text => text.includes('retried 5 failed jobs of emails'), 'the retry done');
+		assert.deepEqual(api.calls.filter(call => call.method === 'retryAll').map(call => call.args[0]), ['emails']);
+	});
+
 	it('the chunk "/mail\\r" opens the filter, types "mail" and submits it', async () => {
 		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'high'}, {name: 'emails'}, {name: 'notifications'}])}));
 		await harness.waitFor(text => text.includes('notifications'), 'the queue table');
