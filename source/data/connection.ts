@@ -198,6 +198,21 @@ function createClient(config: Config, purpose: Purpose): {client: RedisClient; w
 }
 
 /**
+ * ioredis listens for its socket's first error only (`once`): a TLS server that refuses a
+ * client without a certificate sends its alert, then resets the connection, and that second
+ * error would have no listener and end the process (exit 1, a stack trace) before the first is
+ * reported. Once the first has come, later errors of the same socket are expected: ignored.
+ */
+function keepStreamErrorsHandled(client: Redis | Cluster): void {
+	const stream = (client as unknown as {stream?: NodeJS.EventEmitter}).stream;
+	if (stream && !handledStreams.has(stream)) {
+		handledStreams.add(stream);
+		stream.on('error', () => undefined);
+	}
+}
+const handledStreams = new WeakSet<NodeJS.EventEmitter>();
+
+/**
  * Opens a connection and waits until it is usable. Redis down, a wrong
  * password or an incompatible server become UserErrors with the contract's
  * exit codes (3, 4, 5), never a stack trace.
@@ -209,6 +224,7 @@ export async function connect(config: Config, purpose: Purpose = 'command'): Pro
 	let lastError: Error | undefined;
 	client.on('error', (error: Error) => {
 		lastError = error;
+		keepStreamErrorsHandled(client);
 	});
 	try {
 		// Authentication errors arrive after the socket connects; a PING
