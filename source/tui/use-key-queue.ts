@@ -47,10 +47,10 @@ export function useKeyQueue(onKey: (input: string, key: InkKey) => void, isPaste
 		const newline = pasting && input.length > 1 ? /\r\n|\r|\n/.exec(input) : null;
 		if (newline) {
 			// Typed into a prompt and Enter in one chunk (a fast typist, tmux, a paste ending in a
-			// newline): the text goes to the prompt, the newline submits it, what follows is keys.
+			// newline): the text goes to the prompt and the newline submits it. What a paste has
+			// after its first line is dropped, never taken as keys (a "p" in it must not pause a queue).
 			if (newline.index > 0) keys.current.push([input.slice(0, newline.index), {}]);
 			keys.current.push(['\r', {return: true}]);
-			for (const char of input.slice(newline.index + newline[0].length)) keys.current.push([char, {}]);
 		} else if (!pasting && input.length > 1 && !key.ctrl && !key.meta && !key.escape) {
 			for (const char of input) keys.current.push([char, {}]);
 		} else keys.current.push([input, key]);

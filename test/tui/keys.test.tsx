@@ -230,6 +230,16 @@ describe('console: keys that arrive together, one action at a time, selection by
 		assert.deepEqual(api.calls.filter(call => call.method === 'retryAll').map(call => call.args[0]), ['emails']);
 	});
 
+	it('a two-line paste into a prompt submits its first line; the rest is never taken as keys (its "p" pauses nothing)', async () => {
+		const api = fixtureApi({snapshot: async () => snapshotOf([{name: 'high'}, {name: 'emails'}])});
+		harness = await renderConsole(api);
+		await harness.waitFor(text => /▸ high/.test(text), 'the queue table');
+		await harness.key('/');
+		await harness.key('em\npp');
+		await harness.waitFor(text => text.includes('filter "em"') && !text.includes('Filter queues:'), 'the filter from the first line');
+		assert.deepEqual(api.calls.filter(call => call.method === 'setPaused'), []);
+	});
+
 	it('the chunk "/mail\\r" opens the filter, types "mail" and submits it', async () => {
 		harness = await renderConsole(fixtureApi({snapshot: async () => snapshotOf([{name: 'high'}, {name: 'emails'}, {name: 'notifications'}])}));
 		await harness.waitFor(text => text.includes('notifications'), 'the queue table');
