@@ -12,24 +12,24 @@ const layers = [
 		folders: ['tui', 'present', 'keymap'],
 		banned: [
 			{regex: '^(bullmq|ioredis|node:child_process|child_process)(/|$)', message: 'views, presenters and the key table never reach Redis, BullMQ or child processes'},
-			{regex: '(^|/)(data|process|runtime|commands)/', message: 'views, presenters and the key table never import the data, process, runtime or command layers: use store/ for data and shared/ for pure helpers'},
+			{regex: '(^|/)(data|process|runtime|commands)/', message: 'views, presenters and the key table never import the data, process, runtime or command layers: use store/ for data and common/ for pure helpers'},
 		],
 	},
 	{
-		folders: ['data', 'commands', 'runtime', 'process', 'output', 'store', 'shared'],
+		folders: ['data', 'commands', 'runtime', 'process', 'output', 'store', 'common'],
 		banned: [{regex: '^(ink|react|ink-testing-library)(/|$)', message: 'only the console (tui/) loads Ink and React'}],
 	},
 	{
-		folders: ['data', 'process', 'runtime', 'store', 'output', 'shared'],
+		folders: ['data', 'process', 'runtime', 'store', 'output', 'common'],
 		banned: [{regex: '(^|/)(tui|commands)/', message: 'lower layers never import the console or the commands'}],
 	},
 	{
-		folders: ['shared'],
-		banned: [{regex: '(^|/)(data|process|runtime|store|present|output|keymap)/|^(bullmq|ioredis)', message: 'shared/ holds pure modules that import nothing of the project but shared/'}],
+		folders: ['common'],
+		banned: [{regex: '(^|/)(data|process|runtime|store|present|output|keymap)/|^(bullmq|ioredis)', message: 'common/ holds pure modules that import nothing of the project but common/'}],
 	},
 	{
 		folders: ['output'],
-		banned: [{regex: '(^|/)(data|process|runtime|store)/', message: 'output/ formats plain values; it imports shared/ only'}],
+		banned: [{regex: '(^|/)(data|process|runtime|store)/', message: 'output/ formats plain values; it imports common/ only'}],
 	},
 ];
 

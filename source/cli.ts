@@ -10,8 +10,8 @@ import {commands, findCommand} from './commands/index.js';
 import {hoistGlobalOptions, type Hoisted} from './argv.js';
 import {loadConfig} from './config.js';
 import type {Connection, Purpose} from './data/connection.js';
-import {redact} from './shared/redact.js';
-import {sanitizeLine, toSafeJson} from './shared/sanitize.js';
+import {redact} from './common/redact.js';
+import {sanitizeLine, toSafeJson} from './common/sanitize.js';
 import {ExitCode, UserError, fileError, isUserError} from './errors.js';
 import {initColor} from './output/color.js';
 

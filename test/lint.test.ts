@@ -29,8 +29,8 @@ describe('the layer rule, enforced', () => {
 		assert.ok(messages.some(message => /no-restricted-imports/.test(message)), messages.join('\n'));
 	});
 
-	it('a view naming a snapshot type from store/ and a pure helper from shared/ passes', async () => {
-		const messages = await lint('source/tui/views/x-view.tsx', "import type {JobDetail} from '../../shared/types.js';\nimport {sanitizeLine} from '../../shared/sanitize.js';\nexport const x = (job: JobDetail) => sanitizeLine(job.name);\n");
+	it('a view naming a snapshot type from store/ and a pure helper from common/ passes', async () => {
+		const messages = await lint('source/tui/views/x-view.tsx', "import type {JobDetail} from '../../common/types.js';\nimport {sanitizeLine} from '../../common/sanitize.js';\nexport const x = (job: JobDetail) => sanitizeLine(job.name);\n");
 		assert.deepEqual(messages, []);
 	});
 });

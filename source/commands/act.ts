@@ -4,7 +4,7 @@
  * audit record, progress on a terminal, and Ctrl-C that stops between
  * batches. The data layer does the work; this only guards and reports.
  */
-import {sanitizeLine} from '../shared/sanitize.js';
+import {sanitizeLine} from '../common/sanitize.js';
 import {createInterface} from 'node:readline/promises';
 import type {Context} from '../command.js';
 import type {ActionResult, BulkOptions, Progress} from '../data/actions.js';

@@ -5,7 +5,7 @@
 import {listFlag, type CommandSpec, type Context} from '../command.js';
 import {followEvents, type QueueEvent} from '../data/events.js';
 import {knownQueues, resolveQueues} from '../data/queues.js';
-import {sanitizeLine} from '../shared/sanitize.js';
+import {sanitizeLine} from '../common/sanitize.js';
 import {printJsonLine} from '../output/json.js';
 import {cyan, dim, green, red, yellow} from '../output/color.js';
 import {eventParts, eventTone} from '../present/event-rows.js';

@@ -13,7 +13,7 @@ import net from 'node:net';
 import {listFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
 import type {Connection} from '../data/connection.js';
 import {isUserError, UserError} from '../errors.js';
-import {redact} from '../shared/redact.js';
+import {redact} from '../common/redact.js';
 import {atMost} from '../util/bounded.js';
 import {onSignals, type HandledSignal} from '../util/signals.js';
 

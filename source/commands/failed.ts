@@ -1,5 +1,5 @@
 /** `failed [--queue Q]`: queue:failed — failed jobs across queues, newest first. */
-import {sanitizeLine} from '../shared/sanitize.js';
+import {sanitizeLine} from '../common/sanitize.js';
 import {someNames} from '../util/names.js';
 import {intFlag, listFlag, type CommandSpec, type Context} from '../command.js';
 import {getFailedAcross, MAX_PAGE, ROW_FIELD_BYTES} from '../data/jobs.js';

@@ -8,7 +8,7 @@
 import {expectArgs, type CommandSpec, type Context} from '../command.js';
 import {getJob} from '../data/jobs.js';
 import {resolveQueues} from '../data/queues.js';
-import {sanitizeText} from '../shared/sanitize.js';
+import {sanitizeText} from '../common/sanitize.js';
 import {printJson} from '../output/json.js';
 import {renderPairs} from '../output/table.js';
 import {bold} from '../output/color.js';

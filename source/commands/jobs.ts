@@ -8,12 +8,12 @@ import {getJobPage, MAX_PAGE, ROW_FIELD_BYTES} from '../data/jobs.js';
 import {resolveQueues} from '../data/queues.js';
 import {MAX_MATCHES, MAX_SCANNED_LIMIT, searchJobs} from '../data/search.js';
 import {UserError} from '../errors.js';
-import {JOB_STATES, type JobState, type JobSummary} from '../shared/types.js';
+import {JOB_STATES, type JobState, type JobSummary} from '../common/types.js';
 import {printJson} from '../output/json.js';
 import {renderTable} from '../output/table.js';
 import {dataCell, formatTime} from '../present/format.js';
 import {searchCoverage} from '../present/search-line.js';
-import {sanitizeLine} from '../shared/sanitize.js';
+import {sanitizeLine} from '../common/sanitize.js';
 import {interruptible, progressLine} from './act.js';
 
 export const spec: CommandSpec = {

@@ -4,13 +4,13 @@
  * `--job` shows the lines of the worker that ran that job, around its run.
  */
 import {intFlag, stringFlag, type CommandSpec, type Context} from '../command.js';
-import {sanitizeLine} from '../shared/sanitize.js';
+import {sanitizeLine} from '../common/sanitize.js';
 import {UserError} from '../errors.js';
 import {printJsonLine} from '../output/json.js';
 import {dim, red, yellow} from '../output/color.js';
 import {formatTime, parseZonedTime} from '../present/format.js';
 import {formatLogLine} from '../present/process-rows.js';
-import {lineFacts} from '../shared/log-line.js';
+import {lineFacts} from '../common/log-line.js';
 import type {LogLine} from '../process/logs.js';
 import {jobLogWindow} from '../process/logs.js';
 import {parseDuration} from '../util/duration.js';

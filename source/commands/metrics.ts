@@ -13,8 +13,8 @@ import {knownQueues, resolveQueues} from '../data/queues.js';
 import {takeSnapshot} from '../data/snapshot.js';
 import {UserError} from '../errors.js';
 import {printJson} from '../output/json.js';
-import type {MetricsSummary} from '../shared/histogram.js';
-import type {QueueMetrics} from '../shared/types.js';
+import type {MetricsSummary} from '../common/histogram.js';
+import type {QueueMetrics} from '../common/types.js';
 import {formatDuration, parseDuration} from '../util/duration.js';
 
 export const spec: CommandSpec = {

@@ -18,7 +18,7 @@ import {readQueueMetrics} from '../data/metrics.js';
 import {resolveQueues} from '../data/queues.js';
 import {takeSnapshot} from '../data/snapshot.js';
 import {printJson} from '../output/json.js';
-import type {MonitorCheck, QueueMetrics, QueueSnapshot} from '../shared/types.js';
+import type {MonitorCheck, QueueMetrics, QueueSnapshot} from '../common/types.js';
 import {formatDuration, parseDuration} from '../util/duration.js';
 import {formatRate, parseRate, type RateLimit} from '../util/rate.js';
 

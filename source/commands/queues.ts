@@ -2,7 +2,7 @@
  * `queues`: the known queues (configured, recorded) with their state.
  * `queues discover`: scan the keyspace once for BullMQ queues and record them.
  */
-import {sanitizeLine} from '../shared/sanitize.js';
+import {sanitizeLine} from '../common/sanitize.js';
 import {expectArgs, type CommandSpec, type Context} from '../command.js';
 import {UserError} from '../errors.js';
 import {discoverQueues, mergeQueueNames, recordedQueues} from '../data/queues.js';

@@ -3,7 +3,7 @@
  * workers and the scheduler — on systemd, or through the local supervisor.
  */
 import type {CommandSpec, Context} from '../command.js';
-import {sanitizeLine} from '../shared/sanitize.js';
+import {sanitizeLine} from '../common/sanitize.js';
 import {UserError} from '../errors.js';
 import {printJson} from '../output/json.js';
 import {renderTable} from '../output/table.js';

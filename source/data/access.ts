@@ -15,7 +15,7 @@ import type {Connection} from './connection.js';
 import {auditKey} from './audit.js';
 import {queueKey} from './keys.js';
 import {replyPrefix} from './redis-errors.js';
-import {redact} from '../shared/redact.js';
+import {redact} from '../common/redact.js';
 
 export type WriteAccess = {writable: true} | {writable: false; reason: string};
 

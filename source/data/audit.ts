@@ -5,7 +5,7 @@
 import {readlinkSync} from 'node:fs';
 import os from 'node:os';
 import {toUserError, type Connection} from './connection.js';
-import {redact} from '../shared/redact.js';
+import {redact} from '../common/redact.js';
 
 /** How many records the stream keeps (approximately: MAXLEN ~). */
 export const AUDIT_MAX = 100_000;

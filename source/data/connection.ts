@@ -10,7 +10,7 @@ import {connect as tlsConnect, type ConnectionOptions} from 'node:tls';
 import {Redis, Cluster, type RedisOptions, type ClusterOptions} from 'ioredis';
 import {UserError, fileError} from '../errors.js';
 import type {Config} from '../config.js';
-import {redactUrl, registerSecret} from '../shared/redact.js';
+import {redactUrl, registerSecret} from '../common/redact.js';
 import {connectError} from './redis-errors.js';
 import {atMost} from '../util/bounded.js';
 

@@ -7,7 +7,7 @@ import type {Config} from '../config.js';
 import type {Connection} from './connection.js';
 import {toUserError} from './connection.js';
 import {parseInfo} from './info.js';
-import type {RedisHealth} from '../shared/types.js';
+import type {RedisHealth} from '../common/types.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export type Check = {name: string; status: CheckStatus; message: string; hint?: string};

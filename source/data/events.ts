@@ -4,7 +4,7 @@
  */
 import {toUserError, type Connection} from './connection.js';
 import {queueKey} from './keys.js';
-import {compareStreamIds} from '../shared/stream-id.js';
+import {compareStreamIds} from '../common/stream-id.js';
 
 export type QueueEvent = {
 	queue: string;

@@ -3,7 +3,7 @@
  * Pure functions over strings, so they are tested without a server.
  */
 import {clientNameFor} from './keys.js';
-import type {WorkerInfo} from '../shared/types.js';
+import type {WorkerInfo} from '../common/types.js';
 
 /** INFO's `key:value` lines as a map (sections merged). */
 export function parseInfo(text: string): Map<string, string> {

@@ -15,7 +15,7 @@ import {UserError} from '../errors.js';
 import {toUserError, type Connection, type RedisClient} from './connection.js';
 import {jobKey, stateKey} from './keys.js';
 import {callScript, defineScript, queueScript} from './scripts.js';
-import {JOB_STATES, type JobDetail, type JobPage, type JobState, type JobSummary} from '../shared/types.js';
+import {JOB_STATES, type JobDetail, type JobPage, type JobState, type JobSummary} from '../common/types.js';
 import {stringsOfArrayText} from '../util/json-text.js';
 
 /** The largest page one call may read. */

@@ -3,7 +3,7 @@
  * own, kept under `<prefix>:saccos-queue:` so that they share a Cluster hash
  * slot with the queues when the prefix carries a hash tag.
  */
-import type {JobState} from '../shared/types.js';
+import type {JobState} from '../common/types.js';
 
 /** The Redis key holding the jobs of a state. */
 export const stateKey = (prefix: string, queue: string, state: JobState): string =>

@@ -5,17 +5,17 @@
  * window's whole hours (hour hashes) and its ragged edges (minute hashes, at
  * most 118), plus the last 5 minutes for the rate now; beyond 24 h (when the
  * minute hashes are gone) whole hours only. The sums and percentiles are the
- * pure functions of shared/histogram.ts, which the console may import too.
+ * pure functions of common/histogram.ts, which the console may import too.
  * It only reads.
  */
 import {toUserError, type Connection} from './connection.js';
 import {metricsHourKey, metricsMinuteKey} from './keys.js';
-import {addHash, bucketHigh, bucketLow, emptyTotals, hourStamp, minuteOf, minuteStamp, summarize, sumTotals, type MetricTotals} from '../shared/histogram.js';
-import type {MetricsRead, MinuteSeries, QueueMetrics} from '../shared/types.js';
+import {addHash, bucketHigh, bucketLow, emptyTotals, hourStamp, minuteOf, minuteStamp, summarize, sumTotals, type MetricTotals} from '../common/histogram.js';
+import type {MetricsRead, MinuteSeries, QueueMetrics} from '../common/types.js';
 
-export {percentile, summarize, addHash, sumTotals, bucketOf, bucketLow, bucketHigh} from '../shared/histogram.js';
-export type {MetricsSummary, MetricTotals} from '../shared/histogram.js';
-export type {MetricsRead, MinuteSeries, QueueMetrics} from '../shared/types.js';
+export {percentile, summarize, addHash, sumTotals, bucketOf, bucketLow, bucketHigh} from '../common/histogram.js';
+export type {MetricsSummary, MetricTotals} from '../common/histogram.js';
+export type {MetricsRead, MinuteSeries, QueueMetrics} from '../common/types.js';
 
 /** The minute hashes are kept at least this long: a window up to it reads minutes at its edges. */
 export const MINUTE_WINDOW_MS = 24 * 3_600_000;

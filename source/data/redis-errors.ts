@@ -8,7 +8,7 @@
  */
 import {ReplyError} from 'ioredis';
 import {UserError, type ErrorCode} from '../errors.js';
-import {redact} from '../shared/redact.js';
+import {redact} from '../common/redact.js';
 
 const codeOf = (error: unknown): string | undefined => {
 	const code = (error as {code?: unknown} | undefined)?.code;

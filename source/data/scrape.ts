@@ -12,8 +12,8 @@ import {toUserError, type Connection} from './connection.js';
 import {metricsFlushedKey, metricsTotalKey} from './keys.js';
 import {knownQueues, resolveQueues} from './queues.js';
 import {takeSnapshot} from './snapshot.js';
-import {addHash, type MetricTotals} from '../shared/histogram.js';
-import type {ScrapeRead} from '../shared/types.js';
+import {addHash, type MetricTotals} from '../common/histogram.js';
+import type {ScrapeRead} from '../common/types.js';
 
 /** Every queue's totals hash and the flush time, in one pipeline. */
 async function readTotals(connection: Connection, queues: readonly string[]): Promise<{totals: ScrapeRead['totals']; lastFlushMs: number | null}> {

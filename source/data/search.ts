@@ -17,7 +17,7 @@
  * under the index: a job may be missed, or met twice (counted once).
  */
 import {UserError} from '../errors.js';
-import {JOB_STATES, type JobState, type JobSummary, type SearchProgress, type SearchResult} from '../shared/types.js';
+import {JOB_STATES, type JobState, type JobSummary, type SearchProgress, type SearchResult} from '../common/types.js';
 import {toUserError, type Connection, type RedisClient} from './connection.js';
 import {queueKey, stateKey} from './keys.js';
 import {summarize} from './jobs.js';

@@ -13,7 +13,7 @@ import {toUserError} from './connection.js';
 import {parseInfo, infoNumber, workersFromClientList} from './info.js';
 import {queueKey, registryKey, stateKey} from './keys.js';
 import {mergeQueueNames} from './queues.js';
-import {JOB_STATES, type QueueCounts, type QueueSnapshot, type RedisHealth, type ScheduleInfo, type Snapshot, type WorkerInfo} from '../shared/types.js';
+import {JOB_STATES, type QueueCounts, type QueueSnapshot, type RedisHealth, type ScheduleInfo, type Snapshot, type WorkerInfo} from '../common/types.js';
 
 type Reply = [Error | null, unknown];
 

@@ -3,8 +3,8 @@
  * streams), serialized by the sanitizer so no raw control byte reaches the
  * terminal and the document still parses back to the same value.
  */
-import {toSafeJson} from '../shared/sanitize.js';
-import {redact} from '../shared/redact.js';
+import {toSafeJson} from '../common/sanitize.js';
+import {redact} from '../common/redact.js';
 
 /** Prints one JSON document (pretty on a terminal, compact when piped). */
 export function printJson(value: unknown, stream: NodeJS.WriteStream = process.stdout): void {

@@ -12,8 +12,8 @@
  * 4 ms), so each cumulative count is exact: bucket i holds [2^((i−1)/2),
  * 2^(i/2)) ms, so a whole-ms duration equal to an edge counts in the next `le`.
  */
-import {bucketHigh, type Histogram, type MetricTotals} from '../shared/histogram.js';
-import type {ScrapeRead} from '../shared/types.js';
+import {bucketHigh, type Histogram, type MetricTotals} from '../common/histogram.js';
+import type {ScrapeRead} from '../common/types.js';
 
 /** A label value, escaped. */
 export const labelValue = (text: string): string => text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');

@@ -4,7 +4,7 @@
  * `less` and old SSH terminals.
  */
 import Table from 'cli-table3';
-import {sanitizeLine} from '../shared/sanitize.js';
+import {sanitizeLine} from '../common/sanitize.js';
 import {bold} from './color.js';
 
 /** Text our own code styled (colour); it skips the sanitizer. Never wrap job or log text in it. */

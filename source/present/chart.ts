@@ -1,7 +1,7 @@
 /**
  * Charts in text: a sparkline of per-minute counts and a histogram's bars,
  * in block characters (the console swaps them for ASCII stand-ins where the
- * terminal is not UTF-8: shared/ascii.ts).
+ * terminal is not UTF-8: common/ascii.ts).
  */
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];

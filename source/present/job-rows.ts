@@ -5,8 +5,8 @@
  * an action. Every text a job carries goes through the sanitizer here; the
  * views sanitize again at the last step, which costs one regex test.
  */
-import {sanitizeLine, sanitizeText} from '../shared/sanitize.js';
-import {JOB_STATES, type JobDetail, type JobState, type JobSummary, type QueueCounts} from '../shared/types.js';
+import {sanitizeLine, sanitizeText} from '../common/sanitize.js';
+import {JOB_STATES, type JobDetail, type JobState, type JobSummary, type QueueCounts} from '../common/types.js';
 import {formatDuration} from '../util/duration.js';
 import {prettyJsonLines} from '../util/json-text.js';
 import {dataCell, formatBytes, formatRelative, formatTime, utf8Bytes} from './format.js';

@@ -1,5 +1,5 @@
 /** A queue's recorded metrics as the console's metrics view shows them (pure). */
-import type {MinuteSeries, QueueMetrics} from '../shared/types.js';
+import type {MinuteSeries, QueueMetrics} from '../common/types.js';
 import {formatDuration} from '../util/duration.js';
 import {bar} from './chart.js';
 import type {TableRow, Tone} from './table-model.js';

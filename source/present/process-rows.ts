@@ -5,10 +5,10 @@
  */
 import type {ScheduleStatus} from '../data/schedules.js';
 import type {ForeignWorker, RegisteredProcess} from '../data/workers.js';
-import {lineFacts, type LogLine} from '../shared/log-line.js';
+import {lineFacts, type LogLine} from '../common/log-line.js';
 import type {ServiceStatus} from '../process/services.js';
 import {formatDuration} from '../util/duration.js';
-import {sanitizeLine} from '../shared/sanitize.js';
+import {sanitizeLine} from '../common/sanitize.js';
 import {formatBytes, formatRelative, formatTime} from './format.js';
 import type {TableRow, Tone} from './table-model.js';
 import type {DetailLine} from './job-rows.js';

@@ -1,5 +1,5 @@
 /** Snapshot → table rows for queues, workers and schedules (pure). */
-import type {MinuteSeries, QueueSnapshot, ScheduleInfo, Snapshot, WorkerInfo} from '../shared/types.js';
+import type {MinuteSeries, QueueSnapshot, ScheduleInfo, Snapshot, WorkerInfo} from '../common/types.js';
 import type {Cell} from '../output/table.js';
 import {formatDuration} from '../util/duration.js';
 import {sparkline} from './chart.js';

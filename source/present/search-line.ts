@@ -5,8 +5,8 @@
  * state was searched. The CLI prints the coverage on stderr, the console
  * under its table.
  */
-import {sanitizeLine} from '../shared/sanitize.js';
-import type {JobSearch, SearchProgress} from '../shared/types.js';
+import {sanitizeLine} from '../common/sanitize.js';
+import type {JobSearch, SearchProgress} from '../common/types.js';
 import {formatBytes} from './format.js';
 
 const count = (value: number): string => value.toLocaleString('en-US');

@@ -4,10 +4,10 @@
  * caller sanitizes them before they reach a terminal.
  */
 import {closeSync, existsSync, fstatSync, openSync, readSync, statSync} from 'node:fs';
-import {lineFacts, type LogLine} from '../shared/log-line.js';
+import {lineFacts, type LogLine} from '../common/log-line.js';
 import {LOG_KEEP} from './rotating-log.js';
 
-export type {LogLine} from '../shared/log-line.js';
+export type {LogLine} from '../common/log-line.js';
 
 export type LogQuery = {
 	lines?: number;

@@ -8,7 +8,7 @@
  */
 import {UnrecoverableError, type Job} from 'bullmq';
 import type {Config} from '../config.js';
-import {redact} from '../shared/redact.js';
+import {redact} from '../common/redact.js';
 import {handOver} from './bullmq-adapter.js';
 import {errorFields, type Logger} from './logger.js';
 import type {MetricsRecorder} from './metrics-recorder.js';

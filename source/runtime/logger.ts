@@ -15,7 +15,7 @@
  * 7.3 µs a line here against 0.4 µs for this — most of the worker's overhead
  * over a bare BullMQ Worker (bench/worker-throughput.js).
  */
-import {redact} from '../shared/redact.js';
+import {redact} from '../common/redact.js';
 import {fstatSync, readlinkSync} from 'node:fs';
 import {UserError} from '../errors.js';
 import {DroppedLines, linesIn, writeFullySync, type WriteFailure} from '../util/lossy-write.js';

@@ -18,7 +18,7 @@
  */
 import type {RedisClient} from '../data/connection.js';
 import {metricsFlushedKey, metricsHourKey, metricsMinuteKey, metricsTotalKey} from '../data/keys.js';
-import {bucketOf, hourStamp, metricName, minuteOf, minuteStamp, OTHER_NAME} from '../shared/histogram.js';
+import {bucketOf, hourStamp, metricName, minuteOf, minuteStamp, OTHER_NAME} from '../common/histogram.js';
 import {atMost} from '../util/bounded.js';
 import {errorFields, type Logger} from './logger.js';
 

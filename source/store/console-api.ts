@@ -17,7 +17,7 @@ import {searchJobs} from '../data/search.js';
 import {knownQueues} from '../data/queues.js';
 import {listSchedules, type ScheduleStatus} from '../data/schedules.js';
 import {takeSnapshot} from '../data/snapshot.js';
-import type {JobDetail, JobPage, MinuteSeries, QueueMetrics, SearchProgress, SearchResult, Snapshot} from '../shared/types.js';
+import type {JobDetail, JobPage, MinuteSeries, QueueMetrics, SearchProgress, SearchResult, Snapshot} from '../common/types.js';
 import {listWorkers, sendControl, type ControlCommand, type ForeignWorker, type RegisteredProcess} from '../data/workers.js';
 import {UserError} from '../errors.js';
 import type {ProcessController} from '../process/controller.js';

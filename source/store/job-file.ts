@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type {Connection} from '../data/connection.js';
 import {getJobTexts, type JobTexts} from '../data/jobs.js';
-import {sanitizeLine, sanitizeText} from '../shared/sanitize.js';
+import {sanitizeLine, sanitizeText} from '../common/sanitize.js';
 import {fileError} from '../errors.js';
 import {formatBytes} from '../present/format.js';
 import {createJsonPrettifier, createStringArrayDecoder, decodedPieces} from '../util/json-text.js';

@@ -14,7 +14,7 @@
  */
 import {Box, Text, useApp} from 'ink';
 import {useReducer, useRef, useState} from 'react';
-import {sanitizeLine} from '../shared/sanitize.js';
+import {sanitizeLine} from '../common/sanitize.js';
 import {keyName, resolve, type InkKey} from '../keymap/dispatch.js';
 import {FORWARDED} from '../keymap/commands.js';
 import type {TableState} from '../present/table-model.js';

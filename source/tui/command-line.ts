@@ -7,7 +7,7 @@
  * and state names. `useCommandLine` opens it as a prompt; the rest is pure.
  */
 import {useRef} from 'react';
-import {JOB_STATES} from '../shared/types.js';
+import {JOB_STATES} from '../common/types.js';
 import type {ConsoleApi} from '../store/console-api.js';
 import type {PromptState} from './components/prompt.js';
 import type {Route} from './ui-context.js';

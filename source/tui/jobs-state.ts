@@ -4,7 +4,7 @@
  * pure step that can be read (and tested) on its own. The selected row is
  * not here: useSelection keeps it, anchored to a job's id.
  */
-import {JOB_STATES, type JobState} from '../shared/types.js';
+import {JOB_STATES, type JobState} from '../common/types.js';
 
 export type JobsState = {
 	queue: string | undefined;

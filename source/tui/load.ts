@@ -10,7 +10,7 @@
  * are hidden while Ink loads and put back at once: processes the console
  * starts still see them.
  */
-import {isUtf8Terminal} from '../shared/ascii.js';
+import {isUtf8Terminal} from '../common/ascii.js';
 import type {ConsoleApi} from '../store/console-api.js';
 import type {Route} from './ui-context.js';
 

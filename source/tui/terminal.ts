@@ -2,11 +2,11 @@
  * The terminal while the console owns it: the alternate screen (the shell's
  * screen comes back as it was on quitting, as with htop and less); only the
  * lines that changed written (frame-diff.ts); and, where the terminal is not
- * UTF-8, every glyph through its ASCII stand-in (shared/ascii.ts) on the way
+ * UTF-8, every glyph through its ASCII stand-in (common/ascii.ts) on the way
  * out. `restore` undoes all of it; it also runs if the process exits some
  * other way.
  */
-import {toAscii} from '../shared/ascii.js';
+import {toAscii} from '../common/ascii.js';
 import {createFrameDiffer} from './frame-diff.js';
 
 const ENTER_ALTERNATE = '\u001B[?1049h\u001B[2J\u001B[H';

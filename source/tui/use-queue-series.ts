@@ -6,7 +6,7 @@
  * does not blank them. Frozen (Z): nothing is read.
  */
 import {useContext, useEffect, useRef, useState} from 'react';
-import type {MinuteSeries} from '../shared/types.js';
+import type {MinuteSeries} from '../common/types.js';
 import type {ConsoleApi} from '../store/console-api.js';
 import {FrozenContext} from './use-poll.js';
 

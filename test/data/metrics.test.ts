@@ -14,7 +14,7 @@ import {defaultConfig} from '../../source/config.js';
 import {connect} from '../../source/data/connection.js';
 import {readMinuteSeries, readQueueMetrics, windowKeys} from '../../source/data/metrics.js';
 import {DEFAULT_METRICS, MetricsRecorder} from '../../source/runtime/metrics-recorder.js';
-import {bucketOf, percentile} from '../../source/shared/histogram.js';
+import {bucketOf, percentile} from '../../source/common/histogram.js';
 import {commandCalls, deletePrefix} from '../helpers/keyspace.js';
 import {captureLogger} from '../helpers/log-capture.js';
 import {testRedisUrl} from '../helpers/redis-server.js';

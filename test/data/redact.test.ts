@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {redact, redactUrl, registerSecret} from '../../source/shared/redact.js';
+import {redact, redactUrl, registerSecret} from '../../source/common/redact.js';
 import {toUserError} from '../../source/data/connection.js';
 import {UserError} from '../../source/errors.js';
 import {ReplyError} from 'ioredis';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasUnsafeText, sanitizeLine, sanitizeText, toSafeJson } from '../../source/shared/sanitize.js';
+import { hasUnsafeText, sanitizeLine, sanitizeText, toSafeJson } from '../../source/common/sanitize.js';
 
 const ESC = '\x1b';
 const BEL = '\x07';

@@ -9,7 +9,7 @@
  */
 import {render} from 'ink-testing-library';
 import {stripVTControlCharacters} from 'node:util';
-import type {Snapshot} from '../../source/shared/types.js';
+import type {Snapshot} from '../../source/common/types.js';
 import type {ActionId, Scope} from '../../source/keymap/commands.js';
 import {keymap} from '../../source/keymap/commands.js';
 import type {ConsoleApi} from '../../source/store/console-api.js';

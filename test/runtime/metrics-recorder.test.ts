@@ -18,7 +18,7 @@ import {Redis} from 'ioredis';
 import {JobRunner, type Counters} from '../../source/runtime/job-runner.js';
 import {DEFAULT_METRICS, IDLE_STAMP_EVERY_MS, MetricsRecorder} from '../../source/runtime/metrics-recorder.js';
 import {Active, type Plan} from '../../source/runtime/worker-plans.js';
-import {bucketOf, hourStamp, minuteOf, minuteStamp, parseField} from '../../source/shared/histogram.js';
+import {bucketOf, hourStamp, minuteOf, minuteStamp, parseField} from '../../source/common/histogram.js';
 import {deletePrefix, keysUnder, waitFor} from '../helpers/keyspace.js';
 import {captureLogger} from '../helpers/log-capture.js';
 import {startRedisServer, testRedisUrl, type RedisServer} from '../helpers/redis-server.js';

@@ -7,7 +7,7 @@
  */
 import {afterEach, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
-import type {JobDetail, JobPage, JobState, JobSummary, Snapshot} from '../../source/shared/types.js';
+import type {JobDetail, JobPage, JobState, JobSummary, Snapshot} from '../../source/common/types.js';
 import type {ConsoleApi} from '../../source/store/console-api.js';
 import {fixtureApi, renderConsole, type Call, type ConsoleHarness} from '../helpers/console.js';
 

@@ -8,7 +8,7 @@
  */
 import {afterEach, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
-import type {JobDetail, JobPage, JobState, JobSummary} from '../../source/shared/types.js';
+import type {JobDetail, JobPage, JobState, JobSummary} from '../../source/common/types.js';
 import type {RegisteredProcess} from '../../source/data/workers.js';
 import type {ConsoleApi} from '../../source/store/console-api.js';
 import {fixtureApi, renderConsole, snapshotOf, type Call, type ConsoleHarness} from '../helpers/console.js';

@@ -6,7 +6,7 @@
  */
 import {afterEach, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
-import type {MinuteSeries, QueueMetrics} from '../../source/shared/types.js';
+import type {MinuteSeries, QueueMetrics} from '../../source/common/types.js';
 import {fixtureApi, renderConsole, snapshotOf, type Call, type ConsoleHarness} from '../helpers/console.js';
 
 const minute = 60_000;

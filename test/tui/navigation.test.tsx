@@ -8,7 +8,7 @@
  */
 import {afterEach, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
-import type {JobPage, JobState, JobSummary} from '../../source/shared/types.js';
+import type {JobPage, JobState, JobSummary} from '../../source/common/types.js';
 import type {ConsoleApi} from '../../source/store/console-api.js';
 import {bindings} from '../../source/keymap/dispatch.js';
 import type {ViewKeys} from '../../source/tui/ui-context.js';

@@ -9,7 +9,7 @@
  */
 import {afterEach, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
-import type {JobSummary, SearchProgress, SearchResult} from '../../source/shared/types.js';
+import type {JobSummary, SearchProgress, SearchResult} from '../../source/common/types.js';
 import type {ConsoleApi} from '../../source/store/console-api.js';
 import {parseCommand} from '../../source/tui/command-line.js';
 import {fixtureApi, renderConsole, snapshotOf, type Call, type ConsoleHarness} from '../helpers/console.js';

@@ -6,7 +6,7 @@
  * The badges come first, so a narrow terminal cuts the address, never them.
  */
 import {Text} from 'ink';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 
 export type HeaderProps = {where: string; environment?: string; prefix: string; readOnly: boolean; frozen: boolean; tabs: readonly string[]; current: string};
 

@@ -10,7 +10,7 @@
  *     r         retry the marked failed jobs, or the selected one (writes)
  */
 import {Box, Text} from 'ink';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 import type {Scope} from '../../keymap/commands.js';
 import {bindings, keyLabel} from '../../keymap/dispatch.js';
 

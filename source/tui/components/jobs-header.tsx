@@ -5,8 +5,8 @@
  *   1–23 of 1,234 failed · 2 marked (Esc clears)                updated 12:03:04
  */
 import {Box, Text} from 'ink';
-import {sanitizeLine} from '../../shared/sanitize.js';
-import type {JobState, QueueSnapshot} from '../../shared/types.js';
+import {sanitizeLine} from '../../common/sanitize.js';
+import type {JobState, QueueSnapshot} from '../../common/types.js';
 import {stateTabs} from '../../present/job-rows.js';
 import type {PollState} from '../../store/poller.js';
 import {PollStatus} from './poll-status.js';

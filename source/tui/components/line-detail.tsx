@@ -14,7 +14,7 @@
  */
 import {Box, Text} from 'ink';
 import {useMemo, useState, type ReactElement} from 'react';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 import {wrapLines, type DetailLine} from '../../present/job-rows.js';
 import type {KeyHandler} from '../ui-context.js';
 

@@ -12,7 +12,7 @@
  */
 import {Box, Text} from 'ink';
 import type {Tone} from '../../present/table-model.js';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 import {toneProps} from '../palette.js';
 
 export type ListProps = {

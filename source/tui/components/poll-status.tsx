@@ -3,7 +3,7 @@
  * hiccups, the last good data stays and this says STALE with the error.
  */
 import {Text} from 'ink';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 
 /**
  * What an empty list says: before its first data, that it is loading or could not load (the

@@ -4,7 +4,7 @@
  *   Delete 3 failed jobs of "emails"? Type "emails" to confirm: ema█   (Esc cancels)
  */
 import {Text} from 'ink';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 
 export type PromptState = {
 	title: string;

@@ -8,7 +8,7 @@
  */
 import {Box, Text} from 'ink';
 import {useState} from 'react';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 
 export type RowDetailState = {title: string; pairs: ReadonlyArray<readonly [string, string]>};
 

@@ -5,7 +5,7 @@
  *   5 processes on 2 hosts · 0 other BullMQ workers           updated 12:03:04
  */
 import {Box, Text} from 'ink';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 import {PollStatus} from './poll-status.js';
 
 export type StatusLineProps = {

@@ -17,9 +17,9 @@
  */
 import {Box, Text} from 'ink';
 import {useRef, useState} from 'react';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 import type {QueueEvent} from '../../data/events.js';
-import {compareStreamIds} from '../../shared/stream-id.js';
+import {compareStreamIds} from '../../common/stream-id.js';
 import {eventParts, eventTone, NOISY_EVENTS} from '../../present/event-rows.js';
 import {useUi, useViewKeys} from '../ui-context.js';
 import {useScrollback} from '../use-scrollback.js';

@@ -23,7 +23,7 @@
  */
 import {Box, Text} from 'ink';
 import {useMemo, useState} from 'react';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 import {formatBytes} from '../../present/format.js';
 import {formatCount, jobDetailLines, jobHeader, removeOutcome, retryOutcome, wrapLines, type DetailLine} from '../../present/job-rows.js';
 import {PollStatus} from '../components/poll-status.js';

@@ -16,8 +16,8 @@
  */
 import {Box, Text} from 'ink';
 import {useEffect, useReducer} from 'react';
-import {sanitizeLine} from '../../shared/sanitize.js';
-import {JOB_STATES, type JobState, type JobSummary, type QueueSnapshot} from '../../shared/types.js';
+import {sanitizeLine} from '../../common/sanitize.js';
+import {JOB_STATES, type JobState, type JobSummary, type QueueSnapshot} from '../../common/types.js';
 import {formatCount, jobTable, matchesJob, pageInfo, removeOutcome, retryOutcome} from '../../present/job-rows.js';
 import {JobsHeader} from '../components/jobs-header.js';
 import {List} from '../components/list.js';

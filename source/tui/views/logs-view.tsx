@@ -17,7 +17,7 @@
  */
 import {Box, Text} from 'ink';
 import {useState} from 'react';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 import {formatLogLine, jobOfLine, logLineDetail, logLineText, type LogEntry as Entry} from '../../present/process-rows.js';
 import {segmentsWidth, sliceSegments, wrapRanges, wrapSegments, type Segment} from '../../present/text-rows.js';
 import type {LogLine} from '../../process/logs.js';

@@ -14,7 +14,7 @@ import {Box, Text} from 'ink';
 import {useState} from 'react';
 import {sparkline} from '../../present/chart.js';
 import {histogramLines, metricsDrop, metricsHead, metricsNumeric, metricsRow, metricsSummaryLine, seriesCaption} from '../../present/metrics-rows.js';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 import {List} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';

@@ -16,8 +16,8 @@
  */
 import {Box, Text} from 'ink';
 import {useEffect, useRef, useState} from 'react';
-import {sanitizeLine} from '../../shared/sanitize.js';
-import type {JobState, SearchProgress, SearchResult} from '../../shared/types.js';
+import {sanitizeLine} from '../../common/sanitize.js';
+import type {JobState, SearchProgress, SearchResult} from '../../common/types.js';
 import {jobTable} from '../../present/job-rows.js';
 import {searchCoverage, searchProgressLine} from '../../present/search-line.js';
 import {List} from '../components/list.js';

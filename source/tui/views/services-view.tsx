@@ -14,7 +14,7 @@
  * supervisor) the reason is shown and the poll keeps trying.
  */
 import {Box, Text} from 'ink';
-import {sanitizeLine} from '../../shared/sanitize.js';
+import {sanitizeLine} from '../../common/sanitize.js';
 import type {ServiceAction} from '../../store/console-api.js';
 import {serviceDrop, serviceHead, serviceNumeric, serviceReason, serviceTableRow, serviceKeep} from '../../present/process-rows.js';
 import {List} from '../components/list.js';
