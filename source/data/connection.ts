@@ -11,7 +11,7 @@ import {Redis, Cluster, type RedisOptions, type ClusterOptions} from 'ioredis';
 import {UserError, fileError} from '../errors.js';
 import type {Config} from '../config.js';
 import {redactUrl, registerSecret} from '../common/redact.js';
-import {connectError} from './redis-errors.js';
+import {connectError, toUserError} from './redis-errors.js';
 import {atMost} from '../util/bounded.js';
 
 /** What the connection is for; it decides timeouts and retry behaviour. */
@@ -274,6 +274,22 @@ export async function connect(config: Config, purpose: Purpose = 'command'): Pro
 }
 
 export {toUserError} from './redis-errors.js';
+
+/**
+ * Runs a pipeline in its one round trip and returns its replies' values; the round trip's
+ * error, or the first error among the replies, becomes the contract's error (exit 3/4/5).
+ */
+export async function execValues(connection: Connection, pipeline: ReturnType<Connection['client']['pipeline']>): Promise<unknown[]> {
+	try {
+		const replies = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
+		return replies.map(([error, value]) => {
+			if (error) throw error;
+			return value;
+		});
+	} catch (error) {
+		throw toUserError(error, connection.where);
+	}
+}
 
 /** Whether host:port completes a TLS handshake (any certificate): asked only after a plain connect failed. */
 async function speaksTls(host: string, port: number): Promise<boolean> {

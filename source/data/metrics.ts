@@ -8,7 +8,7 @@
  * pure functions of common/histogram.ts, which the console may import too.
  * It only reads.
  */
-import {toUserError, type Connection} from './connection.js';
+import {execValues, type Connection} from './connection.js';
 import {metricsHourKey, metricsMinuteKey} from './keys.js';
 import {addHash, bucketHigh, bucketLow, emptyTotals, hourStamp, minuteOf, minuteStamp, summarize, sumTotals, type MetricTotals} from '../common/histogram.js';
 import type {MetricsRead, MinuteSeries, QueueMetrics} from '../common/types.js';
@@ -45,17 +45,8 @@ const lastMinuteKeys = (prefix: string, queue: string, count: number, now: numbe
 async function readHashes(connection: Connection, keys: readonly string[]): Promise<Map<string, Record<string, string>>> {
 	const pipeline = connection.client.pipeline();
 	for (const key of keys) pipeline.hgetall(key);
-	try {
-		const replies = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
-		const hashes = new Map<string, Record<string, string>>();
-		replies.forEach(([error, value], index) => {
-			if (error) throw error;
-			hashes.set(keys[index]!, (value ?? {}) as Record<string, string>);
-		});
-		return hashes;
-	} catch (error) {
-		throw toUserError(error, connection.where);
-	}
+	const values = await execValues(connection, pipeline);
+	return new Map(keys.map((key, index) => [key, (values[index] ?? {}) as Record<string, string>]));
 }
 
 /** Per-name totals of some hashes. */

@@ -6,7 +6,7 @@
  */
 import type {Config} from '../config.js';
 import {UserError} from '../errors.js';
-import {toUserError, type Connection} from './connection.js';
+import {execValues, toUserError, type Connection} from './connection.js';
 import {queueKey, queueMarkerSuffixes, registryKey} from './keys.js';
 import {someNames} from '../util/names.js';
 
@@ -45,15 +45,9 @@ export async function resolveQueues(connection: Connection, config: Config, name
 		// EXISTS with several keys is one command; they share a slot (same queue).
 		pipeline.exists(...['meta', 'id', 'events'].map(suffix => queueKey(connection.prefix, name, suffix)));
 	}
-	let replies: Array<[Error | null, unknown]>;
-	try {
-		replies = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
-		for (const [error] of replies) if (error) throw error;
-	} catch (error) {
-		throw toUserError(error, connection.where);
-	}
-	const recorded = new Set(replies[0]![1] as string[]);
-	const missing = unknown.filter((name, index) => !recorded.has(name) && Number(replies[index + 1]![1]) === 0);
+	const replies = await execValues(connection, pipeline);
+	const recorded = new Set(replies[0] as string[]);
+	const missing = unknown.filter((name, index) => !recorded.has(name) && Number(replies[index + 1]) === 0);
 	if (missing.length > 0) {
 		const known = mergeQueueNames(config.queueOrder, [...recorded]);
 		throw new UserError(

@@ -8,7 +8,7 @@
  * HGETALL per queue (plus the flush time), sent together. It only reads.
  */
 import type {Config} from '../config.js';
-import {toUserError, type Connection} from './connection.js';
+import {execValues, type Connection} from './connection.js';
 import {metricsFlushedKey, metricsTotalKey} from './keys.js';
 import {knownQueues, resolveQueues} from './queues.js';
 import {takeSnapshot} from './snapshot.js';
@@ -20,20 +20,14 @@ async function readTotals(connection: Connection, queues: readonly string[]): Pr
 	const pipeline = connection.client.pipeline();
 	for (const queue of queues) pipeline.hgetall(metricsTotalKey(connection.prefix, queue));
 	pipeline.get(metricsFlushedKey(connection.prefix));
-	let replies: Array<[Error | null, unknown]>;
-	try {
-		replies = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
-		for (const [error] of replies) if (error) throw error;
-	} catch (error) {
-		throw toUserError(error, connection.where);
-	}
+	const replies = await execValues(connection, pipeline);
 	const totals = queues.map((queue, index) => {
 		const byName = new Map<string, MetricTotals>();
-		addHash(byName, (replies[index]?.[1] ?? {}) as Record<string, string>);
+		addHash(byName, (replies[index] ?? {}) as Record<string, string>);
 		const names = [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, sums]) => ({name, totals: sums}));
 		return {queue, names};
 	}).filter(entry => entry.names.length > 0);
-	const flushed = Number(replies[queues.length]?.[1] ?? Number.NaN);
+	const flushed = Number(replies[queues.length] ?? Number.NaN);
 	return {totals, lastFlushMs: Number.isFinite(flushed) && flushed > 0 ? flushed : null};
 }
 

@@ -25,6 +25,22 @@ export function useRowDetail(): {detail: RowDetailState | undefined; open(detail
 	};
 }
 
+/**
+ * The keys of a table whose rows open whole: Enter opens the selected row, and while it is open
+ * Esc and q close it (before they clear the table's filter or go back).
+ */
+export function rowDetailKeys(detail: ReturnType<typeof useRowDetail>, table: {shown: ReadonlyArray<{id: string; cells: readonly string[]}>; head: readonly string[]; keys: {cancel(): boolean | void}}, selected: number) {
+	return {
+		cancel: () => detail.close() || table.keys.cancel(),
+		back: () => detail.close() || false,
+		inspect: () => {
+			const row = table.shown[selected];
+			if (!row) return false;
+			detail.open({title: row.id, pairs: rowPairs(table.head, row.cells)});
+		},
+	};
+}
+
 /** The pairs of a table row: each column's title and its cell. */
 export const rowPairs = (head: readonly string[], cells: readonly string[]): Array<readonly [string, string]> => head.map((title, column) => [title.replace(/[↑↓]$/, ''), cells[column] ?? ''] as const);
 

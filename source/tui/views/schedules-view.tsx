@@ -17,7 +17,7 @@ import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {listKeys, useSelection} from '../use-selection.js';
 import {useTable} from '../use-table.js';
-import {RowDetail, rowPairs, useRowDetail} from '../components/row-detail.js';
+import {RowDetail, rowDetailKeys, useRowDetail} from '../components/row-detail.js';
 
 export function SchedulesView() {
 	const ui = useUi();
@@ -34,13 +34,7 @@ export function SchedulesView() {
 	useViewKeys<'schedules'>({
 		...listKeys(selection, poll),
 		...table.keys,
-		cancel: () => rowDetail.close() || table.keys.cancel(),
-		back: () => rowDetail.close() || false,
-		inspect: () => {
-			const row = table.shown[selection.index];
-			if (!row) return false;
-			rowDetail.open({title: row.id, pairs: rowPairs(table.head, row.cells)});
-		},
+		...rowDetailKeys(rowDetail, table, selection.index),
 		'run-schedule': () => {
 			if (!selected) return false;
 			const {id, queue} = selected;

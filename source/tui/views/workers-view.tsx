@@ -21,7 +21,7 @@ import {useUi, useViewKeys} from '../ui-context.js';
 import {usePoll} from '../use-poll.js';
 import {listKeys, useSelection} from '../use-selection.js';
 import {useTable} from '../use-table.js';
-import {RowDetail, rowPairs, useRowDetail} from '../components/row-detail.js';
+import {RowDetail, rowDetailKeys, useRowDetail} from '../components/row-detail.js';
 
 const plural = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
 
@@ -49,13 +49,7 @@ export function WorkersView() {
 	useViewKeys<'workers'>({
 		...listKeys(selection, poll),
 		...table.keys,
-		cancel: () => rowDetail.close() || table.keys.cancel(),
-		back: () => rowDetail.close() || false,
-		inspect: () => {
-			const row = table.shown[selection.index];
-			if (!row) return false;
-			rowDetail.open({title: row.id, pairs: rowPairs(table.head, row.cells)});
-		},
+		...rowDetailKeys(rowDetail, table, selection.index),
 		'worker-pause': () => {
 			if (!selected) return false;
 			if (selected.kind !== 'worker') ui.flash(`${selected.id} is the scheduler: it can be stopped, not paused`, 'error');
