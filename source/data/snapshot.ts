@@ -6,6 +6,7 @@
  * schedule, plus one INFO and one CLIENT LIST per node.
  * Its cost does not depend on the number of jobs. It only reads.
  */
+import {createHash} from 'node:crypto';
 import type {Redis} from 'ioredis';
 import type {Config} from '../config.js';
 import type {Connection} from './connection.js';
@@ -48,7 +49,15 @@ local other = due(redis.call('ZRANGE', KEYS[2], 0, 0)[1])
 if other and (not oldest or other < oldest) then oldest = other end
 return oldest`;
 
-function queueCommands(pipeline: ReturnType<Redis['pipeline']>, prefix: string, queue: string): void {
+const OLDEST_DUE_SHA = createHash('sha1').update(OLDEST_DUE).digest('hex');
+/**
+ * The clients whose server has run OLDEST_DUE (Redis keeps a script EVAL ran): they send its SHA1
+ * (EVALSHA), not its text, about 900 bytes a queue every refresh. A server that has forgotten it
+ * (restarted, SCRIPT FLUSH) answers NOSCRIPT, and those queues are read again with EVAL.
+ */
+const knowsScript = new WeakSet<object>();
+
+function queueCommands(pipeline: ReturnType<Redis['pipeline']>, prefix: string, queue: string, bySha: boolean): void {
 	for (const state of JOB_STATES) {
 		const key = stateKey(prefix, queue, state);
 		if (state === 'waiting' || state === 'active') pipeline.llen(key);
@@ -56,8 +65,35 @@ function queueCommands(pipeline: ReturnType<Redis['pipeline']>, prefix: string, 
 	}
 	// BullMQ's isPaused() is HEXISTS meta paused; `version` tells the meta hash exists.
 	pipeline.hmget(queueKey(prefix, queue, 'meta'), 'paused', 'version');
-	// EVAL, not EVALSHA: an ioredis pipeline with a defined script checks SCRIPT EXISTS first (a second round trip).
-	pipeline.eval(OLDEST_DUE, 2, stateKey(prefix, queue, 'waiting'), stateKey(prefix, queue, 'prioritized'), queueKey(prefix, queue, ''));
+	// Not a defined command: an ioredis pipeline with one checks SCRIPT EXISTS first (a second round trip).
+	const keys = [stateKey(prefix, queue, 'waiting'), stateKey(prefix, queue, 'prioritized'), queueKey(prefix, queue, '')] as const;
+	if (bySha) pipeline.evalsha(OLDEST_DUE_SHA, 2, ...keys);
+	else pipeline.eval(OLDEST_DUE, 2, ...keys);
+}
+
+/**
+ * Runs the queue commands of `queues` in `pipeline` (after what it already holds) and returns all
+ * its replies; the queues whose script the server had forgotten are read again by EVAL.
+ */
+async function execQueueCommands(connection: Connection, pipeline: ReturnType<Redis['pipeline']>, queues: readonly string[], after: (pipeline: ReturnType<Redis['pipeline']>) => void = () => undefined): Promise<Reply[]> {
+	const {client, prefix} = connection;
+	const bySha = knowsScript.has(client);
+	for (const queue of queues) queueCommands(pipeline, prefix, queue, bySha);
+	after(pipeline);
+	const replies = ((await pipeline.exec()) ?? []) as Reply[];
+	const scriptAt = (index: number) => index * PER_QUEUE + PER_QUEUE - 1;
+	const forgotten = queues.map((_, index) => index).filter(index => replies[scriptAt(index)]?.[0]?.message.startsWith('NOSCRIPT'));
+	if (forgotten.length > 0) {
+		knowsScript.delete(client);
+		const again = client.pipeline();
+		for (const index of forgotten) queueCommands(again, prefix, queues[index]!, false);
+		const fresh = ((await again.exec()) ?? []) as Reply[];
+		forgotten.forEach((index, nth) => {
+			replies[scriptAt(index)] = fresh[(nth + 1) * PER_QUEUE - 1]!;
+		});
+	}
+	if (queues.some((_, index) => replies[scriptAt(index)]?.[0] === null)) knowsScript.add(client);
+	return replies;
 }
 
 function value(reply: Reply | undefined): unknown {
@@ -148,23 +184,26 @@ async function readRound(connection: Connection, config: Config, queues: readonl
 	const {prefix} = connection;
 	const started = performance.now();
 	const keyPipeline = connection.client.pipeline();
-	for (const queue of queues) queueCommands(keyPipeline, prefix, queue);
 	const {schedules} = config;
-	for (const schedule of schedules) keyPipeline.zscore(queueKey(prefix, schedule.queue, 'repeat'), schedule.id);
-	if (!onlyTheseQueues) keyPipeline.smembers(registryKey(prefix));
+	const rest = (pipeline: ReturnType<Redis['pipeline']>) => {
+		for (const schedule of schedules) pipeline.zscore(queueKey(prefix, schedule.queue, 'repeat'), schedule.id);
+		if (!onlyTheseQueues) pipeline.smembers(registryKey(prefix));
+	};
 	let keyReplies: Reply[];
 	let nodeReports: NodeReport[];
 	let names = [...queues];
 	try {
 		if (connection.isCluster) {
 			const masters = connection.nodes();
-			const [keys, ...perNode] = await Promise.all([keyPipeline.exec(), ...masters.map(node => node.pipeline().info().client('LIST').exec())]);
-			keyReplies = (keys ?? []) as Reply[];
+			const [keys, ...perNode] = await Promise.all([execQueueCommands(connection, keyPipeline, queues, rest), ...masters.map(node => node.pipeline().info().client('LIST').exec())]);
+			keyReplies = keys;
 			nodeReports = perNode.map(replies => readNode(replies?.[0] as Reply, replies?.[1] as Reply));
 		} else {
-			keyPipeline.info();
-			keyPipeline.client('LIST');
-			const replies = ((await keyPipeline.exec()) ?? []) as Reply[];
+			const replies = await execQueueCommands(connection, keyPipeline, queues, pipeline => {
+				rest(pipeline);
+				pipeline.info();
+				pipeline.client('LIST');
+			});
 			keyReplies = replies.slice(0, replies.length - 2);
 			nodeReports = [readNode(replies[replies.length - 2], replies[replies.length - 1])];
 		}
@@ -172,9 +211,7 @@ async function readRound(connection: Connection, config: Config, queues: readonl
 			const recorded = value(keyReplies[queues.length * PER_QUEUE + schedules.length]) as string[];
 			const extra = mergeQueueNames(queues, recorded).slice(queues.length);
 			if (extra.length > 0) {
-				const more = connection.client.pipeline();
-				for (const queue of extra) queueCommands(more, prefix, queue);
-				const moreReplies = ((await more.exec()) ?? []) as Reply[];
+				const moreReplies = await execQueueCommands(connection, connection.client.pipeline(), extra);
 				keyReplies = [...keyReplies.slice(0, queues.length * PER_QUEUE), ...moreReplies, ...keyReplies.slice(queues.length * PER_QUEUE)];
 				names = [...names, ...extra];
 			}

@@ -133,3 +133,55 @@ describe('oldestWaitMs costs the same whatever the number of waiting jobs', () =
 		}
 	});
 });
+
+describe('the oldest-wait script is sent once, and read again when the server forgot it', () => {
+	let server: RedisServer;
+	let admin: Redis;
+	const prefix = 'sha';
+
+	before(async () => {
+		server = await startRedisServer();
+		admin = new Redis(server.url);
+	});
+	after(async () => {
+		admin?.disconnect();
+		await server?.stop();
+	});
+
+	/** Calls of EVAL and EVALSHA so far (a NOSCRIPT one too), from INFO commandstats. */
+	async function scriptCalls(): Promise<{eval: number; evalsha: number}> {
+		const info = await admin.info('commandstats');
+		const calls = (name: string) => Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+		return {eval: calls('eval'), evalsha: calls('evalsha')};
+	}
+
+	it('sends the script text on the first snapshot only, and still reads the age after SCRIPT FLUSH', async () => {
+		await admin.hset(`${prefix}:emails:1`, 'name', 'send', 'data', '{}', 'opts', '{}', 'timestamp', String(Date.now() - 20_000));
+		await admin.lpush(`${prefix}:emails:wait`, '1');
+		const connection = await connect(configFor(server.url, prefix));
+		try {
+			const age = async () => {
+				const snapshot = await takeSnapshot(connection, configFor(server.url, prefix), ['emails', 'sms'], {onlyTheseQueues: true});
+				assert.deepEqual(snapshot.warnings, []);
+				return snapshot.queues[0]!.oldestWaitMs;
+			};
+			const start = await scriptCalls();
+			assert.ok((await age())! >= 20_000);
+			const first = await scriptCalls();
+			assert.deepEqual({eval: first.eval - start.eval, evalsha: first.evalsha - start.evalsha}, {eval: 2, evalsha: 0}, 'the first snapshot sends the text, once per queue');
+			assert.ok((await age())! >= 20_000);
+			const second = await scriptCalls();
+			assert.deepEqual({eval: second.eval - first.eval, evalsha: second.evalsha - first.evalsha}, {eval: 0, evalsha: 2}, 'the next one sends only the SHA1');
+
+			await admin.script('FLUSH');
+			assert.ok((await age())! >= 20_000, 'a forgotten script still gives the age');
+			const third = await scriptCalls();
+			assert.deepEqual({eval: third.eval - second.eval, evalsha: third.evalsha - second.evalsha}, {eval: 2, evalsha: 2}, 'NOSCRIPT, then the text again');
+			assert.ok((await age())! >= 20_000);
+			const fourth = await scriptCalls();
+			assert.deepEqual({eval: fourth.eval - third.eval, evalsha: fourth.evalsha - third.evalsha}, {eval: 0, evalsha: 2});
+		} finally {
+			await connection.close();
+		}
+	});
+});
