@@ -22,7 +22,7 @@
  * version keeps its own.
  */
 import {readFileSync} from 'node:fs';
-import {styledCharsFromTokens, styledCharsToString, tokenize, type StyledChar} from '@alcalzone/ansi-tokenize';
+import {ansiCodesToString, diffAnsiCodes, styledCharsFromTokens, tokenize, type AnsiCode, type StyledChar} from '@alcalzone/ansi-tokenize';
 import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
 
@@ -114,7 +114,24 @@ function composeRow(width: number, writes: Array<[number, string]>): string {
 			offsetX += characterWidth;
 		}
 	}
-	return styledCharsToString(cells.filter((cell): cell is StyledChar => cell !== undefined)).trimEnd();
+	return cellsToString(cells.filter((cell): cell is StyledChar => cell !== undefined)).trimEnd();
+}
+
+const sameStyles = (a: AnsiCode[], b: AnsiCode[]) => a === b || (a.length === b.length && a.every((code, index) => code.code === b[index]!.code && code.endCode === b[index]!.endCode));
+
+/**
+ * The tokenizer's styledCharsToString without its work between two characters of one style (the
+ * diff of equal styles is empty): the codes where the style changes, and a reset at the end.
+ */
+function cellsToString(cells: StyledChar[]): string {
+	let text = '';
+	let styles: AnsiCode[] = [];
+	for (const cell of cells) {
+		if (!sameStyles(styles, cell.styles)) text += ansiCodesToString(diffAnsiCodes(styles, cell.styles));
+		styles = cell.styles;
+		text += cell.value;
+	}
+	return styles.length > 0 ? text + ansiCodesToString(diffAnsiCodes(styles, [])) : text;
 }
 
 /** Ink's Output.get(), the same text, composing only rows not seen in the last two frames. */
