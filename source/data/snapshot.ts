@@ -1,9 +1,9 @@
 /**
  * A snapshot of every queue in ONE pipelined round trip, whatever the number
- * of queues (one per node on a Cluster): nine commands per queue — eight O(1)
- * reads and one read-only script that finds the age of the job next in line
- * (LINDEX, ZRANGE 0 0 and at most two HMGETs) — one ZSCORE per configured
- * schedule, plus one INFO and one CLIENT LIST per node.
+ * of queues (one per node on a Cluster): one read-only script per queue that
+ * reads its counts, its meta hash and the age of the job next in line (eleven
+ * reads at most: QUEUE_READ), one ZSCORE per configured schedule, plus one
+ * INFO and one CLIENT LIST per node.
  * Its cost does not depend on the number of jobs. It only reads.
  */
 import {createHash} from 'node:crypto';
@@ -17,20 +17,20 @@ import {mergeQueueNames} from './queues.js';
 import {JOB_STATES, type QueueCounts, type QueueSnapshot, type RedisHealth, type ScheduleInfo, type Snapshot, type WorkerInfo} from '../common/types.js';
 
 type Reply = [Error | null, unknown];
-
-/** Commands per queue, in the order `readQueue` consumes their replies. */
-const PER_QUEUE = JOB_STATES.length + 2;
+type Pipeline = ReturnType<Redis['pipeline']>;
 
 /**
- * When the job next in line became due, in epoch ms (nil when none waits):
- * the tail of `wait` (BullMQ takes jobs from there) and the head of
- * `prioritized`, the earlier of the two. Due is the job's timestamp plus the
- * delay in its options (BullMQ zeroes the hash's own `delay` field when it
- * promotes a delayed job); a job that already ran (a retry) is due no earlier
- * than its last start. Reads four keys at most, whatever the queue holds.
- * KEYS: wait, prioritized; ARGV: the queue's job key prefix.
+ * One queue's state in one command: the count of every state (LLEN for the lists, ZCARD for the
+ * sorted sets), the `paused` and `version` fields of the meta hash (BullMQ's isPaused() is HEXISTS
+ * meta paused; `version` tells the hash exists), and when the job next in line became due, in
+ * epoch ms: the tail of `wait` (BullMQ takes jobs from there) and the head of `prioritized`, the
+ * earlier of the two. Due is the job's timestamp plus the delay in its options (BullMQ zeroes the
+ * hash's own `delay` field when it promotes a delayed job); a job that already ran (a retry) is
+ * due no earlier than its last start. Eleven reads at most, whatever the queue holds; a missing
+ * field or no job next in line is false (nil in the reply).
+ * KEYS: the states in JOB_STATES order, then meta; ARGV: the queue's job key prefix.
  */
-const OLDEST_DUE = `
+const QUEUE_READ = `
 local function due(id)
   if not id then return false end
   local fields = redis.call('HMGET', ARGV[1] .. id, 'timestamp', 'opts', 'processedOn')
@@ -44,56 +44,109 @@ local function due(id)
   if processed and processed > at then at = processed end
   return at
 end
+local reply = {redis.call('LLEN', KEYS[1]), redis.call('LLEN', KEYS[2])}
+for i = 3, 7 do reply[i] = redis.call('ZCARD', KEYS[i]) end
+local meta = redis.call('HMGET', KEYS[8], 'paused', 'version')
+reply[8] = meta[1]
+reply[9] = meta[2]
 local oldest = due(redis.call('LINDEX', KEYS[1], -1))
-local other = due(redis.call('ZRANGE', KEYS[2], 0, 0)[1])
+local other = due(redis.call('ZRANGE', KEYS[4], 0, 0)[1])
 if other and (not oldest or other < oldest) then oldest = other end
-return oldest`;
+reply[10] = oldest
+return reply`;
+const QUEUE_READ_SHA = createHash('sha1').update(QUEUE_READ).digest('hex');
 
-const OLDEST_DUE_SHA = createHash('sha1').update(OLDEST_DUE).digest('hex');
 /**
- * The clients whose server has run OLDEST_DUE (Redis keeps a script EVAL ran): they send its SHA1
- * (EVALSHA), not its text, about 900 bytes a queue every refresh. A server that has forgotten it
- * (restarted, SCRIPT FLUSH) answers NOSCRIPT, and those queues are read again with EVAL.
+ * How each client's server takes QUEUE_READ: by its SHA1 (EVALSHA) once it has run it (Redis keeps
+ * a script EVAL ran; the text is 1.3 KB a queue every refresh), or not at all (a user without
+ * @scripting, a Cluster whose queue keys are not in one slot): then each queue is read by plain
+ * commands, without the wait, and the reason is kept for the snapshot's warning (for a minute,
+ * then the script is tried again).
  */
-const knowsScript = new WeakSet<object>();
+const scriptState = new WeakMap<object, {known: true} | {refused: string; at: number}>();
+/** A refusal is tried again after this long (it may have been a server still loading). */
+const RETRY_REFUSED_MS = 60_000;
 
-function queueCommands(pipeline: ReturnType<Redis['pipeline']>, prefix: string, queue: string, bySha: boolean): void {
-	for (const state of JOB_STATES) {
-		const key = stateKey(prefix, queue, state);
-		if (state === 'waiting' || state === 'active') pipeline.llen(key);
-		else pipeline.zcard(key);
+/** The keys QUEUE_READ reads for a queue, built once. */
+const keysOf = new Map<string, string[]>();
+function queueKeys(prefix: string, queue: string): string[] {
+	const id = `${prefix}\n${queue}`;
+	let keys = keysOf.get(id);
+	if (keys === undefined) {
+		keys = [...JOB_STATES.map(state => stateKey(prefix, queue, state)), queueKey(prefix, queue, 'meta'), queueKey(prefix, queue, '')];
+		if (keysOf.size > 10_000) keysOf.clear();
+		keysOf.set(id, keys);
 	}
-	// BullMQ's isPaused() is HEXISTS meta paused; `version` tells the meta hash exists.
-	pipeline.hmget(queueKey(prefix, queue, 'meta'), 'paused', 'version');
-	// Not a defined command: an ioredis pipeline with one checks SCRIPT EXISTS first (a second round trip).
-	const keys = [stateKey(prefix, queue, 'waiting'), stateKey(prefix, queue, 'prioritized'), queueKey(prefix, queue, '')] as const;
-	if (bySha) pipeline.evalsha(OLDEST_DUE_SHA, 2, ...keys);
-	else pipeline.eval(OLDEST_DUE, 2, ...keys);
+	return keys;
 }
 
+// Not a defined command: an ioredis pipeline with one checks SCRIPT EXISTS first (a second round trip).
+function scriptCommand(pipeline: Pipeline, prefix: string, queue: string, bySha: boolean): void {
+	const keys = queueKeys(prefix, queue);
+	if (bySha) pipeline.evalsha(QUEUE_READ_SHA, JOB_STATES.length + 1, ...keys);
+	else pipeline.eval(QUEUE_READ, JOB_STATES.length + 1, ...keys);
+}
+
+/** Commands per queue when scripts are refused: a count per state and HMGET meta. */
+const PLAIN_PER_QUEUE = JOB_STATES.length + 1;
+function plainCommands(pipeline: Pipeline, prefix: string, queue: string): void {
+	const keys = queueKeys(prefix, queue);
+	JOB_STATES.forEach((state, index) => {
+		if (state === 'waiting' || state === 'active') pipeline.llen(keys[index]!);
+		else pipeline.zcard(keys[index]!);
+	});
+	pipeline.hmget(keys[JOB_STATES.length]!, 'paused', 'version');
+}
+
+/** A queue as read: QUEUE_READ's reply, or the plain commands' (and why the wait is unknown). */
+type QueueRead = {script: Reply} | {plain: Reply[]; refused: string};
+
 /**
- * Runs the queue commands of `queues` in `pipeline` (after what it already holds) and returns all
- * its replies; the queues whose script the server had forgotten are read again by EVAL.
+ * Reads `queues` with the commands already in `pipeline` before them and `after`'s after them (in
+ * the same round trip); returns each queue's read and the replies of `after`'s commands. A queue
+ * whose script the server forgot (restart, SCRIPT FLUSH) is read again by EVAL; one whose script
+ * was refused, by plain commands — both in one more round trip, once.
  */
-async function execQueueCommands(connection: Connection, pipeline: ReturnType<Redis['pipeline']>, queues: readonly string[], after: (pipeline: ReturnType<Redis['pipeline']>) => void = () => undefined): Promise<Reply[]> {
+async function readQueues(connection: Connection, pipeline: Pipeline, queues: readonly string[], after: (pipeline: Pipeline) => void = () => undefined): Promise<{reads: QueueRead[]; rest: Reply[]}> {
 	const {client, prefix} = connection;
-	const bySha = knowsScript.has(client);
-	for (const queue of queues) queueCommands(pipeline, prefix, queue, bySha);
+	const state = scriptState.get(client);
+	if (state && 'refused' in state && Date.now() - state.at < RETRY_REFUSED_MS) {
+		for (const queue of queues) plainCommands(pipeline, prefix, queue);
+		after(pipeline);
+		const replies = ((await pipeline.exec()) ?? []) as Reply[];
+		const reads = queues.map((_, index): QueueRead => ({plain: replies.slice(index * PLAIN_PER_QUEUE, (index + 1) * PLAIN_PER_QUEUE), refused: state.refused}));
+		return {reads, rest: replies.slice(queues.length * PLAIN_PER_QUEUE)};
+	}
+	for (const queue of queues) scriptCommand(pipeline, prefix, queue, state !== undefined && 'known' in state);
 	after(pipeline);
 	const replies = ((await pipeline.exec()) ?? []) as Reply[];
-	const scriptAt = (index: number) => index * PER_QUEUE + PER_QUEUE - 1;
-	const forgotten = queues.map((_, index) => index).filter(index => replies[scriptAt(index)]?.[0]?.message.startsWith('NOSCRIPT'));
-	if (forgotten.length > 0) {
-		knowsScript.delete(client);
+	const reads = queues.map((_, index): QueueRead => ({script: replies[index] ?? [new Error('missing pipeline reply'), null]}));
+	const forgotten: number[] = [];
+	const refused: number[] = [];
+	reads.forEach((read, index) => {
+		const error = 'script' in read ? read.script[0] : null;
+		if (error?.message.startsWith('NOSCRIPT')) forgotten.push(index);
+		else if (error) refused.push(index);
+	});
+	if (forgotten.length + refused.length > 0) {
 		const again = client.pipeline();
-		for (const index of forgotten) queueCommands(again, prefix, queues[index]!, false);
+		for (const index of forgotten) scriptCommand(again, prefix, queues[index]!, false);
+		for (const index of refused) plainCommands(again, prefix, queues[index]!);
 		const fresh = ((await again.exec()) ?? []) as Reply[];
 		forgotten.forEach((index, nth) => {
-			replies[scriptAt(index)] = fresh[(nth + 1) * PER_QUEUE - 1]!;
+			reads[index] = {script: fresh[nth]!};
+		});
+		const base = forgotten.length;
+		refused.forEach((index, nth) => {
+			const reason = (reads[index] as {script: Reply}).script[0]!.message;
+			reads[index] = {plain: fresh.slice(base + nth * PLAIN_PER_QUEUE, base + (nth + 1) * PLAIN_PER_QUEUE), refused: reason};
 		});
 	}
-	if (queues.some((_, index) => replies[scriptAt(index)]?.[0] === null)) knowsScript.add(client);
-	return replies;
+	const firstRefusal = refused.length > 0 ? (reads[refused[0]!] as {refused: string}).refused : undefined;
+	if (firstRefusal !== undefined && refused.length === queues.length) scriptState.set(client, {refused: firstRefusal, at: Date.now()});
+	else if (reads.some(read => 'script' in read && read.script[0] === null)) scriptState.set(client, {known: true});
+	else if (forgotten.length > 0) scriptState.delete(client);
+	return {reads, rest: replies.slice(queues.length)};
 }
 
 function value(reply: Reply | undefined): unknown {
@@ -102,23 +155,22 @@ function value(reply: Reply | undefined): unknown {
 	return reply[1];
 }
 
-/** The age of the job next in line; null when none waits, or when the script was refused (`refused` gets why). */
-function oldestWait(reply: Reply | undefined, now: number, refused: string[]): number | null {
-	if (reply?.[0]) {
-		refused.push(reply[0].message);
-		return null;
+function readQueue(read: QueueRead, name: string, threshold: number | null, now: number, refused: string[]): QueueSnapshot {
+	let values: unknown[];
+	let due: unknown = null;
+	if ('script' in read) {
+		values = value(read.script) as unknown[];
+		due = values[JOB_STATES.length + 2];
+	} else {
+		values = [...JOB_STATES.map((_, index) => value(read.plain[index])), ...(value(read.plain[JOB_STATES.length]) as unknown[])];
+		refused.push(read.refused);
 	}
-	const due = reply?.[1];
-	return due === null || due === undefined ? null : Math.max(0, now - Number(due));
-}
-
-function readQueue(replies: Reply[], offset: number, name: string, threshold: number | null, now: number, refused: string[]): QueueSnapshot {
 	const counts = {} as QueueCounts;
 	JOB_STATES.forEach((state, index) => {
-		counts[state] = Number(value(replies[offset + index]));
+		counts[state] = Number(values[index]);
 	});
-	const [paused, version] = value(replies[offset + JOB_STATES.length]) as [string | null, string | null];
-	const oldestWaitMs = oldestWait(replies[offset + JOB_STATES.length + 1], now, refused);
+	const paused = values[JOB_STATES.length] ?? null;
+	const version = values[JOB_STATES.length + 1] ?? null;
 	const size = counts.waiting + counts.prioritized + counts.delayed + counts.active;
 	const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
 	return {
@@ -130,7 +182,8 @@ function readQueue(replies: Reply[], offset: number, name: string, threshold: nu
 		size,
 		overThreshold: threshold !== null && size >= threshold,
 		exists: version !== null || paused !== null || total > 0,
-		oldestWaitMs,
+		// When the job next in line became due; null when none waits, or when the script was refused.
+		oldestWaitMs: due === null || due === undefined ? null : Math.max(0, now - Number(due)),
 	};
 }
 
@@ -177,49 +230,49 @@ function health(connection: Connection, mode: RedisHealth['mode'], nodes: NodeRe
  * the node owning the prefix's hash slot and INFO/CLIENT LIST to every master,
  * in parallel.
  */
-type Round = {keyReplies: Reply[]; nodeReports: NodeReport[]; names: string[]; latencyMs: number};
+type Round = {reads: QueueRead[]; rest: Reply[]; nodeReports: NodeReport[]; names: string[]; latencyMs: number};
 
 /** The one pipelined round trip (a second one only for queues recorded in Redis but not configured). */
 async function readRound(connection: Connection, config: Config, queues: readonly string[], onlyTheseQueues: boolean): Promise<Round> {
 	const {prefix} = connection;
 	const started = performance.now();
-	const keyPipeline = connection.client.pipeline();
 	const {schedules} = config;
-	const rest = (pipeline: ReturnType<Redis['pipeline']>) => {
+	// After the queues: a ZSCORE per configured schedule, then the registry of queue names.
+	const keyCommands = (pipeline: Pipeline) => {
 		for (const schedule of schedules) pipeline.zscore(queueKey(prefix, schedule.queue, 'repeat'), schedule.id);
 		if (!onlyTheseQueues) pipeline.smembers(registryKey(prefix));
 	};
-	let keyReplies: Reply[];
+	let reads: QueueRead[];
+	let rest: Reply[];
 	let nodeReports: NodeReport[];
 	let names = [...queues];
 	try {
 		if (connection.isCluster) {
 			const masters = connection.nodes();
-			const [keys, ...perNode] = await Promise.all([execQueueCommands(connection, keyPipeline, queues, rest), ...masters.map(node => node.pipeline().info().client('LIST').exec())]);
-			keyReplies = keys;
+			const [keys, ...perNode] = await Promise.all([readQueues(connection, connection.client.pipeline(), queues, keyCommands), ...masters.map(node => node.pipeline().info().client('LIST').exec())]);
+			({reads, rest} = keys);
 			nodeReports = perNode.map(replies => readNode(replies?.[0] as Reply, replies?.[1] as Reply));
 		} else {
-			const replies = await execQueueCommands(connection, keyPipeline, queues, pipeline => {
-				rest(pipeline);
+			({reads, rest} = await readQueues(connection, connection.client.pipeline(), queues, pipeline => {
+				keyCommands(pipeline);
 				pipeline.info();
 				pipeline.client('LIST');
-			});
-			keyReplies = replies.slice(0, replies.length - 2);
-			nodeReports = [readNode(replies[replies.length - 2], replies[replies.length - 1])];
+			}));
+			nodeReports = [readNode(rest[rest.length - 2], rest[rest.length - 1])];
+			rest = rest.slice(0, -2);
 		}
 		if (!onlyTheseQueues) {
-			const recorded = value(keyReplies[queues.length * PER_QUEUE + schedules.length]) as string[];
+			const recorded = value(rest[schedules.length]) as string[];
 			const extra = mergeQueueNames(queues, recorded).slice(queues.length);
 			if (extra.length > 0) {
-				const moreReplies = await execQueueCommands(connection, connection.client.pipeline(), extra);
-				keyReplies = [...keyReplies.slice(0, queues.length * PER_QUEUE), ...moreReplies, ...keyReplies.slice(queues.length * PER_QUEUE)];
+				reads = [...reads, ...(await readQueues(connection, connection.client.pipeline(), extra)).reads];
 				names = [...names, ...extra];
 			}
 		}
 	} catch (error) {
 		throw toUserError(error, connection.where);
 	}
-	return {keyReplies, nodeReports, names, latencyMs: Math.round((performance.now() - started) * 100) / 100};
+	return {reads, rest, nodeReports, names, latencyMs: Math.round((performance.now() - started) * 100) / 100};
 }
 
 /**
@@ -243,15 +296,15 @@ export async function takeSnapshot(
 	queues: readonly string[],
 	options: {onlyTheseQueues?: boolean} = {},
 ): Promise<Snapshot> {
-	const {keyReplies, nodeReports, names, latencyMs} = await readRound(connection, config, queues, options.onlyTheseQueues === true);
+	const {reads, rest, nodeReports, names, latencyMs} = await readRound(connection, config, queues, options.onlyTheseQueues === true);
 	const now = Date.now();
 	const refused: string[] = [];
 	let snapshotQueues: QueueSnapshot[];
 	let scheduleInfos: ScheduleInfo[];
 	try {
-		snapshotQueues = names.map((name, index) => readQueue(keyReplies, index * PER_QUEUE, name, config.monitor[name] ?? null, now, refused));
+		snapshotQueues = names.map((name, index) => readQueue(reads[index]!, name, config.monitor[name] ?? null, now, refused));
 		scheduleInfos = config.schedules.map((schedule, index) => {
-			const score = value(keyReplies[names.length * PER_QUEUE + index]);
+			const score = value(rest[index]);
 			return {id: schedule.id, queue: schedule.queue, cron: schedule.cron, timezone: schedule.timezone ?? config.timezone, configured: true, inRedis: score !== null, nextRun: score === null ? null : Number(score)};
 		});
 	} catch (error) {

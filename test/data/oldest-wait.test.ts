@@ -134,7 +134,7 @@ describe('oldestWaitMs costs the same whatever the number of waiting jobs', () =
 	});
 });
 
-describe('the oldest-wait script is sent once, and read again when the server forgot it', () => {
+describe('the queue script is sent once, and again when the server forgot it', () => {
 	let server: RedisServer;
 	let admin: Redis;
 	const prefix = 'sha';
@@ -180,6 +180,63 @@ describe('the oldest-wait script is sent once, and read again when the server fo
 			assert.ok((await age())! >= 20_000);
 			const fourth = await scriptCalls();
 			assert.deepEqual({eval: fourth.eval - third.eval, evalsha: fourth.evalsha - third.evalsha}, {eval: 0, evalsha: 2});
+		} finally {
+			await connection.close();
+		}
+	});
+});
+
+describe('a user without @scripting still gets the counts, in one round trip after the first', () => {
+	let server: RedisServer;
+	let admin: Redis;
+	const prefix = 'noscript';
+
+	before(async () => {
+		server = await startRedisServer();
+		admin = new Redis(server.url);
+		await admin.call('ACL', 'SETUSER', 'viewer', 'on', '>viewer-pw', '~*', '&*', '+@all', '-@scripting');
+	});
+	after(async () => {
+		admin?.disconnect();
+		await server?.stop();
+	});
+
+	/** How many times Redis refused the viewer's scripts (the count of its ACL LOG entries for eval/evalsha). */
+	async function refusals(): Promise<number> {
+		const log = (await admin.call('ACL', 'LOG')) as unknown[][];
+		let count = 0;
+		for (const entry of log) {
+			const fields = new Map<string, unknown>();
+			for (let index = 0; index < entry.length; index += 2) fields.set(String(entry[index]), entry[index + 1]);
+			if (fields.get('username') === 'viewer' && /^eval/.test(String(fields.get('object')))) count += Number(fields.get('count'));
+		}
+		return count;
+	}
+
+	it('reads every count and the paused flag, says why the wait is unknown, and does not ask again', async () => {
+		const now = Date.now();
+		await admin.hset(`${prefix}:emails:1`, 'name', 'send', 'data', '{}', 'opts', '{}', 'timestamp', String(now - 20_000));
+		await admin.lpush(`${prefix}:emails:wait`, '1');
+		await admin.zadd(`${prefix}:emails:failed`, now, 'f1', now, 'f2');
+		await admin.hset(`${prefix}:emails:meta`, 'paused', '1', 'version', 'bullmq:6');
+		const url = server.url.replace('redis://', 'redis://viewer:viewer-pw@');
+		const connection = await connect(configFor(url, prefix));
+		try {
+			const read = async () => takeSnapshot(connection, configFor(url, prefix), ['emails'], {onlyTheseQueues: true});
+			const first = await read();
+			const emails = first.queues[0]!;
+			assert.equal(emails.counts.waiting, 1);
+			assert.equal(emails.counts.failed, 2);
+			assert.equal(emails.paused, true);
+			assert.equal(emails.exists, true);
+			assert.equal(emails.oldestWaitMs, null);
+			assert.match(first.warnings.join('\n'), /cannot read how long jobs have waited \(oldestWaitMs\): NOPERM/);
+			const refusedOnce = await refusals();
+			assert.ok(refusedOnce >= 1, 'the first snapshot tried the script');
+			const second = await read();
+			assert.deepEqual(second.queues[0]!.counts, emails.counts);
+			assert.match(second.warnings.join('\n'), /NOPERM/);
+			assert.equal(await refusals(), refusedOnce, 'the next snapshot reads by plain commands at once');
 		} finally {
 			await connection.close();
 		}
