@@ -28,6 +28,9 @@
  *             (or `--before DIR`, a built checkout): Ink's own incrementalRendering;
  *   diff-off  (information) a copy of this build's dist/ in a temp dir whose terminal.js
  *             skips the frame differ: Ink's standard mode, the whole frame every refresh.
+ *   rows-off  (information) a copy of this build's dist/ whose open.js does not install the
+ *             row-cached Output.get() (source/tui/ink-output.ts): Ink composes the whole frame
+ *             every render, as before it.
  * The order of the builds is reversed at 500 queues.
  *
  * Claims (exit 1 when one fails):
@@ -41,7 +44,7 @@
  * usage/setup error.
  *
  *   node bench/console-terminal.js [--queues 50,500] [--window 10] [--warmup 2]
- *        [--before DIR] [--before-commit REF] [--no-diff-off]
+ *        [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off]
  *        [--bytes-limit 400] [--cpu-ratio 0.5] [--rss-limit 110] [--out FILE]
  */
 import {execFileSync} from 'node:child_process';
@@ -61,7 +64,9 @@ const COLUMNS = 200;
 const ROWS = 50;
 const REFRESH = '1s';
 /** In dist/tui/terminal.js since the frame diff; the diff-off copy replaces it. */
-const DIFF_LINE = 'const diff = options.alternateScreen ? createFrameDiffer() : (chunk) => chunk;';
+const DIFF_LINE = 'const differ = options.alternateScreen ? createFrameDiffer() : undefined;';
+/** In dist/tui/open.js since the row-cached Output; the rows-off copy removes it. */
+const ROWS_LINE = 'await installRowCachedOutput();';
 
 const {values: options, intOption, numberOption, positiveOption} = parseOptions(BENCH, {
 	queues: '50,500',
@@ -70,12 +75,13 @@ const {values: options, intOption, numberOption, positiveOption} = parseOptions(
 	before: undefined,
 	'before-commit': undefined,
 	'no-diff-off': false,
+	'no-rows-off': false,
 	'bytes-limit': '400',
 	'cpu-ratio': '0.5',
 	'rss-limit': '110',
 	out: undefined,
 }, 'usage: node bench/console-terminal.js [--queues 50,500] [--window 10] [--warmup 2]\n'
-	+ '         [--before DIR] [--before-commit REF] [--no-diff-off]\n'
+	+ '         [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off]\n'
 	+ '         [--bytes-limit 400] [--cpu-ratio 0.5] [--rss-limit 110] [--out FILE]');
 
 const WINDOW = intOption('window', 2);
@@ -156,17 +162,21 @@ function buildBefore(commit) {
 	return dir;
 }
 
-/** This build's dist/ copied to a temp dir with the frame differ skipped (Ink's standard mode draws whole frames). */
-function buildDiffOff() {
-	const dir = tempDir('diff-off');
+/** This build's dist/ copied to a temp dir `variant` with `line` of dist/`relative` replaced. */
+function buildCopy(variant, relative, line, replacement) {
+	const dir = tempDir(variant);
 	for (const entry of ['dist', 'bin', 'package.json']) cpSync(path.join(root, entry), path.join(dir, entry), {recursive: true});
 	symlinkSync(nodeModules, path.join(dir, 'node_modules'));
-	const file = path.join(dir, 'dist', 'tui', 'terminal.js');
+	const file = path.join(dir, 'dist', relative);
 	const text = readFileSync(file, 'utf8');
-	if (!text.includes(DIFF_LINE)) throw new Error(`dist/tui/terminal.js no longer has the line the diff-off copy replaces:\n  ${DIFF_LINE}`);
-	writeFileSync(file, text.replace(DIFF_LINE, 'const diff = (chunk) => chunk; // bench/console-terminal.js: frame diff off'));
+	if (!text.includes(line)) throw new Error(`dist/${relative} no longer has the line the ${variant} copy replaces:\n  ${line}`);
+	writeFileSync(file, text.replace(line, `${replacement} // bench/console-terminal.js: ${variant}`));
 	return dir;
 }
+/** The frame differ skipped: Ink's standard mode draws whole frames. */
+const buildDiffOff = () => buildCopy('diff-off', 'tui/terminal.js', DIFF_LINE, 'const differ = undefined;');
+/** Ink's own Output.get(): the whole frame composed every render. */
+const buildRowsOff = () => buildCopy('rows-off', 'tui/open.js', ROWS_LINE, '');
 
 // ---------------------------------------------------------------------------
 // Queues and configs
@@ -386,6 +396,7 @@ async function main() {
 	}
 	const variants = [{variant: 'now', dir: root, label: `now (${gitDescribe()})`}, {variant: 'before', dir: before.dir, label: `before (${before.commit.slice(0, 7)})`}];
 	if (!options['no-diff-off']) variants.push({variant: 'diff-off', dir: buildDiffOff(), label: 'diff-off (now, differ skipped)'});
+	if (!options['no-rows-off']) variants.push({variant: 'rows-off', dir: buildRowsOff(), label: 'rows-off (now, Ink\'s Output.get)'});
 
 	const server = await startRedis();
 	const {Queue} = await import('bullmq');
@@ -401,7 +412,7 @@ async function main() {
 
 		console.log('console terminal cost: bytes, CPU and RSS per refresh in tmux — bench/console-terminal.js');
 		console.log(machineLine(server.version));
-		console.log(`now = ${gitDescribe()} (this worktree's dist/); before = ${before.commit.slice(0, 7)} (${git('log', '-1', '--format=%s', before.commit).slice(0, 60)}…; Ink incrementalRendering)${options['no-diff-off'] ? '' : '; diff-off = now\'s dist/ with the frame differ skipped (Ink standard mode)'}`);
+		console.log(`now = ${gitDescribe()} (this worktree's dist/); before = ${before.commit.slice(0, 7)} (${git('log', '-1', '--format=%s', before.commit).slice(0, 60)}…; Ink incrementalRendering)${options['no-diff-off'] ? '' : '; diff-off = now\'s dist/ with the frame differ skipped (Ink standard mode)'}${options['no-rows-off'] ? '' : '; rows-off = now\'s dist/ composing frames with Ink\'s own Output.get()'}`);
 		console.log(`tmux ${execFileSync('tmux', ['-V'], {encoding: 'utf8'}).trim().replace(/^tmux /, '')} ${COLUMNS}×${ROWS}, --refresh ${REFRESH}, per console: first frame + ${WARMUP} warm-up refreshes, then (a) ${WINDOW} refreshes idle, 2 lead-in refreshes (the first job added to ${queueName(0)}), (b) ${WINDOW} refreshes with a job added to ${queueName(0)} after each; DBSIZE ${keys}`);
 		if (stale) console.log('WARNING: a file in source/ is newer than dist/: the code measured is the last build (run `npm run build`).');
 		console.log('');
@@ -445,6 +456,7 @@ async function main() {
 	const now50 = get('now', 50);
 	const before50 = get('before', 50);
 	const off50 = get('diff-off', 50);
+	const rowsOff50 = get('rows-off', 50);
 	const rss50 = summarize([...now50.idle.rssKiB, ...now50.busy.rssKiB]);
 	const ratio = scenario => now50[scenario].cpuPerRefresh / before50[scenario].cpuPerRefresh;
 	const claims = {
@@ -454,6 +466,7 @@ async function main() {
 	};
 	console.log(`CLAIM 1 ${verdict(claims.bytes)}: now, (a) clock only, ≤ ${BYTES_LIMIT} bytes per refresh: ${nowAt.map(result => `${fmt(result.idle.bytesPerRefresh, 0)} B at ${result.size} queues`).join(', ')} (before: ${SIZES.map(size => `${fmt(get('before', size).idle.bytesPerRefresh, 0)} B`).join(', ')}${off50 ? `; diff-off: ${SIZES.map(size => `${fmt(get('diff-off', size).idle.bytesPerRefresh, 0)} B`).join(', ')}` : ''})`);
 	console.log(`CLAIM 2 ${verdict(claims.cpu)}: now, 50 queues, CPU per refresh ≤ ${CPU_RATIO}× before's: (a) ${fmt(now50.idle.cpuPerRefresh)} vs ${fmt(before50.idle.cpuPerRefresh)} ms = ${fmt(ratio('idle'), 2)}×, (b) ${fmt(now50.busy.cpuPerRefresh)} vs ${fmt(before50.busy.cpuPerRefresh)} ms = ${fmt(ratio('busy'), 2)}×${off50 ? ` (diff-off: (a) ${fmt(off50.idle.cpuPerRefresh)} ms = ${fmt(now50.idle.cpuPerRefresh / off50.idle.cpuPerRefresh, 2)}×, (b) ${fmt(off50.busy.cpuPerRefresh)} ms = ${fmt(now50.busy.cpuPerRefresh / off50.busy.cpuPerRefresh, 2)}×)` : ''}`);
+	if (rowsOff50) console.log(`INFO rows-off, 50 queues: (a) ${fmt(rowsOff50.idle.cpuPerRefresh)} ms, (b) ${fmt(rowsOff50.busy.cpuPerRefresh)} ms CPU per refresh with Ink's own Output.get(); now: ${fmt(now50.idle.cpuPerRefresh / rowsOff50.idle.cpuPerRefresh, 2)}× and ${fmt(now50.busy.cpuPerRefresh / rowsOff50.busy.cpuPerRefresh, 2)}× of it`);
 	console.log(`CLAIM 3 ${verdict(claims.rss)}: now, 50 queues, RSS ≤ ${RSS_LIMIT_MIB} MiB: median ${fmt(mib(rss50.median))} MiB over ${rss50.n} samples (min ${fmt(mib(rss50.min))}, max ${fmt(mib(rss50.max))}, VmHWM ${fmt(mib(now50.hwmKiB))}; before: median ${fmt(mib(summarize([...before50.idle.rssKiB, ...before50.busy.rssKiB]).median))} MiB)`);
 	console.log(`(bench took ${fmt((performance.now() - benchStarted) / 1000, 0)} s)`);
 
