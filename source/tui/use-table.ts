@@ -6,6 +6,7 @@
 import {useMemo, useState} from 'react';
 import {arrangeRows, DEFAULT_TABLE, nextProblems, nextSort, reverseSort, sortedHead, tableFacts, type TableRow, type TableState} from '../present/table-model.js';
 import type {KeyHandler, Ui} from './ui-context.js';
+import {useStable} from './use-stable.js';
 
 export type TableKeys = {readonly [K in 'filter' | 'cancel' | 'sort' | 'reverse-sort' | 'problems']: KeyHandler};
 
@@ -27,8 +28,9 @@ export function useTable(ui: Ui, name: string, rows: readonly TableRow[], head: 
 			return next;
 		});
 	const setFilter = (filter: string) => set(current => ({...current, filter}));
-	// Arranged once per change of the rows or the state, not on every render (500 queues).
-	const shown = useMemo(() => arrangeRows(rows, state), [rows, state]);
+	// Arranged once per change of the rows' data or the state, not on every render or refresh (500 queues).
+	const stableRows = useStable(rows);
+	const shown = useMemo(() => arrangeRows(stableRows, state), [stableRows, state]);
 	return {
 		shown,
 		state,

@@ -11,6 +11,8 @@
  * shrinks last.
  */
 import {Box, Text} from 'ink';
+import {memo} from 'react';
+import {sameData} from '../../common/same.js';
 import type {Tone} from '../../present/table-model.js';
 import {sanitizeLine} from '../../common/sanitize.js';
 import {toneProps} from '../palette.js';
@@ -87,7 +89,13 @@ function columnWidths(head: readonly string[], rows: ReadonlyArray<readonly stri
 /** The first row to show so that `selected` is visible. */
 export const windowStart = (selected: number, visible: number, total: number): number => Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
 
-export function List({head: allHead, rows, selected, height, width, marked, empty, numeric: allNumeric, drop, keep: allKeep, tones, cellTones, totals}: ListProps) {
+/**
+ * Drawn again only when what it shows changed: a refresh that brought the same rows (only the
+ * clock moved) leaves the table's React tree alone (props compared as data, common/same.ts).
+ */
+export const List = memo(ListTable, (before, after) => sameData(before, after));
+
+function ListTable({head: allHead, rows, selected, height, width, marked, empty, numeric: allNumeric, drop, keep: allKeep, tones, cellTones, totals}: ListProps) {
 	const allRows = rows.map(row => row.map(cell => sanitizeLine(cell)));
 	const columns = visibleColumns(allHead, totals ? [...allRows, totals] : allRows, width, drop);
 	const head = columns.map(column => allHead[column]!);
