@@ -58,7 +58,7 @@ const QUEUE_READ_SHA = createHash('sha1').update(QUEUE_READ).digest('hex');
 
 /**
  * How each client's server takes QUEUE_READ: by its SHA1 (EVALSHA) once it has run it (Redis keeps
- * a script EVAL ran; the text is 1.3 KB a queue every refresh), or not at all (a user without
+ * a script EVAL ran; the text is 1.2 KB a queue every refresh), or not at all (a user without
  * @scripting, a Cluster whose queue keys are not in one slot): then each queue is read by plain
  * commands, without the wait, and the reason is kept for the snapshot's warning (for a minute,
  * then the script is tried again).
@@ -102,8 +102,8 @@ function plainCommands(pipeline: Pipeline, prefix: string, queue: string): void 
 type QueueRead = {script: Reply} | {plain: Reply[]; refused: string};
 
 /**
- * Reads `queues` with the commands already in `pipeline` before them and `after`'s after them (in
- * the same round trip); returns each queue's read and the replies of `after`'s commands. A queue
+ * Reads `queues` in `pipeline`, with `after`'s commands after them in the same round trip; returns
+ * each queue's read and the replies of `after`'s commands. A queue
  * whose script the server forgot (restart, SCRIPT FLUSH) is read again by EVAL; one whose script
  * was refused, by plain commands — both in one more round trip, once.
  */
