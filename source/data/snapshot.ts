@@ -58,7 +58,7 @@ const QUEUE_READ_SHA = createHash('sha1').update(QUEUE_READ).digest('hex');
 
 /**
  * How each client's server takes QUEUE_READ: by its SHA1 (EVALSHA) once it has run it (Redis keeps
- * a script EVAL ran; the text is 1.2 KB a queue every refresh), or not at all (a user without
+ * a script EVAL ran; the text is ~1 KB a queue every refresh), or not at all (a user without
  * @scripting, a Cluster whose queue keys are not in one slot): then each queue is read by plain
  * commands, without the wait, and the reason is kept for the snapshot's warning (for a minute,
  * then the script is tried again).
