@@ -82,25 +82,32 @@ describe('oldestWaitMs: how long the job next in line has waited', () => {
 	});
 });
 
-describe('oldestWaitMs costs the same whatever the number of waiting jobs', () => {
-	let server: RedisServer;
-	let admin: Redis;
-	const prefix = 'flat';
-
+/**
+ * A redis-server of the calling describe's own (its INFO commandstats, script cache and ACL users
+ * are the tests' alone) and an admin client on it; both are there from the describe's first test.
+ */
+function privateServer(): {server: RedisServer; admin: Redis} {
+	const box = {} as {server: RedisServer; admin: Redis};
 	before(async () => {
-		server = await startRedisServer();
-		admin = new Redis(server.url);
+		box.server = await startRedisServer();
+		box.admin = new Redis(box.server.url);
 	});
 	after(async () => {
-		admin?.disconnect();
-		await server?.stop();
+		box.admin?.disconnect();
+		await box.server?.stop();
 	});
+	return box;
+}
+
+describe('oldestWaitMs costs the same whatever the number of waiting jobs', () => {
+	const box = privateServer();
+	const prefix = 'flat';
 
 	/** `count` waiting and `count` prioritized jobs as BullMQ stores them, the oldest `ageMs` old. */
 	async function fill(queue: string, count: number, ageMs: number): Promise<void> {
 		const now = Date.now();
 		for (let start = 0; start < count; start += 2000) {
-			const pipeline = admin.pipeline();
+			const pipeline = box.admin.pipeline();
 			for (let id = start + 1; id <= Math.min(count, start + 2000); id++) {
 				for (const kind of ['w', 'p']) {
 					pipeline.hset(`${prefix}:${queue}:${kind}${id}`, 'name', 'bulk', 'data', '{}', 'opts', '{}', 'timestamp', String(now - ageMs + id), 'delay', '0', 'priority', kind === 'p' ? '5' : '0');
@@ -116,12 +123,12 @@ describe('oldestWaitMs costs the same whatever the number of waiting jobs', () =
 	it('the same commands for 1 and for 20,000 waiting jobs, and the right age in both', async () => {
 		await fill('small', 1, 40_000);
 		await fill('big', 10_000, 90_000);
-		const connection = await connect(configFor(server.url, prefix));
+		const connection = await connect(configFor(box.server.url, prefix));
 		try {
 			const cost = async (name: string) => {
-				const before = await commandCalls(admin);
-				const snapshot = await takeSnapshot(connection, configFor(server.url, prefix), [name], {onlyTheseQueues: true});
-				return {calls: (await commandCalls(admin)) - before, age: snapshot.queues[0]!.oldestWaitMs!};
+				const before = await commandCalls(box.admin);
+				const snapshot = await takeSnapshot(connection, configFor(box.server.url, prefix), [name], {onlyTheseQueues: true});
+				return {calls: (await commandCalls(box.admin)) - before, age: snapshot.queues[0]!.oldestWaitMs!};
 			};
 			const small = await cost('small');
 			const big = await cost('big');
@@ -135,51 +142,43 @@ describe('oldestWaitMs costs the same whatever the number of waiting jobs', () =
 });
 
 describe('the queue script is sent once, and again when the server forgot it', () => {
-	let server: RedisServer;
-	let admin: Redis;
+	const box = privateServer();
 	const prefix = 'sha';
-
-	before(async () => {
-		server = await startRedisServer();
-		admin = new Redis(server.url);
-	});
-	after(async () => {
-		admin?.disconnect();
-		await server?.stop();
-	});
 
 	/** Calls of EVAL and EVALSHA so far (a NOSCRIPT one too), from INFO commandstats. */
 	async function scriptCalls(): Promise<{eval: number; evalsha: number}> {
-		const info = await admin.info('commandstats');
+		const info = await box.admin.info('commandstats');
 		const calls = (name: string) => Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
 		return {eval: calls('eval'), evalsha: calls('evalsha')};
 	}
+	/** The EVAL and EVALSHA calls since `before`, and the count now for the next step. */
+	async function callsSince(before: {eval: number; evalsha: number}): Promise<{sent: {eval: number; evalsha: number}; now: {eval: number; evalsha: number}}> {
+		const now = await scriptCalls();
+		return {sent: {eval: now.eval - before.eval, evalsha: now.evalsha - before.evalsha}, now};
+	}
 
 	it('sends the script text on the first snapshot only, and still reads the age after SCRIPT FLUSH', async () => {
-		await admin.hset(`${prefix}:emails:1`, 'name', 'send', 'data', '{}', 'opts', '{}', 'timestamp', String(Date.now() - 20_000));
-		await admin.lpush(`${prefix}:emails:wait`, '1');
-		const connection = await connect(configFor(server.url, prefix));
+		await box.admin.hset(`${prefix}:emails:1`, 'name', 'send', 'data', '{}', 'opts', '{}', 'timestamp', String(Date.now() - 20_000));
+		await box.admin.lpush(`${prefix}:emails:wait`, '1');
+		const connection = await connect(configFor(box.server.url, prefix));
 		try {
 			const age = async () => {
-				const snapshot = await takeSnapshot(connection, configFor(server.url, prefix), ['emails', 'sms'], {onlyTheseQueues: true});
+				const snapshot = await takeSnapshot(connection, configFor(box.server.url, prefix), ['emails', 'sms'], {onlyTheseQueues: true});
 				assert.deepEqual(snapshot.warnings, []);
 				return snapshot.queues[0]!.oldestWaitMs;
 			};
-			const start = await scriptCalls();
-			assert.ok((await age())! >= 20_000);
-			const first = await scriptCalls();
-			assert.deepEqual({eval: first.eval - start.eval, evalsha: first.evalsha - start.evalsha}, {eval: 2, evalsha: 0}, 'the first snapshot sends the text, once per queue');
-			assert.ok((await age())! >= 20_000);
-			const second = await scriptCalls();
-			assert.deepEqual({eval: second.eval - first.eval, evalsha: second.evalsha - first.evalsha}, {eval: 0, evalsha: 2}, 'the next one sends only the SHA1');
-
-			await admin.script('FLUSH');
-			assert.ok((await age())! >= 20_000, 'a forgotten script still gives the age');
-			const third = await scriptCalls();
-			assert.deepEqual({eval: third.eval - second.eval, evalsha: third.evalsha - second.evalsha}, {eval: 2, evalsha: 2}, 'NOSCRIPT, then the text again');
-			assert.ok((await age())! >= 20_000);
-			const fourth = await scriptCalls();
-			assert.deepEqual({eval: fourth.eval - third.eval, evalsha: fourth.evalsha - third.evalsha}, {eval: 0, evalsha: 2});
+			let count = await scriptCalls();
+			const step = async (expected: {eval: number; evalsha: number}, what: string) => {
+				assert.ok((await age())! >= 20_000, what);
+				const {sent, now} = await callsSince(count);
+				assert.deepEqual(sent, expected, what);
+				count = now;
+			};
+			await step({eval: 2, evalsha: 0}, 'the first snapshot sends the text, once per queue');
+			await step({eval: 0, evalsha: 2}, 'the next one sends only the SHA1');
+			await box.admin.script('FLUSH');
+			await step({eval: 2, evalsha: 2}, 'a forgotten script: NOSCRIPT, then the text again, and the age all the same');
+			await step({eval: 0, evalsha: 2}, 'then the SHA1 again');
 		} finally {
 			await connection.close();
 		}
@@ -187,23 +186,16 @@ describe('the queue script is sent once, and again when the server forgot it', (
 });
 
 describe('a user without @scripting still gets the counts, in one round trip after the first', () => {
-	let server: RedisServer;
-	let admin: Redis;
+	const box = privateServer();
 	const prefix = 'noscript';
 
 	before(async () => {
-		server = await startRedisServer();
-		admin = new Redis(server.url);
-		await admin.call('ACL', 'SETUSER', 'viewer', 'on', '>viewer-pw', '~*', '&*', '+@all', '-@scripting');
-	});
-	after(async () => {
-		admin?.disconnect();
-		await server?.stop();
+		await box.admin.call('ACL', 'SETUSER', 'viewer', 'on', '>viewer-pw', '~*', '&*', '+@all', '-@scripting');
 	});
 
 	/** How many times Redis refused the viewer's scripts (the count of its ACL LOG entries for eval/evalsha). */
 	async function refusals(): Promise<number> {
-		const log = (await admin.call('ACL', 'LOG')) as unknown[][];
+		const log = (await box.admin.call('ACL', 'LOG')) as unknown[][];
 		let count = 0;
 		for (const entry of log) {
 			const fields = new Map<string, unknown>();
@@ -215,11 +207,11 @@ describe('a user without @scripting still gets the counts, in one round trip aft
 
 	it('reads every count and the paused flag, says why the wait is unknown, and does not ask again', async () => {
 		const now = Date.now();
-		await admin.hset(`${prefix}:emails:1`, 'name', 'send', 'data', '{}', 'opts', '{}', 'timestamp', String(now - 20_000));
-		await admin.lpush(`${prefix}:emails:wait`, '1');
-		await admin.zadd(`${prefix}:emails:failed`, now, 'f1', now, 'f2');
-		await admin.hset(`${prefix}:emails:meta`, 'paused', '1', 'version', 'bullmq:6');
-		const url = server.url.replace('redis://', 'redis://viewer:viewer-pw@');
+		await box.admin.hset(`${prefix}:emails:1`, 'name', 'send', 'data', '{}', 'opts', '{}', 'timestamp', String(now - 20_000));
+		await box.admin.lpush(`${prefix}:emails:wait`, '1');
+		await box.admin.zadd(`${prefix}:emails:failed`, now, 'f1', now, 'f2');
+		await box.admin.hset(`${prefix}:emails:meta`, 'paused', '1', 'version', 'bullmq:6');
+		const url = box.server.url.replace('redis://', 'redis://viewer:viewer-pw@');
 		const connection = await connect(configFor(url, prefix));
 		try {
 			const read = async () => takeSnapshot(connection, configFor(url, prefix), ['emails'], {onlyTheseQueues: true});
