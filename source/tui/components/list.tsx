@@ -10,9 +10,9 @@
  * room), and the widest shrinks to fit; the first column, which names the row,
  * shrinks last.
  */
+import {isDeepStrictEqual} from 'node:util';
 import {Box, Text} from 'ink';
 import {memo} from 'react';
-import {sameData} from '../../common/same.js';
 import type {Tone} from '../../present/table-model.js';
 import {sanitizeLine} from '../../common/sanitize.js';
 import {toneProps} from '../palette.js';
@@ -91,9 +91,9 @@ export const windowStart = (selected: number, visible: number, total: number): n
 
 /**
  * Drawn again only when what it shows changed: a refresh that brought the same rows (only the
- * clock moved) leaves the table's React tree alone (props compared as data, common/same.ts).
+ * clock moved) leaves the table's React tree alone (props compared as data).
  */
-export const List = memo(ListTable, (before, after) => sameData(before, after));
+export const List = memo(ListTable, isDeepStrictEqual);
 
 function ListTable({head: allHead, rows, selected, height, width, marked, empty, numeric: allNumeric, drop, keep: allKeep, tones, cellTones, totals}: ListProps) {
 	const allRows = rows.map(row => row.map(cell => sanitizeLine(cell)));
