@@ -5,6 +5,7 @@
  */
 import {useMemo, useState} from 'react';
 import {arrangeRows, DEFAULT_TABLE, nextProblems, nextSort, reverseSort, sortedHead, tableFacts, type TableRow, type TableState} from '../present/table-model.js';
+import type {ListProps} from './components/list.js';
 import type {KeyHandler, Ui} from './ui-context.js';
 import {useStable} from './use-stable.js';
 
@@ -14,6 +15,8 @@ export type Table = {
 	shown: TableRow[];
 	state: TableState;
 	head: string[];
+	/** What the List draws of the shown rows: `<List {...table.list} …/>`. */
+	list: Pick<ListProps, 'head' | 'rows' | 'tones' | 'cellTones'>;
 	keys: TableKeys;
 	/** "3/204 of 210 · filter "em"", for the status line. */
 	facts(selected: number, total: number): string;
@@ -31,10 +34,13 @@ export function useTable(ui: Ui, name: string, rows: readonly TableRow[], head: 
 	// Arranged once per change of the rows' data or the state, not on every render or refresh (500 queues).
 	const stableRows = useStable(rows);
 	const shown = useMemo(() => arrangeRows(stableRows, state), [stableRows, state]);
+	const shownHead = useMemo(() => sortedHead(head, state), [head, state]);
+	const list = useMemo(() => ({head: shownHead, rows: shown.map(row => row.cells), tones: shown.map(row => row.tone), cellTones: shown.map(row => row.cellTones)}), [shownHead, shown]);
 	return {
 		shown,
 		state,
-		head: sortedHead(head, state),
+		head: shownHead,
+		list,
 		facts: (selected, total) => tableFacts(state, selected, shown.length, total),
 		keys: {
 			filter: () => ui.prompt({title: promptTitle, initial: state.filter, onSubmit: setFilter, onChange: setFilter}),

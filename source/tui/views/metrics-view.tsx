@@ -60,11 +60,8 @@ export function MetricsView({route}: {route: Extract<Route, {view: 'metrics'}>})
 				<Text dimColor>{series ? `  ${seriesCaption(series)}` : ''}</Text>
 			</Text>
 			<List
-				head={table.head}
-				rows={table.shown.map(row => row.cells)}
-				tones={table.shown.map(row => row.tone)}
-				cellTones={table.shown.map(row => row.cellTones)}
-				selected={selection.index}
+				{...table.list}
+								selected={selection.index}
 				height={listHeight}
 				width={ui.width}
 				numeric={metricsNumeric}

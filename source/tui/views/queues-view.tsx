@@ -85,11 +85,8 @@ export function QueuesView() {
 		<Box flexDirection="column">
 			<StatusLine text={poll.data ? redisLine(poll.data, {address: false}) : ''} poll={poll} extra={poll.data ? `${table.facts(selection.index, all.length)}${filter || table.state.problems === 'only' ? ' (Esc clears)' : ''}` : ''} />
 			<List
-				head={table.head}
-				rows={table.shown.map(row => row.cells)}
-				tones={table.shown.map(row => row.tone)}
-				cellTones={table.shown.map(row => row.cellTones)}
-				totals={all.length > 1 ? queueTotals(table.shown.map(row => byName.get(row.id)!)) : undefined}
+				{...table.list}
+								totals={all.length > 1 ? queueTotals(table.shown.map(row => byName.get(row.id)!)) : undefined}
 				selected={selection.index}
 				height={listHeight}
 				width={ui.width}

@@ -55,10 +55,8 @@ export function SchedulesView() {
 		<Box flexDirection="column">
 			<StatusLine text={summary} poll={poll} {...(missed > 0 || absent > 0 ? {color: 'yellow'} : {})} />
 			<List
-				head={table.head}
-				rows={table.shown.map(row => row.cells)}
-				tones={table.shown.map(row => row.tone)}
-				selected={selection.index}
+				{...table.list}
+								selected={selection.index}
 				height={listHeight}
 				width={ui.width}
 				numeric={scheduleNumeric}

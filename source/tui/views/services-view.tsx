@@ -69,10 +69,8 @@ export function ServicesView() {
 		<Box flexDirection="column">
 			<StatusLine text={summary} poll={poll} />
 			<List
-				head={table.head}
-				rows={table.shown.map(row => row.cells)}
-				tones={table.shown.map(row => row.tone)}
-				keep={serviceKeep}
+				{...table.list}
+								keep={serviceKeep}
 				selected={selection.index}
 				height={listHeight}
 				width={ui.width}

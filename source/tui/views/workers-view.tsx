@@ -73,11 +73,8 @@ export function WorkersView() {
 		<Box flexDirection="column">
 			<StatusLine text={summary} poll={poll} extra={poll.data ? table.facts(selection.index, all.length) : ''} />
 			<List
-				head={table.head}
-				rows={table.shown.map(row => row.cells)}
-				tones={table.shown.map(row => row.tone)}
-				cellTones={table.shown.map(row => row.cellTones)}
-				selected={selection.index}
+				{...table.list}
+								selected={selection.index}
 				height={listHeight}
 				width={ui.width}
 				numeric={processNumeric}
