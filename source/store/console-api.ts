@@ -5,7 +5,7 @@
  * hidden in the keymap) and every write, allowed or refused, is audited, as
  * the CLI's are.
  */
-import {readMinuteSeries, readMinuteSeriesOf, readQueueMetrics} from '../data/metrics.js';
+import {MinuteSeriesReader, readMinuteSeries, readQueueMetrics} from '../data/metrics.js';
 import type {Config} from '../config.js';
 import type {ActionResult, Progress} from '../data/actions.js';
 import type {WriteAccess} from '../data/access.js';
@@ -121,10 +121,11 @@ function knownQueuesCache(connection: Connection, config: Config): () => Promise
 
 /** What the queues, jobs, job and metrics views read. */
 function readParts({connection, config, known}: Parts) {
+	const series = new MinuteSeriesReader(connection);
 	return {
 		snapshot: async () => takeSnapshot(connection, config, await known()),
 		queueNames: async () => [...(await known())],
-		minuteSeries: async (queues: readonly string[], minutes: number) => readMinuteSeriesOf(connection, queues, minutes),
+		minuteSeries: async (queues: readonly string[], minutes: number) => series.read(queues, minutes),
 		queueMetrics: async (queue: string, sinceMs: number) => {
 			const [read, series] = await Promise.all([readQueueMetrics(connection, [queue], {sinceMs, byName: true, histograms: true}), readMinuteSeries(connection, queue, 60)]);
 			return {metrics: read.queues[0], series};

@@ -12,7 +12,7 @@ import {randomUUID} from 'node:crypto';
 import {Redis} from 'ioredis';
 import {defaultConfig} from '../../source/config.js';
 import {connect} from '../../source/data/connection.js';
-import {readMinuteSeries, readQueueMetrics, windowKeys} from '../../source/data/metrics.js';
+import {MinuteSeriesReader, OPEN_MINUTES, readMinuteSeries, readQueueMetrics, REREAD_ALL_MS, windowKeys} from '../../source/data/metrics.js';
 import {DEFAULT_METRICS, MetricsRecorder} from '../../source/runtime/metrics-recorder.js';
 import {bucketOf, percentile} from '../../source/common/histogram.js';
 import {commandCalls, deletePrefix} from '../helpers/keyspace.js';
@@ -116,6 +116,58 @@ describe('reading the recorded metrics', () => {
 			assert.equal(series.minutes.at(-1), Math.floor(now / MINUTE) * MINUTE);
 			assert.deepEqual([series.completed.at(-1), series.failed.at(-1), series.completed.at(-4), series.failed[0]], [1, 1, 2, 1]);
 			assert.equal(series.completed.reduce((a, b) => a + b, 0), 3);
+		} finally {
+			await connection.close();
+		}
+	});
+
+	it('polls a series by reading again only the minutes that can still change, and every minute every 10 minutes', async () => {
+		// A minute boundary crossed between recording and reading would move every index: pin the clock.
+		const now = Math.floor(Date.now() / MINUTE) * MINUTE + 30_000;
+		const recorder = new MetricsRecorder(admin, prefix, DEFAULT_METRICS, captureLogger());
+		const record = async (queue: string, ago: number, outcome: 'completed' | 'failed') => {
+			recorder.record(queue, 'send', outcome, 5, 5, now - ago * MINUTE);
+			await recorder.flush();
+		};
+		await record('poll-a', 0, 'completed');
+		await record('poll-a', 5, 'failed');
+		await record('poll-b', 30, 'completed');
+		const connection = await connect({...defaultConfig(), redis: {kind: 'url', url}, prefix});
+		const reader = new MinuteSeriesReader(connection);
+		const hgetalls = async (at: number) => {
+			const before = await commandCalls(admin);
+			const series = await reader.read(['poll-a', 'poll-b'], 60, at);
+			return {calls: (await commandCalls(admin)) - before - 1, series};
+		};
+		const sums = (series: Array<{completed: number[]; failed: number[]}>) => series.map(({completed, failed}) => [completed.reduce((a, b) => a + b, 0), failed.reduce((a, b) => a + b, 0)]);
+		try {
+			const first = await hgetalls(now);
+			assert.equal(first.calls, 120, 'the first read takes every minute of both windows');
+			assert.deepEqual(sums(first.series), [[1, 1], [1, 0]]);
+			assert.deepEqual(first.series, await readMinuteSeries(connection, 'poll-a', 60, now).then(one => [one, first.series[1]]));
+
+			const again = await hgetalls(now + 15_000);
+			assert.equal(again.calls, 2 * OPEN_MINUTES, 'a poll reads only the open minutes');
+			assert.deepEqual(again.series, first.series);
+
+			await record('poll-a', 0, 'completed');
+			await record('poll-b', 1, 'failed');
+			const open = await hgetalls(now + 20_000);
+			assert.equal(open.calls, 2 * OPEN_MINUTES);
+			assert.deepEqual(sums(open.series), [[2, 1], [1, 1]], 'what the open minutes gained is shown');
+			assert.equal(open.series[0]!.completed.at(-1), 2);
+
+			const next = await hgetalls(now + MINUTE);
+			assert.equal(next.calls, 2 * OPEN_MINUTES, 'a new minute: it and the two before it');
+			assert.equal(next.series[0]!.minutes.at(-1), now - 30_000 + MINUTE);
+			assert.deepEqual(sums(next.series), [[2, 1], [1, 1]]);
+
+			// A write into a closed minute (a worker that kept its counts through an outage) waits for the reread.
+			await record('poll-b', 20, 'failed');
+			assert.deepEqual(sums((await hgetalls(now + MINUTE)).series), [[2, 1], [1, 1]]);
+			const full = await hgetalls(now + REREAD_ALL_MS);
+			assert.equal(full.calls, 120, 'every minute of both windows again after REREAD_ALL_MS');
+			assert.deepEqual(sums(full.series), [[2, 1], [1, 2]]);
 		} finally {
 			await connection.close();
 		}
