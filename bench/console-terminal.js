@@ -31,6 +31,9 @@
  *   rows-off  (information) a copy of this build's dist/ whose open.js does not install the
  *             row-cached Output.get() (source/tui/ink-output.ts): Ink composes the whole frame
  *             every render, as before it.
+ *   young-off (information) this build's dist/, node started with --max-semi-space-size=16 (V8's
+ *             own maximum here), which source/tui/young-generation.ts leaves alone as an
+ *             operator's choice: the young generation grows as V8 grows it by default.
  * The order of the builds is reversed at 500 queues.
  *
  * Claims (exit 1 when one fails):
@@ -44,7 +47,7 @@
  * usage/setup error.
  *
  *   node bench/console-terminal.js [--queues 50,500] [--window 10] [--warmup 2]
- *        [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off]
+ *        [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off] [--no-young-off]
  *        [--bytes-limit 400] [--cpu-ratio 0.5] [--rss-limit 110] [--out FILE]
  */
 import {execFileSync} from 'node:child_process';
@@ -76,12 +79,13 @@ const {values: options, intOption, numberOption, positiveOption} = parseOptions(
 	'before-commit': undefined,
 	'no-diff-off': false,
 	'no-rows-off': false,
+	'no-young-off': false,
 	'bytes-limit': '400',
 	'cpu-ratio': '0.5',
 	'rss-limit': '110',
 	out: undefined,
 }, 'usage: node bench/console-terminal.js [--queues 50,500] [--window 10] [--warmup 2]\n'
-	+ '         [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off]\n'
+	+ '         [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off] [--no-young-off]\n'
 	+ '         [--bytes-limit 400] [--cpu-ratio 0.5] [--rss-limit 110] [--out FILE]');
 
 const WINDOW = intOption('window', 2);
@@ -244,13 +248,13 @@ function follower(file) {
 	};
 }
 
-async function measureConsole({variant, dir, size, cwd, url, queue}) {
+async function measureConsole({variant, dir, nodeFlags = '', size, cwd, url, queue}) {
 	const socket = `saccos-bench-ct-${process.pid}-${variant}-${size}`;
 	const work = tempDir(`tty-${variant}-${size}`);
 	const capture = path.join(work, 'tty.bin');
 	const env = childEnv();
 	for (const name of ['NO_COLOR', 'FORCE_COLOR', 'TMUX', 'LC_CTYPE', 'CI']) delete env[name];
-	const command = `sleep 0.5; exec env LC_ALL=C.UTF-8 LANG=C.UTF-8 SACCOS_QUEUE_STATE_DIR=${quote(path.join(work, 'state'))} ${quote(process.execPath)} ${quote(path.join(dir, 'bin', 'saccos-queue.js'))} console --redis ${quote(url)} --refresh ${REFRESH}`;
+	const command = `sleep 0.5; exec env LC_ALL=C.UTF-8 LANG=C.UTF-8 SACCOS_QUEUE_STATE_DIR=${quote(path.join(work, 'state'))} ${quote(process.execPath)} ${nodeFlags} ${quote(path.join(dir, 'bin', 'saccos-queue.js'))} console --redis ${quote(url)} --refresh ${REFRESH}`;
 	const tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], {env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim();
 	tmuxSockets.set(socket, undefined);
 	try {
@@ -397,6 +401,7 @@ async function main() {
 	const variants = [{variant: 'now', dir: root, label: `now (${gitDescribe()})`}, {variant: 'before', dir: before.dir, label: `before (${before.commit.slice(0, 7)})`}];
 	if (!options['no-diff-off']) variants.push({variant: 'diff-off', dir: buildDiffOff(), label: 'diff-off (now, differ skipped)'});
 	if (!options['no-rows-off']) variants.push({variant: 'rows-off', dir: buildRowsOff(), label: 'rows-off (now, Ink\'s Output.get)'});
+	if (!options['no-young-off']) variants.push({variant: 'young-off', dir: root, nodeFlags: '--max-semi-space-size=16', label: 'young-off (now, V8 default young gen)'});
 
 	const server = await startRedis();
 	const {Queue} = await import('bullmq');
@@ -412,7 +417,7 @@ async function main() {
 
 		console.log('console terminal cost: bytes, CPU and RSS per refresh in tmux — bench/console-terminal.js');
 		console.log(machineLine(server.version));
-		console.log(`now = ${gitDescribe()} (this worktree's dist/); before = ${before.commit.slice(0, 7)} (${git('log', '-1', '--format=%s', before.commit).slice(0, 60)}…; Ink incrementalRendering)${options['no-diff-off'] ? '' : '; diff-off = now\'s dist/ with the frame differ skipped (Ink standard mode)'}${options['no-rows-off'] ? '' : '; rows-off = now\'s dist/ composing frames with Ink\'s own Output.get()'}`);
+		console.log(`now = ${gitDescribe()} (this worktree's dist/); before = ${before.commit.slice(0, 7)} (${git('log', '-1', '--format=%s', before.commit).slice(0, 60)}…; Ink incrementalRendering)${options['no-diff-off'] ? '' : '; diff-off = now\'s dist/ with the frame differ skipped (Ink standard mode)'}${options['no-rows-off'] ? '' : '; rows-off = now\'s dist/ composing frames with Ink\'s own Output.get()'}${options['no-young-off'] ? '' : '; young-off = now\'s dist/ under node --max-semi-space-size=16 (the young generation grows as V8 grows it)'}`);
 		console.log(`tmux ${execFileSync('tmux', ['-V'], {encoding: 'utf8'}).trim().replace(/^tmux /, '')} ${COLUMNS}×${ROWS}, --refresh ${REFRESH}, per console: first frame + ${WARMUP} warm-up refreshes, then (a) ${WINDOW} refreshes idle, 2 lead-in refreshes (the first job added to ${queueName(0)}), (b) ${WINDOW} refreshes with a job added to ${queueName(0)} after each; DBSIZE ${keys}`);
 		if (stale) console.log('WARNING: a file in source/ is newer than dist/: the code measured is the last build (run `npm run build`).');
 		console.log('');
@@ -457,6 +462,7 @@ async function main() {
 	const before50 = get('before', 50);
 	const off50 = get('diff-off', 50);
 	const rowsOff50 = get('rows-off', 50);
+	const youngOff50 = get('young-off', 50);
 	const rss50 = summarize([...now50.idle.rssKiB, ...now50.busy.rssKiB]);
 	const ratio = scenario => now50[scenario].cpuPerRefresh / before50[scenario].cpuPerRefresh;
 	const claims = {
@@ -468,6 +474,10 @@ async function main() {
 	console.log(`CLAIM 2 ${verdict(claims.cpu)}: now, 50 queues, CPU per refresh ≤ ${CPU_RATIO}× before's: (a) ${fmt(now50.idle.cpuPerRefresh)} vs ${fmt(before50.idle.cpuPerRefresh)} ms = ${fmt(ratio('idle'), 2)}×, (b) ${fmt(now50.busy.cpuPerRefresh)} vs ${fmt(before50.busy.cpuPerRefresh)} ms = ${fmt(ratio('busy'), 2)}×${off50 ? ` (diff-off: (a) ${fmt(off50.idle.cpuPerRefresh)} ms = ${fmt(now50.idle.cpuPerRefresh / off50.idle.cpuPerRefresh, 2)}×, (b) ${fmt(off50.busy.cpuPerRefresh)} ms = ${fmt(now50.busy.cpuPerRefresh / off50.busy.cpuPerRefresh, 2)}×)` : ''}`);
 	if (rowsOff50) console.log(`INFO rows-off, 50 queues: (a) ${fmt(rowsOff50.idle.cpuPerRefresh)} ms, (b) ${fmt(rowsOff50.busy.cpuPerRefresh)} ms CPU per refresh with Ink's own Output.get(); now: ${fmt(now50.idle.cpuPerRefresh / rowsOff50.idle.cpuPerRefresh, 2)}× and ${fmt(now50.busy.cpuPerRefresh / rowsOff50.busy.cpuPerRefresh, 2)}× of it`);
 	console.log(`CLAIM 3 ${verdict(claims.rss)}: now, 50 queues, RSS ≤ ${RSS_LIMIT_MIB} MiB: median ${fmt(mib(rss50.median))} MiB over ${rss50.n} samples (min ${fmt(mib(rss50.min))}, max ${fmt(mib(rss50.max))}, VmHWM ${fmt(mib(now50.hwmKiB))}; before: median ${fmt(mib(summarize([...before50.idle.rssKiB, ...before50.busy.rssKiB]).median))} MiB)`);
+	if (youngOff50) {
+		const young = summarize([...youngOff50.idle.rssKiB, ...youngOff50.busy.rssKiB]);
+		console.log(`INFO young-off, 50 queues: RSS median ${fmt(mib(young.median))} MiB (max ${fmt(mib(young.max))}), CPU per refresh (a) ${fmt(youngOff50.idle.cpuPerRefresh)} ms, (b) ${fmt(youngOff50.busy.cpuPerRefresh)} ms with V8's default young generation; now: ${fmt(mib(rss50.median))} MiB, ${fmt(now50.idle.cpuPerRefresh)} / ${fmt(now50.busy.cpuPerRefresh)} ms`);
+	}
 	console.log(`(bench took ${fmt((performance.now() - benchStarted) / 1000, 0)} s)`);
 
 	if (options.out) {

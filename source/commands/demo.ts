@@ -248,6 +248,9 @@ export async function run(context: Context): Promise<number> {
 	const dir = localFile(() => mkdtempSync(path.join(os.tmpdir(), 'saccos-queue-demo-')), 'create a folder in', os.tmpdir());
 	const cleanups: Cleanups = [async () => rmSync(dir, {recursive: true, force: true})];
 	const signals = demoSignals();
+	const interactive = process.stdout.isTTY === true && !context.json;
+	// The console opens in this process: its young generation stays small from here on.
+	if (interactive && process.stdin.isTTY) (await import('../tui/young-generation.js')).keepYoungGenerationSmall();
 	try {
 		const parts = await loadParts();
 		const {url, prefix} = await startRedis(parts, stringFlag(context.flags, 'redis'), dir, cleanups);
@@ -257,7 +260,6 @@ export async function run(context: Context): Promise<number> {
 		cleanups.push(connection.close);
 		startTraffic(parts, connection, config, cleanups);
 		const running: Running = {context, parts, url, config, file, connection, supervisor, duration, signals};
-		const interactive = process.stdout.isTTY === true && !context.json;
 		if (interactive && process.stdin.isTTY) await showConsole(running);
 		else await showStatus(running, interactive);
 		context.note('demo: stopping workers, scheduler and Redis…');
