@@ -31,9 +31,9 @@
  *   rows-off  (information) a copy of this build's dist/ whose open.js does not install the
  *             row-cached Output.get() (source/tui/ink-output.ts): Ink composes the whole frame
  *             every render, as before it.
- *   young-off (information) this build's dist/, node started with --max-semi-space-size=16 (V8's
- *             own maximum here), which source/tui/young-generation.ts leaves alone as an
- *             operator's choice: the young generation grows as V8 grows it by default.
+ *   heap-off  (information) this build's dist/, node started with --max-semi-space-size=16 (V8's
+ *             own maximum here), a flag source/tui/console-heap.ts takes as the operator's
+ *             choice: it then sets nothing, and V8's heap grows as it does by default.
  * The order of the builds is reversed at 500 queues.
  *
  * Claims (exit 1 when one fails):
@@ -46,8 +46,8 @@
  * exit path. Run `npm run build` first. Exit 0 when every claim holds, 1 when one fails, 2 on a
  * usage/setup error.
  *
- *   node bench/console-terminal.js [--queues 50,500] [--window 10] [--warmup 2]
- *        [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off] [--no-young-off]
+ *   node bench/console-terminal.js [--queues 50,500] [--window 20] [--warmup 5]
+ *        [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off] [--no-heap-off]
  *        [--bytes-limit 400] [--cpu-ratio 0.5] [--rss-limit 110] [--out FILE]
  */
 import {execFileSync} from 'node:child_process';
@@ -73,19 +73,19 @@ const ROWS_LINE = 'await installRowCachedOutput();';
 
 const {values: options, intOption, numberOption, positiveOption} = parseOptions(BENCH, {
 	queues: '50,500',
-	window: '10',
-	warmup: '2',
+	window: '20',
+	warmup: '5',
 	before: undefined,
 	'before-commit': undefined,
 	'no-diff-off': false,
 	'no-rows-off': false,
-	'no-young-off': false,
+	'no-heap-off': false,
 	'bytes-limit': '400',
 	'cpu-ratio': '0.5',
 	'rss-limit': '110',
 	out: undefined,
-}, 'usage: node bench/console-terminal.js [--queues 50,500] [--window 10] [--warmup 2]\n'
-	+ '         [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off] [--no-young-off]\n'
+}, 'usage: node bench/console-terminal.js [--queues 50,500] [--window 20] [--warmup 5]\n'
+	+ '         [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off] [--no-heap-off]\n'
 	+ '         [--bytes-limit 400] [--cpu-ratio 0.5] [--rss-limit 110] [--out FILE]');
 
 const WINDOW = intOption('window', 2);
@@ -267,7 +267,8 @@ async function measureConsole({variant, dir, nodeFlags = '', size, cwd, url, que
 		const screen = () => tmux('capture-pane', '-p', '-t', 'console');
 		const poll = follower(capture);
 		const events = [];
-		const deadline = Date.now() + 30_000;
+		/** A refresh is due every second: ten without one is a console that stopped. */
+		let deadline = Date.now() + 10_000;
 		/** Resolves with the next refresh (its offset, and CPU/RSS read as it arrived). */
 		const nextRefresh = async () => {
 			for (;;) {
@@ -278,6 +279,7 @@ async function measureConsole({variant, dir, nodeFlags = '', size, cwd, url, que
 					const tmuxCpu = cpuMs(tmuxPid);
 					const mem = memory(pid);
 					for (const event of found) events.push({...event, at: performance.now(), cpu, tmuxCpu, mem});
+					deadline = Date.now() + 10_000;
 					continue;
 				}
 				if (cpuMs(pid) === undefined || Date.now() > deadline) {
@@ -401,7 +403,7 @@ async function main() {
 	const variants = [{variant: 'now', dir: root, label: `now (${gitDescribe()})`}, {variant: 'before', dir: before.dir, label: `before (${before.commit.slice(0, 7)})`}];
 	if (!options['no-diff-off']) variants.push({variant: 'diff-off', dir: buildDiffOff(), label: 'diff-off (now, differ skipped)'});
 	if (!options['no-rows-off']) variants.push({variant: 'rows-off', dir: buildRowsOff(), label: 'rows-off (now, Ink\'s Output.get)'});
-	if (!options['no-young-off']) variants.push({variant: 'young-off', dir: root, nodeFlags: '--max-semi-space-size=16', label: 'young-off (now, V8 default young gen)'});
+	if (!options['no-heap-off']) variants.push({variant: 'heap-off', dir: root, nodeFlags: '--max-semi-space-size=16', label: 'heap-off (now, V8 default heap)'});
 
 	const server = await startRedis();
 	const {Queue} = await import('bullmq');
@@ -417,7 +419,7 @@ async function main() {
 
 		console.log('console terminal cost: bytes, CPU and RSS per refresh in tmux — bench/console-terminal.js');
 		console.log(machineLine(server.version));
-		console.log(`now = ${gitDescribe()} (this worktree's dist/); before = ${before.commit.slice(0, 7)} (${git('log', '-1', '--format=%s', before.commit).slice(0, 60)}…; Ink incrementalRendering)${options['no-diff-off'] ? '' : '; diff-off = now\'s dist/ with the frame differ skipped (Ink standard mode)'}${options['no-rows-off'] ? '' : '; rows-off = now\'s dist/ composing frames with Ink\'s own Output.get()'}${options['no-young-off'] ? '' : '; young-off = now\'s dist/ under node --max-semi-space-size=16 (the young generation grows as V8 grows it)'}`);
+		console.log(`now = ${gitDescribe()} (this worktree's dist/); before = ${before.commit.slice(0, 7)} (${git('log', '-1', '--format=%s', before.commit).slice(0, 60)}…; Ink incrementalRendering)${options['no-diff-off'] ? '' : '; diff-off = now\'s dist/ with the frame differ skipped (Ink standard mode)'}${options['no-rows-off'] ? '' : '; rows-off = now\'s dist/ composing frames with Ink\'s own Output.get()'}${options['no-heap-off'] ? '' : '; heap-off = now\'s dist/ under node --max-semi-space-size=16 (console-heap.ts sets nothing: V8's default heap sizing)'}`);
 		console.log(`tmux ${execFileSync('tmux', ['-V'], {encoding: 'utf8'}).trim().replace(/^tmux /, '')} ${COLUMNS}×${ROWS}, --refresh ${REFRESH}, per console: first frame + ${WARMUP} warm-up refreshes, then (a) ${WINDOW} refreshes idle, 2 lead-in refreshes (the first job added to ${queueName(0)}), (b) ${WINDOW} refreshes with a job added to ${queueName(0)} after each; DBSIZE ${keys}`);
 		if (stale) console.log('WARNING: a file in source/ is newer than dist/: the code measured is the last build (run `npm run build`).');
 		console.log('');
@@ -462,7 +464,7 @@ async function main() {
 	const before50 = get('before', 50);
 	const off50 = get('diff-off', 50);
 	const rowsOff50 = get('rows-off', 50);
-	const youngOff50 = get('young-off', 50);
+	const heapOff50 = get('heap-off', 50);
 	const rss50 = summarize([...now50.idle.rssKiB, ...now50.busy.rssKiB]);
 	const ratio = scenario => now50[scenario].cpuPerRefresh / before50[scenario].cpuPerRefresh;
 	const claims = {
@@ -474,9 +476,9 @@ async function main() {
 	console.log(`CLAIM 2 ${verdict(claims.cpu)}: now, 50 queues, CPU per refresh ≤ ${CPU_RATIO}× before's: (a) ${fmt(now50.idle.cpuPerRefresh)} vs ${fmt(before50.idle.cpuPerRefresh)} ms = ${fmt(ratio('idle'), 2)}×, (b) ${fmt(now50.busy.cpuPerRefresh)} vs ${fmt(before50.busy.cpuPerRefresh)} ms = ${fmt(ratio('busy'), 2)}×${off50 ? ` (diff-off: (a) ${fmt(off50.idle.cpuPerRefresh)} ms = ${fmt(now50.idle.cpuPerRefresh / off50.idle.cpuPerRefresh, 2)}×, (b) ${fmt(off50.busy.cpuPerRefresh)} ms = ${fmt(now50.busy.cpuPerRefresh / off50.busy.cpuPerRefresh, 2)}×)` : ''}`);
 	if (rowsOff50) console.log(`INFO rows-off, 50 queues: (a) ${fmt(rowsOff50.idle.cpuPerRefresh)} ms, (b) ${fmt(rowsOff50.busy.cpuPerRefresh)} ms CPU per refresh with Ink's own Output.get(); now: ${fmt(now50.idle.cpuPerRefresh / rowsOff50.idle.cpuPerRefresh, 2)}× and ${fmt(now50.busy.cpuPerRefresh / rowsOff50.busy.cpuPerRefresh, 2)}× of it`);
 	console.log(`CLAIM 3 ${verdict(claims.rss)}: now, 50 queues, RSS ≤ ${RSS_LIMIT_MIB} MiB: median ${fmt(mib(rss50.median))} MiB over ${rss50.n} samples (min ${fmt(mib(rss50.min))}, max ${fmt(mib(rss50.max))}, VmHWM ${fmt(mib(now50.hwmKiB))}; before: median ${fmt(mib(summarize([...before50.idle.rssKiB, ...before50.busy.rssKiB]).median))} MiB)`);
-	if (youngOff50) {
-		const young = summarize([...youngOff50.idle.rssKiB, ...youngOff50.busy.rssKiB]);
-		console.log(`INFO young-off, 50 queues: RSS median ${fmt(mib(young.median))} MiB (max ${fmt(mib(young.max))}), CPU per refresh (a) ${fmt(youngOff50.idle.cpuPerRefresh)} ms, (b) ${fmt(youngOff50.busy.cpuPerRefresh)} ms with V8's default young generation; now: ${fmt(mib(rss50.median))} MiB, ${fmt(now50.idle.cpuPerRefresh)} / ${fmt(now50.busy.cpuPerRefresh)} ms`);
+	if (heapOff50) {
+		const young = summarize([...heapOff50.idle.rssKiB, ...heapOff50.busy.rssKiB]);
+		console.log(`INFO heap-off, 50 queues: RSS median ${fmt(mib(young.median))} MiB (max ${fmt(mib(young.max))}), CPU per refresh (a) ${fmt(heapOff50.idle.cpuPerRefresh)} ms, (b) ${fmt(heapOff50.busy.cpuPerRefresh)} ms with V8's default heap sizing; now: ${fmt(mib(rss50.median))} MiB, ${fmt(now50.idle.cpuPerRefresh)} / ${fmt(now50.busy.cpuPerRefresh)} ms`);
 	}
 	console.log(`(bench took ${fmt((performance.now() - benchStarted) / 1000, 0)} s)`);
 

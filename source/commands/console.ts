@@ -32,7 +32,7 @@ export async function run(context: Context): Promise<number> {
 		throw new UserError('usage', 'the console needs a terminal', 'for scripts use `saccos-queue status --json` (and the other read commands)');
 	}
 	// Before the console's modules load: what they leave behind would double V8's young generation four times.
-	(await import('../tui/young-generation.js')).keepYoungGenerationSmall();
+	(await import('../tui/console-heap.js')).keepConsoleHeapSmall();
 	const connection = await context.connect('console');
 	const [{createConsoleApi}, {openConsole}, {probeWriteAccess}] = await Promise.all([import('../store/console-api.js'), import('../tui/load.js'), import('../data/access.js')]);
 	// Asked once, before the first frame: a user that may not write sees READ-ONLY, not keys that fail.

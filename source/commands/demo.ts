@@ -249,8 +249,8 @@ export async function run(context: Context): Promise<number> {
 	const cleanups: Cleanups = [async () => rmSync(dir, {recursive: true, force: true})];
 	const signals = demoSignals();
 	const interactive = process.stdout.isTTY === true && !context.json;
-	// The console opens in this process: its young generation stays small from here on.
-	if (interactive && process.stdin.isTTY) (await import('../tui/young-generation.js')).keepYoungGenerationSmall();
+	// The console opens in this process: its heap stays small from here on.
+	if (interactive && process.stdin.isTTY) (await import('../tui/console-heap.js')).keepConsoleHeapSmall();
 	try {
 		const parts = await loadParts();
 		const {url, prefix} = await startRedis(parts, stringFlag(context.flags, 'redis'), dir, cleanups);

@@ -86,7 +86,7 @@ export function QueuesView() {
 			<StatusLine text={poll.data ? redisLine(poll.data, {address: false}) : ''} poll={poll} extra={poll.data ? `${table.facts(selection.index, all.length)}${filter || table.state.problems === 'only' ? ' (Esc clears)' : ''}` : ''} />
 			<List
 				{...table.list}
-								totals={all.length > 1 ? queueTotals(table.shown.map(row => byName.get(row.id)!)) : undefined}
+				totals={all.length > 1 ? queueTotals(table.shown.map(row => byName.get(row.id)!)) : undefined}
 				selected={selection.index}
 				height={listHeight}
 				width={ui.width}
