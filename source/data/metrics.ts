@@ -96,6 +96,9 @@ export const OPEN_MINUTES = 3;
 /** Every minute of a queue's window is read again this often, in case a writer was later still. */
 export const REREAD_ALL_MS = 10 * 60_000;
 
+/** One queue's completed and failed by minute number, and when its whole window was last read. */
+type SeriesEntry = {sums: Map<number, {c: number; f: number}>; fullAt: number};
+
 /**
  * Completed and failed per minute of several queues, polled: the first read of a queue takes
  * every minute of the window, later ones only the last OPEN_MINUTES and any the window has
@@ -104,8 +107,7 @@ export const REREAD_ALL_MS = 10 * 60_000;
  * 3,000. Each queue's whole window is read again every REREAD_ALL_MS. Reads only.
  */
 export class MinuteSeriesReader {
-	/** Per queue: completed and failed by minute number, and when its whole window was last read. */
-	readonly #queues = new Map<string, {sums: Map<number, {c: number; f: number}>; fullAt: number}>();
+	readonly #queues = new Map<string, SeriesEntry>();
 
 	constructor(private readonly connection: Connection) {}
 
@@ -114,12 +116,12 @@ export class MinuteSeriesReader {
 		const end = minuteOf(now);
 		const first = end - count + 1;
 		const starts = Array.from({length: count}, (_, index) => first + index);
-		const wanted: Array<{queue: string; minute: number; key: string}> = [];
+		const wanted: Array<{entry: SeriesEntry; minute: number; key: string}> = [];
 		const entries = queues.map(queue => {
 			let entry = this.#queues.get(queue);
 			if (!entry || now - entry.fullAt >= REREAD_ALL_MS || now < entry.fullAt) this.#queues.set(queue, (entry = {sums: new Map(), fullAt: now}));
 			for (const minute of entry.sums.keys()) if (minute < first || minute > end - OPEN_MINUTES) entry.sums.delete(minute);
-			for (const minute of starts) if (!entry.sums.has(minute)) wanted.push({queue, minute, key: metricsMinuteKey(this.connection.prefix, queue, minuteStamp(minute))});
+			for (const minute of starts) if (!entry.sums.has(minute)) wanted.push({entry, minute, key: metricsMinuteKey(this.connection.prefix, queue, minuteStamp(minute))});
 			return entry;
 		});
 		let hashes: Map<string, Record<string, string>>;
@@ -130,9 +132,10 @@ export class MinuteSeriesReader {
 			this.#queues.clear();
 			throw error;
 		}
-		for (const {queue, minute, key} of wanted) {
+		// Into the entries this read began with: a read that failed meanwhile may have cleared the map.
+		for (const {entry, minute, key} of wanted) {
 			const sum = sumTotals(totalsOf(hashes, [key]));
-			this.#queues.get(queue)!.sums.set(minute, {c: sum.c, f: sum.f});
+			entry.sums.set(minute, {c: sum.c, f: sum.f});
 		}
 		// Queues not asked for in a whole reread period are forgotten: scrolling through a thousand
 		// queues does not keep a thousand series.
