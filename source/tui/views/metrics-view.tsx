@@ -61,7 +61,7 @@ export function MetricsView({route}: {route: Extract<Route, {view: 'metrics'}>})
 			</Text>
 			<List
 				{...table.list}
-								selected={selection.index}
+				selected={selection.index}
 				height={listHeight}
 				width={ui.width}
 				numeric={metricsNumeric}

@@ -56,7 +56,7 @@ export function SchedulesView() {
 			<StatusLine text={summary} poll={poll} {...(missed > 0 || absent > 0 ? {color: 'yellow'} : {})} />
 			<List
 				{...table.list}
-								selected={selection.index}
+				selected={selection.index}
 				height={listHeight}
 				width={ui.width}
 				numeric={scheduleNumeric}

@@ -70,7 +70,7 @@ export function ServicesView() {
 			<StatusLine text={summary} poll={poll} />
 			<List
 				{...table.list}
-								keep={serviceKeep}
+				keep={serviceKeep}
 				selected={selection.index}
 				height={listHeight}
 				width={ui.width}

@@ -74,7 +74,7 @@ export function WorkersView() {
 			<StatusLine text={summary} poll={poll} extra={poll.data ? table.facts(selection.index, all.length) : ''} />
 			<List
 				{...table.list}
-								selected={selection.index}
+				selected={selection.index}
 				height={listHeight}
 				width={ui.width}
 				numeric={processNumeric}
