@@ -20,7 +20,9 @@
  *   minimum step of a few MiB) collects it sooner.
  *
  * Measured at 50 queues (bench/console-terminal.js, bench/README.md): RSS
- * 124–129 MiB before, 92–103 MiB with both, for a few ms of GC a second more.
+ * 124–129 MiB before, 91–99 MiB with both. In 40 s windows of steady state
+ * their CPU cost is within the noise (17–21 ms a second, against 18–23); the
+ * bench's first window after start-up shows up to ~10 ms a refresh more.
  * `--max-semi-space-size` would say the first at start-up only, and the
  * console is a command of the same binary as the CLI and the workers, which
  * keep V8's defaults. A semi-space or heap-growing flag set on the command
