@@ -31,6 +31,9 @@
  *   rows-off  (information) a copy of this build's dist/ whose open.js does not install the
  *             row-cached Output.get() (source/tui/ink-output.ts): Ink composes the whole frame
  *             every render, as before it.
+ *   opt-on    (information) this build's dist/, node started with --opt (TurboFan, V8's default),
+ *             a flag source/tui/console-tier.ts takes as the operator's choice: it then leaves
+ *             the optimizing compiler on from the start.
  *   heap-off  (information) this build's dist/, node started with --max-semi-space-size=16 (V8's
  *             own maximum here), a flag source/tui/console-heap.ts takes as the operator's
  *             choice: it then sets nothing, and V8's heap grows as it does by default.
@@ -47,7 +50,7 @@
  * usage/setup error.
  *
  *   node bench/console-terminal.js [--queues 50,500] [--window 20] [--warmup 12]
- *        [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off] [--no-heap-off]
+ *        [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off] [--no-heap-off] [--no-opt-on]
  *        [--bytes-limit 400] [--cpu-ratio 0.5] [--rss-limit 110] [--out FILE]
  */
 import {execFileSync} from 'node:child_process';
@@ -80,12 +83,13 @@ const {values: options, intOption, numberOption, positiveOption} = parseOptions(
 	'no-diff-off': false,
 	'no-rows-off': false,
 	'no-heap-off': false,
+	'no-opt-on': false,
 	'bytes-limit': '400',
 	'cpu-ratio': '0.5',
 	'rss-limit': '110',
 	out: undefined,
 }, 'usage: node bench/console-terminal.js [--queues 50,500] [--window 20] [--warmup 12]\n'
-	+ '         [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off] [--no-heap-off]\n'
+	+ '         [--before DIR] [--before-commit REF] [--no-diff-off] [--no-rows-off] [--no-heap-off] [--no-opt-on]\n'
 	+ '         [--bytes-limit 400] [--cpu-ratio 0.5] [--rss-limit 110] [--out FILE]');
 
 const WINDOW = intOption('window', 2);
@@ -406,6 +410,7 @@ async function main() {
 	const variants = [{variant: 'now', dir: root, label: `now (${gitDescribe()})`}, {variant: 'before', dir: before.dir, label: `before (${before.commit.slice(0, 7)})`}];
 	if (!options['no-diff-off']) variants.push({variant: 'diff-off', dir: buildDiffOff(), label: 'diff-off (now, differ skipped)'});
 	if (!options['no-rows-off']) variants.push({variant: 'rows-off', dir: buildRowsOff(), label: 'rows-off (now, Ink\'s Output.get)'});
+	if (!options['no-opt-on']) variants.push({variant: 'opt-on', dir: root, nodeFlags: '--opt', label: 'opt-on (now, TurboFan from the start)'});
 	if (!options['no-heap-off']) variants.push({variant: 'heap-off', dir: root, nodeFlags: '--max-semi-space-size=16', label: 'heap-off (now, V8 default heap)'});
 
 	const server = await startRedis();
@@ -422,7 +427,7 @@ async function main() {
 
 		console.log('console terminal cost: bytes, CPU and RSS per refresh in tmux — bench/console-terminal.js');
 		console.log(machineLine(server.version));
-		console.log(`now = ${gitDescribe()} (this worktree's dist/); before = ${before.commit.slice(0, 7)} (${git('log', '-1', '--format=%s', before.commit).slice(0, 60)}…; Ink incrementalRendering)${options['no-diff-off'] ? '' : '; diff-off = now\'s dist/ with the frame differ skipped (Ink standard mode)'}${options['no-rows-off'] ? '' : '; rows-off = now\'s dist/ composing frames with Ink\'s own Output.get()'}${options['no-heap-off'] ? '' : '; heap-off = now\'s dist/ under node --max-semi-space-size=16 (console-heap.ts sets nothing: V8\'s default heap sizing)'}`);
+		console.log(`now = ${gitDescribe()} (this worktree's dist/); before = ${before.commit.slice(0, 7)} (${git('log', '-1', '--format=%s', before.commit).slice(0, 60)}…; Ink incrementalRendering)${options['no-diff-off'] ? '' : '; diff-off = now\'s dist/ with the frame differ skipped (Ink standard mode)'}${options['no-rows-off'] ? '' : '; rows-off = now\'s dist/ composing frames with Ink\'s own Output.get()'}${options['no-heap-off'] ? '' : '; heap-off = now\'s dist/ under node --max-semi-space-size=16 (console-heap.ts sets nothing: V8\'s default heap sizing)'}${options['no-opt-on'] ? '' : '; opt-on = now\'s dist/ under node --opt (console-tier.ts sets nothing: TurboFan from the start)'}`);
 		console.log(`tmux ${execFileSync('tmux', ['-V'], {encoding: 'utf8'}).trim().replace(/^tmux /, '')} ${COLUMNS}×${ROWS}, --refresh ${REFRESH}, per console: first frame + ${WARMUP} warm-up refreshes, then (a) ${WINDOW} refreshes idle, 2 lead-in refreshes (the first job added to ${queueName(0)}), (b) ${WINDOW} refreshes with a job added to ${queueName(0)} after each; DBSIZE ${keys}`);
 		if (stale) console.log('WARNING: a file in source/ is newer than dist/: the code measured is the last build (run `npm run build`).');
 		console.log('');
@@ -469,6 +474,7 @@ async function main() {
 	const off50 = get('diff-off', 50);
 	const rowsOff50 = get('rows-off', 50);
 	const heapOff50 = get('heap-off', 50);
+	const optOn50 = get('opt-on', 50);
 	const rss50 = summarize([...now50.idle.rssKiB, ...now50.busy.rssKiB]);
 	const ratio = scenario => now50[scenario].cpuPerRefresh / before50[scenario].cpuPerRefresh;
 	const claims = {
@@ -483,6 +489,10 @@ async function main() {
 	if (heapOff50) {
 		const young = summarize([...heapOff50.idle.rssKiB, ...heapOff50.busy.rssKiB]);
 		console.log(`INFO heap-off, 50 queues: RSS median ${fmt(mib(young.median))} MiB (max ${fmt(mib(young.max))}), CPU per refresh (a) ${fmt(heapOff50.idle.cpuPerRefresh)} ms, (b) ${fmt(heapOff50.busy.cpuPerRefresh)} ms with V8's default heap sizing; now: ${fmt(mib(rss50.median))} MiB, ${fmt(now50.idle.cpuPerRefresh)} / ${fmt(now50.busy.cpuPerRefresh)} ms`);
+	}
+	if (optOn50) {
+		const rss = summarize([...optOn50.idle.rssKiB, ...optOn50.busy.rssKiB]);
+		console.log(`INFO opt-on, 50 queues: start-up CPU ${fmt(optOn50.startup.cpuMs / 1000, 2)} s, CPU per refresh (a) ${fmt(optOn50.idle.cpuPerRefresh)} ms, (b) ${fmt(optOn50.busy.cpuPerRefresh)} ms, RSS median ${fmt(mib(rss.median))} MiB with TurboFan from the start; now: ${fmt(now50.startup.cpuMs / 1000, 2)} s, ${fmt(now50.idle.cpuPerRefresh)} / ${fmt(now50.busy.cpuPerRefresh)} ms, ${fmt(mib(rss50.median))} MiB`);
 	}
 	console.log(`(bench took ${fmt((performance.now() - benchStarted) / 1000, 0)} s)`);
 

@@ -33,6 +33,8 @@ export async function run(context: Context): Promise<number> {
 	}
 	// Before the console's modules load: what they leave behind would double V8's young generation four times.
 	(await import('../tui/console-heap.js')).keepConsoleHeapSmall();
+	// And on V8's baseline code until it is busy: TurboFan compiling a once-a-second redraw costs more than it saves.
+	(await import('../tui/console-tier.js')).keepConsoleJitLight();
 	const connection = await context.connect('console');
 	const [{createConsoleApi}, {openConsole}, {probeWriteAccess}] = await Promise.all([import('../store/console-api.js'), import('../tui/load.js'), import('../data/access.js')]);
 	// Asked once, before the first frame: a user that may not write sees READ-ONLY, not keys that fail.

@@ -250,7 +250,10 @@ export async function run(context: Context): Promise<number> {
 	const signals = demoSignals();
 	const interactive = process.stdout.isTTY === true && !context.json;
 	// The console opens in this process: its heap stays small from here on.
-	if (interactive && process.stdin.isTTY) (await import('../tui/console-heap.js')).keepConsoleHeapSmall();
+	if (interactive && process.stdin.isTTY) {
+		(await import('../tui/console-heap.js')).keepConsoleHeapSmall();
+		(await import('../tui/console-tier.js')).keepConsoleJitLight();
+	}
 	try {
 		const parts = await loadParts();
 		const {url, prefix} = await startRedis(parts, stringFlag(context.flags, 'redis'), dir, cleanups);

@@ -20,9 +20,11 @@
  *   minimum step of a few MiB) collects it sooner.
  *
  * Measured at 50 queues (bench/console-terminal.js, bench/README.md): RSS
- * 124–129 MiB before, 91–99 MiB with both. In 40 s windows of steady state
- * their CPU cost is within the noise (17–21 ms a second, against 18–23); the
- * bench's first window after start-up shows up to ~10 ms a refresh more.
+ * 114–123 MiB without them, 87 MiB with both (console-tier.ts on in both).
+ * In 40 s windows of steady state their CPU cost is within the noise (17–21 ms
+ * a second, against 18–23); in the bench's windows 0–6.5 ms a refresh more,
+ * within its spread (before console-tier.ts, with TurboFan compiling through
+ * those windows, up to ~10 ms).
  * `--max-semi-space-size` would say the first at start-up only, and the
  * console is a command of the same binary as the CLI and the workers, which
  * keep V8's defaults. A semi-space or heap-growing flag set on the command
