@@ -11,10 +11,10 @@
  * of the process's CPU between 15 and 35 s after start (perf), and saved no
  * CPU after that that a refresh could show: the console's work is in
  * builtins (JSON, strings, regexps) and in Redis. `--no-opt` keeps it on
- * Sparkplug: measured at 50 queues (bench/console-terminal.js), 17–25 ms a
- * refresh instead of 29–37 in the first window after start-up, start-up CPU
- * 1.35–1.55 s instead of 1.7–2.0, RSS 8 MiB smaller; after the first minute
- * the same CPU per refresh as with TurboFan.
+ * Sparkplug: measured at 50 queues (bench/console-terminal.js, three runs),
+ * 16.5–20.5 ms a refresh instead of 23.5–29 in the first window after
+ * start-up, start-up CPU 1.2–1.55 s instead of 1.7–2.1, RSS 8 MiB smaller;
+ * after the first minute the same CPU per refresh as with TurboFan.
  *
  * A console that is busy (a flood of events, a big page, thousands of queues)
  * is where optimized code pays: when the event loop was busy for at least
