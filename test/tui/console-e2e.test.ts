@@ -6,61 +6,16 @@
  * then moves its failed jobs to waiting and audits it; q quits with exit 0.
  * With --read-only: the badge, and R changes nothing.
  */
-import {spawnSync} from 'node:child_process';
 import {randomUUID} from 'node:crypto';
-import {readFileSync, rmSync} from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {Queue} from 'bullmq';
 import {Redis} from 'ioredis';
-import {binary, cleanEnv, runCli} from '../helpers/cli.js';
+import {runCli} from '../helpers/cli.js';
 import {makeFailedJobs} from '../helpers/failed-jobs.js';
 import {describeDigestDiff, keyspaceDigest, waitFor} from '../helpers/keyspace.js';
 import {startRedisServer, type RedisServer} from '../helpers/redis-server.js';
-
-const tmuxCheck = spawnSync('tmux', ['-V'], {encoding: 'utf8'});
-const NO_TMUX = tmuxCheck.error || tmuxCheck.status !== 0 ? 'tmux is not installed (Debian/Ubuntu: apt-get install tmux)' : undefined;
-
-/** A tmux server of its own running `saccos-queue …args` in a 160×40 pane. */
-function terminal(args: readonly string[]) {
-	const socket = `saccos-console-${randomUUID().slice(0, 8)}`;
-	const status = path.join(os.tmpdir(), `${socket}.status`);
-	// CI=true as a shell on a CI runner has it: Ink would draw nothing until exit there,
-	// so this also checks that the console shows itself live wherever CI is set.
-	const env = cleanEnv({TERM: 'xterm-256color', CI: 'true', LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined});
-	const tmux = (...rest: string[]) => spawnSync('tmux', ['-L', socket, ...rest], {encoding: 'utf8', env});
-	const command = [process.execPath, binary, ...args].map(word => `'${word}'`).join(' ');
-	// The exit status is written to a file: the pane closes with the process.
-	const created = tmux('new-session', '-d', '-x', '160', '-y', '40', '-s', 'console', `${command}; echo $? > '${status}'`);
-	assert.equal(created.status, 0, created.stderr);
-	const screen = () => tmux('capture-pane', '-p', '-t', 'console').stdout;
-	return {
-		screen,
-		/** Waits until `check` holds for the screen; a timeout shows the last screen. */
-		until: async (check: (text: string) => boolean, what: string, timeoutMs?: number) => {
-			let last = '';
-			await waitFor(() => check(last = screen()), () => `${what}; the screen was:\n${last}`, timeoutMs);
-		},
-		keys: (...keys: string[]) => assert.equal(tmux('send-keys', '-t', 'console', ...keys).status, 0),
-		type: (text: string) => assert.equal(tmux('send-keys', '-t', 'console', '-l', text).status, 0),
-		/** {code} once the process has exited (an object: exit code 0 is falsy for waitFor). */
-		exited: () => {
-			try {
-				const text = readFileSync(status, 'utf8').trim();
-				return text ? {code: Number(text)} : undefined;
-			} catch {
-				return undefined;
-			}
-		},
-		close: () => {
-			tmux('kill-server');
-			rmSync(status, {force: true});
-			rmSync(path.join(process.env['TMUX_TMPDIR'] || '/tmp', `tmux-${process.getuid!()}`, socket), {force: true});
-		},
-	};
-}
+import {NO_TMUX, terminal} from '../helpers/tmux.js';
 
 const failedOf = (screen: string, queue: string): number | undefined => {
 	const lines = screen.split('\n');
