@@ -31,7 +31,7 @@
  *   rows-off  (information) a copy of this build's dist/ whose open.js does not install the
  *             row-cached Output.get() (source/tui/ink-output.ts): Ink composes the whole frame
  *             every render, as before it.
- *   opt-on    (information) this build's dist/, node started with --opt (TurboFan, V8's default),
+ *   opt-on    (information) this build's dist/, node started with --turbofan (V8's default),
  *             a flag source/tui/console-tier.ts takes as the operator's choice: it then leaves
  *             the optimizing compiler on from the start.
  *   heap-off  (information) this build's dist/, node started with --max-semi-space-size=16 (V8's
@@ -410,7 +410,7 @@ async function main() {
 	const variants = [{variant: 'now', dir: root, label: `now (${gitDescribe()})`}, {variant: 'before', dir: before.dir, label: `before (${before.commit.slice(0, 7)})`}];
 	if (!options['no-diff-off']) variants.push({variant: 'diff-off', dir: buildDiffOff(), label: 'diff-off (now, differ skipped)'});
 	if (!options['no-rows-off']) variants.push({variant: 'rows-off', dir: buildRowsOff(), label: 'rows-off (now, Ink\'s Output.get)'});
-	if (!options['no-opt-on']) variants.push({variant: 'opt-on', dir: root, nodeFlags: '--opt', label: 'opt-on (now, TurboFan from the start)'});
+	if (!options['no-opt-on']) variants.push({variant: 'opt-on', dir: root, nodeFlags: '--turbofan', label: 'opt-on (now, TurboFan from the start)'});
 	if (!options['no-heap-off']) variants.push({variant: 'heap-off', dir: root, nodeFlags: '--max-semi-space-size=16', label: 'heap-off (now, V8 default heap)'});
 
 	const server = await startRedis();
@@ -427,7 +427,7 @@ async function main() {
 
 		console.log('console terminal cost: bytes, CPU and RSS per refresh in tmux — bench/console-terminal.js');
 		console.log(machineLine(server.version));
-		console.log(`now = ${gitDescribe()} (this worktree's dist/); before = ${before.commit.slice(0, 7)} (${git('log', '-1', '--format=%s', before.commit).slice(0, 60)}…; Ink incrementalRendering)${options['no-diff-off'] ? '' : '; diff-off = now\'s dist/ with the frame differ skipped (Ink standard mode)'}${options['no-rows-off'] ? '' : '; rows-off = now\'s dist/ composing frames with Ink\'s own Output.get()'}${options['no-heap-off'] ? '' : '; heap-off = now\'s dist/ under node --max-semi-space-size=16 (console-heap.ts sets nothing: V8\'s default heap sizing)'}${options['no-opt-on'] ? '' : '; opt-on = now\'s dist/ under node --opt (console-tier.ts sets nothing: TurboFan from the start)'}`);
+		console.log(`now = ${gitDescribe()} (this worktree's dist/); before = ${before.commit.slice(0, 7)} (${git('log', '-1', '--format=%s', before.commit).slice(0, 60)}…; Ink incrementalRendering)${options['no-diff-off'] ? '' : '; diff-off = now\'s dist/ with the frame differ skipped (Ink standard mode)'}${options['no-rows-off'] ? '' : '; rows-off = now\'s dist/ composing frames with Ink\'s own Output.get()'}${options['no-heap-off'] ? '' : '; heap-off = now\'s dist/ under node --max-semi-space-size=16 (console-heap.ts sets nothing: V8\'s default heap sizing)'}${options['no-opt-on'] ? '' : '; opt-on = now\'s dist/ under node --turbofan (console-tier.ts sets nothing: TurboFan from the start)'}`);
 		console.log(`tmux ${execFileSync('tmux', ['-V'], {encoding: 'utf8'}).trim().replace(/^tmux /, '')} ${COLUMNS}×${ROWS}, --refresh ${REFRESH}, per console: first frame + ${WARMUP} warm-up refreshes, then (a) ${WINDOW} refreshes idle, 2 lead-in refreshes (the first job added to ${queueName(0)}), (b) ${WINDOW} refreshes with a job added to ${queueName(0)} after each; DBSIZE ${keys}`);
 		if (stale) console.log('WARNING: a file in source/ is newer than dist/: the code measured is the last build (run `npm run build`).');
 		console.log('');

@@ -10,7 +10,7 @@
  * compiling them on V8's helper threads through the first minute, about 40 %
  * of the process's CPU between 15 and 35 s after start (perf), and saved no
  * CPU after that that a refresh could show: the console's work is in
- * builtins (JSON, strings, regexps) and in Redis. `--no-opt` keeps it on
+ * builtins (JSON, strings, regexps) and in Redis. `--no-turbofan` keeps it on
  * Sparkplug: measured at 50 queues (bench/console-terminal.js, three runs),
  * 16.5–20.5 ms a refresh instead of 23.5–29 in the first window after
  * start-up, start-up CPU 1.2–1.55 s instead of 1.7–2.1, RSS 8 MiB smaller;
@@ -26,14 +26,15 @@
  * judged.
  *
  * An optimizer flag the operator set (command line or NODE_OPTIONS) turns
- * this off, as does a V8 outside the versions known to read `--opt` when it
- * decides to optimize (where setting it could print a warning).
+ * this off, as does a V8 outside the versions known to read `--turbofan` when
+ * it decides to optimize (V8 10 and older call it `--opt`; an unknown flag
+ * would print an error on the console's screen).
  */
 import {performance} from 'node:perf_hooks';
 import v8 from 'node:v8';
 
-/** V8 majors that read `--opt` (an alias of `--turbofan` since V8 10.8) when a function gets hot (Node 18–23). */
-const KNOWN_V8 = /^1[0-3]\./;
+/** V8 majors that read `--turbofan` when a function gets hot (Node 20–23; checked by test/tui/console-tier.test.ts). */
+const KNOWN_V8 = /^1[1-3]\./;
 /** Flags that say the operator chose how V8 compiles. */
 const CHOSEN = /--(?:no-)?(?:opt|turbofan|maglev|sparkplug|jitless|always-osr|always-sparkplug)(?![\w-])/;
 /** How often the event loop's use is judged, and what share of an interval counts as busy. */
@@ -68,7 +69,7 @@ export function keepConsoleJitLight(options: TierOptions = {}): ConsoleTier | un
 	const busyShare = options.busyShare ?? BUSY_SHARE;
 	let skip = options.startupChecks ?? STARTUP_CHECKS;
 	let optimizing = false;
-	v8.setFlagsFromString('--no-opt');
+	v8.setFlagsFromString('--no-turbofan');
 	let last = performance.eventLoopUtilization();
 	const timer = setInterval(() => {
 		const now = performance.eventLoopUtilization();
@@ -79,7 +80,7 @@ export function keepConsoleJitLight(options: TierOptions = {}): ConsoleTier | un
 			return;
 		}
 		if (share < busyShare) return;
-		v8.setFlagsFromString('--opt');
+		v8.setFlagsFromString('--turbofan');
 		optimizing = true;
 		clearInterval(timer);
 		options.onBusy?.(share);

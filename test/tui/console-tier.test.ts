@@ -2,8 +2,8 @@
  * The console runs on V8's baseline code until it is busy (source/tui/console-tier.ts), on
  * this Node's real V8, in child processes: a hot function is not optimized while the console
  * is light, an idle event loop is never taken for a busy one, and once an interval was busy
- * TurboFan optimizes it again. An upgrade that stops honouring `--no-opt` at run time, or
- * `--opt` after it, fails here.
+ * TurboFan optimizes it again. An upgrade that stops honouring `--no-turbofan` at run time, or
+ * `--turbofan` after it, fails here.
  */
 import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,5 +46,6 @@ describe("the console's compiler tier", () => {
 			assert.equal(keepConsoleJitLight({versions: node20, chosen}), undefined, chosen);
 		}
 		assert.equal(keepConsoleJitLight({versions: {...process.versions, v8: '14.0.1'}, chosen: ' '}), undefined);
+		assert.equal(keepConsoleJitLight({versions: {...process.versions, v8: '10.2.154.26-node.26'}, chosen: ' '}), undefined, 'V8 10 has no --turbofan');
 	});
 });
