@@ -5,7 +5,7 @@
  * hidden in the keymap) and every write, allowed or refused, is audited, as
  * the CLI's are.
  */
-import {MinuteSeriesReader, readMinuteSeries, readQueueMetrics} from '../data/metrics.js';
+import {MinuteSeriesReader, readQueueMetrics} from '../data/metrics.js';
 import type {Config} from '../config.js';
 import type {ActionResult, Progress} from '../data/actions.js';
 import type {WriteAccess} from '../data/access.js';
@@ -127,8 +127,9 @@ function readParts({connection, config, known}: Parts) {
 		queueNames: async () => [...(await known())],
 		minuteSeries: async (queues: readonly string[], minutes: number) => series.read(queues, minutes),
 		queueMetrics: async (queue: string, sinceMs: number) => {
-			const [read, series] = await Promise.all([readQueueMetrics(connection, [queue], {sinceMs, byName: true, histograms: true}), readMinuteSeries(connection, queue, 60)]);
-			return {metrics: read.queues[0], series};
+			// The chart's minutes through the queues view's reader: after the first poll, only the open minutes.
+			const [read, [chart]] = await Promise.all([readQueueMetrics(connection, [queue], {sinceMs, byName: true, histograms: true}), series.read([queue], 60)]);
+			return {metrics: read.queues[0], series: chart!};
 		},
 		jobs: async (queue: string, state: string, limit: number, offset: number) => getJobPage(connection, queue, state, limit, offset, ROW_FIELD_BYTES),
 		searchJobs: async (queue: string, state: string, text: string, onProgress: (progress: SearchProgress) => void, signal: AbortSignal) =>

@@ -6,18 +6,19 @@
  * and percentiles from the histograms against the exact percentiles of the
  * same durations.
  */
-import {after, describe, it} from 'node:test';
+import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
 import {Redis} from 'ioredis';
-import {defaultConfig} from '../../source/config.js';
+import {defaultConfig, loadConfig} from '../../source/config.js';
 import {connect} from '../../source/data/connection.js';
+import {createConsoleApi} from '../../source/store/console-api.js';
 import {MinuteSeriesReader, OPEN_MINUTES, readMinuteSeries, readQueueMetrics, REREAD_ALL_MS, windowKeys} from '../../source/data/metrics.js';
 import {DEFAULT_METRICS, MetricsRecorder} from '../../source/runtime/metrics-recorder.js';
 import {bucketOf, percentile} from '../../source/common/histogram.js';
-import {commandCalls, deletePrefix} from '../helpers/keyspace.js';
+import {commandCalls} from '../helpers/keyspace.js';
 import {captureLogger} from '../helpers/log-capture.js';
-import {testRedisUrl} from '../helpers/redis-server.js';
+import {startRedisServer, type RedisServer} from '../helpers/redis-server.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -45,12 +46,20 @@ describe('percentiles from the log-scale histogram', () => {
 });
 
 describe('reading the recorded metrics', () => {
-	const url = testRedisUrl();
+	// A redis-server of this describe's own: its INFO commandstats counts these tests' commands
+	// alone, whatever other test files run meanwhile.
+	let server: RedisServer | undefined;
+	let url = '';
+	let admin: Redis;
 	const prefix = `test-read-${randomUUID().slice(0, 8)}`;
-	const admin = new Redis(url);
+	before(async () => {
+		server = await startRedisServer();
+		url = server.url;
+		admin = new Redis(url);
+	});
 	after(async () => {
-		await deletePrefix(url, prefix);
-		admin.disconnect();
+		admin?.disconnect();
+		await server?.stop();
 	});
 
 	it('counts each record once in every window: edges from minutes, whole hours from hours, beyond 24 h hours only', async () => {
@@ -168,6 +177,28 @@ describe('reading the recorded metrics', () => {
 			const full = await hgetalls(now + REREAD_ALL_MS);
 			assert.equal(full.calls, 120, 'every minute of both windows again after REREAD_ALL_MS');
 			assert.deepEqual(sums(full.series), [[2, 1], [1, 2]]);
+		} finally {
+			await connection.close();
+		}
+	});
+	it("the metrics view's chart and the queues view's sparklines share one reader: after the first poll, only the open minutes", async () => {
+		const now = Date.now();
+		const recorder = new MetricsRecorder(admin, prefix, DEFAULT_METRICS, captureLogger());
+		for (const ago of [0, 2, 40]) recorder.record('chart', 'send', 'completed', 5, 5, now - ago * MINUTE);
+		recorder.record('chart', 'send', 'failed', 5, 5, now - 10 * MINUTE);
+		await recorder.flush();
+		const config = await loadConfig({redis: url, prefix}, {});
+		const connection = await connect(config, 'console');
+		const api = createConsoleApi({connection, config, openController: async () => Promise.reject(new Error('no process backend in this test'))});
+		try {
+			const {metrics, series} = await api.queueMetrics('chart', HOUR);
+			assert.equal(metrics?.completed, 3);
+			assert.deepEqual([series.minutes.length, series.completed.reduce((a, b) => a + b, 0), series.failed.reduce((a, b) => a + b, 0)], [60, 3, 1]);
+			// The queues view, back from the metrics view, polls the same queue's minutes.
+			const before = await commandCalls(admin);
+			const [again] = await api.minuteSeries(['chart'], 60);
+			assert.equal((await commandCalls(admin)) - before - 1, OPEN_MINUTES, 'the chart read the closed minutes already');
+			assert.deepEqual([again!.completed.reduce((a, b) => a + b, 0), again!.failed.reduce((a, b) => a + b, 0)], [3, 1]);
 		} finally {
 			await connection.close();
 		}
