@@ -10,7 +10,7 @@
  */
 import {Box} from 'ink';
 import {useEffect, useMemo, useState} from 'react';
-import {consoleQueueHead, queueTableRow, queueTotals, redisLine, type QueueWorkers} from '../../present/queue-rows.js';
+import {consoleQueueHead, QueueRowCache, queueTotals, redisLine, type QueueWorkers} from '../../present/queue-rows.js';
 import {List, windowStart} from '../components/list.js';
 import {emptyText} from '../components/poll-status.js';
 import {StatusLine} from '../components/status-line.js';
@@ -56,10 +56,9 @@ export function QueuesView() {
 	// Our workers' registry (is any of them paused?), on a slower beat than the counts.
 	const registry = usePoll(async () => ui.api.workers(), Math.max(5000, ui.api.refreshMs), 'queues-registry');
 	// Rows are built when what they show changes, not on every render (a key, a flash).
-	const rows = useMemo(() => {
-		const ours = workersByQueue(registry.data?.processes ?? []);
-		return (poll.data?.queues ?? []).map(queue => queueTableRow(queue, series.get(queue.name), ours.get(queue.name)));
-	}, [poll.data, series, registry.data]);
+	// And only for the queues whose snapshot, series or workers changed.
+	const [rowCache] = useState(() => new QueueRowCache());
+	const rows = useMemo(() => rowCache.rows(poll.data?.queues ?? [], series, workersByQueue(registry.data?.processes ?? [])), [rowCache, poll.data, series, registry.data]);
 	const table = useTable(ui, 'queues', rows, consoleQueueHead, NUMERIC, 'Filter queues:');
 	const byName = new Map(all.map(queue => [queue.name, queue]));
 	const selection = useSelection(table.shown.map(row => row.id), listHeight - 2, 'queues');
