@@ -92,7 +92,11 @@ export function queueTableRow(queue: QueueSnapshot, series?: MinuteSeries, ours?
 	return {id: queue.name, cells, tone, cellTones, sortKeys, ...(queue.counts.failed > 0 ? {problem: true} : {}), search: queue.name.toLowerCase()};
 }
 
-/** Equal own fields, and equal fields one level down in fields that are objects (a queue's counts). */
+/**
+ * Equal own fields, and equal fields one level down in fields that are objects (a queue's counts).
+ * Not node:util's isDeepStrictEqual: it allocates its key lists on every call, and at 500 queues
+ * it allocated 1.6 MB a second here, most of what this cache saves.
+ */
 function sameFields(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>, depth = 1): boolean {
 	let count = 0;
 	for (const key in a) {
