@@ -83,11 +83,6 @@ export async function readQueueMetrics(connection: Connection, queues: readonly 
 	return {from: first.from, to: now, resolution: first.resolution, queues: result};
 }
 
-/** Completed and failed per minute over the last `minutes` minutes (≤ 1440), for sparklines. One round trip. */
-export async function readMinuteSeries(connection: Connection, queue: string, minutes: number, now = Date.now()): Promise<MinuteSeries> {
-	return (await new MinuteSeriesReader(connection).read([queue], minutes, now))[0]!;
-}
-
 /**
  * Minutes this close to now are read again on every poll: a worker may still be writing them
  * (a job finishing as the minute turns, or a host whose clock is a little behind ours).

@@ -13,7 +13,7 @@ import {Redis} from 'ioredis';
 import {defaultConfig, loadConfig} from '../../source/config.js';
 import {connect} from '../../source/data/connection.js';
 import {createConsoleApi} from '../../source/store/console-api.js';
-import {MinuteSeriesReader, OPEN_MINUTES, readMinuteSeries, readQueueMetrics, REREAD_ALL_MS, windowKeys} from '../../source/data/metrics.js';
+import {MinuteSeriesReader, OPEN_MINUTES, readQueueMetrics, REREAD_ALL_MS, windowKeys} from '../../source/data/metrics.js';
 import {DEFAULT_METRICS, MetricsRecorder} from '../../source/runtime/metrics-recorder.js';
 import {bucketOf, percentile} from '../../source/common/histogram.js';
 import {commandCalls} from '../helpers/keyspace.js';
@@ -119,7 +119,7 @@ describe('reading the recorded metrics', () => {
 		const connection = await connect({...defaultConfig(), redis: {kind: 'url', url}, prefix});
 		try {
 			const before = await commandCalls(admin);
-			const series = await readMinuteSeries(connection, 'sms', 60, now);
+			const series = (await new MinuteSeriesReader(connection).read(['sms'], 60, now))[0]!;
 			assert.equal((await commandCalls(admin)) - before, 60 + 1, '60 HGETALLs (and the measuring INFO)');
 			assert.equal(series.minutes.length, 60);
 			assert.equal(series.minutes.at(-1), Math.floor(now / MINUTE) * MINUTE);
@@ -153,7 +153,7 @@ describe('reading the recorded metrics', () => {
 			const first = await hgetalls(now);
 			assert.equal(first.calls, 120, 'the first read takes every minute of both windows');
 			assert.deepEqual(sums(first.series), [[1, 1], [1, 0]]);
-			assert.deepEqual(first.series, await readMinuteSeries(connection, 'poll-a', 60, now).then(one => [one, first.series[1]]));
+			assert.deepEqual(first.series, await new MinuteSeriesReader(connection).read(['poll-a'], 60, now).then(([one]) => [one, first.series[1]]));
 
 			const again = await hgetalls(now + 15_000);
 			assert.equal(again.calls, 2 * OPEN_MINUTES, 'a poll reads only the open minutes');
