@@ -31,10 +31,9 @@ export async function run(context: Context): Promise<number> {
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {
 		throw new UserError('usage', 'the console needs a terminal', 'for scripts use `saccos-queue status --json` (and the other read commands)');
 	}
-	// Before the console's modules load: what they leave behind would double V8's young generation four times.
-	(await import('../tui/console-heap.js')).keepConsoleHeapSmall();
-	// And on V8's baseline code until it is busy: TurboFan compiling a once-a-second redraw costs more than it saves.
-	(await import('../tui/console-tier.js')).keepConsoleJitLight();
+	// Before the console's modules load: what they leave behind would double V8's young generation four
+	// times, and TurboFan compiling a once-a-second redraw costs more than it saves.
+	(await import('../tui/console-tier.js')).tuneConsoleV8();
 	const connection = await context.connect('console');
 	const [{createConsoleApi}, {openConsole}, {probeWriteAccess}] = await Promise.all([import('../store/console-api.js'), import('../tui/load.js'), import('../data/access.js')]);
 	// Asked once, before the first frame: a user that may not write sees READ-ONLY, not keys that fail.

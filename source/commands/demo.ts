@@ -249,11 +249,8 @@ export async function run(context: Context): Promise<number> {
 	const cleanups: Cleanups = [async () => rmSync(dir, {recursive: true, force: true})];
 	const signals = demoSignals();
 	const interactive = process.stdout.isTTY === true && !context.json;
-	// The console opens in this process: its heap stays small from here on.
-	if (interactive && process.stdin.isTTY) {
-		(await import('../tui/console-heap.js')).keepConsoleHeapSmall();
-		(await import('../tui/console-tier.js')).keepConsoleJitLight();
-	}
+	// The console opens in this process: its heap stays small, and its code on baseline, from here on.
+	if (interactive && process.stdin.isTTY) (await import('../tui/console-tier.js')).tuneConsoleV8();
 	try {
 		const parts = await loadParts();
 		const {url, prefix} = await startRedis(parts, stringFlag(context.flags, 'redis'), dir, cleanups);

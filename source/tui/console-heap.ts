@@ -38,7 +38,10 @@ import v8 from 'node:v8';
 const KNOWN_V8 = /^1[0-3]\./;
 export const CONSOLE_HEAP_FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=20'] as const;
 
-export function keepConsoleHeapSmall(versions: NodeJS.ProcessVersions = process.versions, chosen = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`): boolean {
+/** The V8 flags the operator gave this process: node's command line and NODE_OPTIONS. */
+export const operatorV8Flags = (): string => `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
+
+export function keepConsoleHeapSmall(versions: NodeJS.ProcessVersions = process.versions, chosen = operatorV8Flags()): boolean {
 	if (!KNOWN_V8.test(versions.v8) || /semi[-_]space|heap[-_]growing/.test(chosen)) return false;
 	for (const flag of CONSOLE_HEAP_FLAGS) v8.setFlagsFromString(flag);
 	return true;

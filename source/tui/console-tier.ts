@@ -1,7 +1,8 @@
 /**
  * Runs the console's JavaScript on V8's baseline tier until the console is
- * busy (docs/ARCHITECTURE.md, "The console's CPU"): called by the `console`
- * and `demo` commands next to keepConsoleHeapSmall().
+ * busy (docs/ARCHITECTURE.md, "The console's CPU"). The `console` and `demo`
+ * commands call tuneConsoleV8(), which applies this and keepConsoleHeapSmall()
+ * before the console's modules load.
  *
  * V8 starts every function in its interpreter, compiles the ones that run
  * often with Sparkplug (baseline code, cheap to make) and, once they have run
@@ -11,9 +12,9 @@
  * of the process's CPU between 15 and 35 s after start (perf), and saved no
  * CPU after that that a refresh could show: the console's work is in
  * builtins (JSON, strings, regexps) and in Redis. `--no-turbofan` keeps it on
- * Sparkplug: measured at 50 queues (bench/console-terminal.js, three runs),
- * 16.5–20.5 ms a refresh instead of 23.5–29 in the first window after
- * start-up, start-up CPU 1.2–1.55 s instead of 1.7–2.1, RSS 8 MiB smaller;
+ * Sparkplug: measured at 50 queues (bench/console-terminal.js, five runs),
+ * 11.5–20.5 ms a refresh instead of 22–29 in the first window after
+ * start-up, start-up CPU 1.2–1.6 s instead of 1.7–2.1, RSS 8 MiB smaller;
  * after the first minute the same CPU per refresh as with TurboFan.
  *
  * A console that is busy (a flood of events, a big page, thousands of queues)
@@ -32,6 +33,7 @@
  */
 import {performance} from 'node:perf_hooks';
 import v8 from 'node:v8';
+import {keepConsoleHeapSmall, operatorV8Flags} from './console-heap.js';
 
 /** V8 majors that read `--turbofan` when a function gets hot (Node 20–23; checked by test/tui/console-tier.test.ts). */
 const KNOWN_V8 = /^1[1-3]\./;
@@ -64,7 +66,7 @@ export type TierOptions = {
 /** Keeps the console on baseline code while it is light; undefined when it leaves V8 as it is. */
 export function keepConsoleJitLight(options: TierOptions = {}): ConsoleTier | undefined {
 	const versions = options.versions ?? process.versions;
-	const chosen = options.chosen ?? `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
+	const chosen = options.chosen ?? operatorV8Flags();
 	if (!KNOWN_V8.test(versions.v8) || CHOSEN.test(chosen)) return undefined;
 	const busyShare = options.busyShare ?? BUSY_SHARE;
 	let skip = options.startupChecks ?? STARTUP_CHECKS;
@@ -92,4 +94,10 @@ export function keepConsoleJitLight(options: TierOptions = {}): ConsoleTier | un
 		},
 		stop: () => clearInterval(timer),
 	};
+}
+
+/** The console's V8 settings, heap and compiler tier: called once, before the console's modules load. */
+export function tuneConsoleV8(): void {
+	keepConsoleHeapSmall();
+	keepConsoleJitLight();
 }
