@@ -53,6 +53,9 @@ export class JobRunner {
 		// BullMQ's Job defaults `attempts` to 0, so "unset" is 0 as well as undefined.
 		if (!job.opts.attempts) job.opts.attempts = plan.tries;
 		if (job.opts.backoff === undefined && plan.backoff) job.opts.backoff = plan.backoff;
+		// When the processor's outcome was known: a job's runtime ends there, as BullMQ's finishedOn does, not after
+		// Redis has taken the outcome (a Redis slow to answer is not a slow job).
+		let finished = 0;
 		try {
 			const module = this.options.processors[job.name];
 			if (!module) throw new UnrecoverableError(`no processor for job "${job.name}": add it to "processors" in the config`);
@@ -60,18 +63,19 @@ export class JobRunner {
 			if (processor.schema) await checkData(processor, job.data);
 			const info: JobInfo = {id: String(job.id), name: job.name, queue: plan.queue, data: job.data, attemptsMade: job.attemptsMade, timestamp: job.timestamp, opts: job.opts as Record<string, unknown>};
 			const result = await runJob(processor, plan.isolation, info, entry, job);
+			finished = Date.now();
 			if (entry.abandoned) return undefined;
 			const chain = plan.chains && this.options.mayChain();
 			const completed = await job.moveToCompleted(result ?? null, token, chain);
 			this.counters.processed++;
 			const now = Date.now();
-			this.options.metrics?.record(plan.queue, job.name, 'completed', now - entry.started, firstWaitMs(job), now);
-			this.log.info({queue: plan.queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade, durationMs: now - entry.started}, 'job completed');
+			this.options.metrics?.record(plan.queue, job.name, 'completed', finished - entry.started, firstWaitMs(job), now);
+			this.log.info({queue: plan.queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade, durationMs: finished - entry.started}, 'job completed');
 			if (!chain || !Array.isArray(completed) || !completed[0]) return undefined;
 			const next = await handOver(plan.worker, completed as unknown[], token);
 			return next ? {job: next, plan, token} : undefined;
 		} catch (error) {
-			if (!entry.abandoned) await this.#fail(entry, error instanceof Error ? error : new Error(String(error)));
+			if (!entry.abandoned) await this.#fail(entry, error instanceof Error ? error : new Error(String(error)), (finished || Date.now()) - entry.started);
 			return undefined;
 		}
 	}
@@ -83,7 +87,8 @@ export class JobRunner {
 		return processor;
 	}
 
-	async #fail(entry: Active, error: Error): Promise<void> {
+	/** Records a failed attempt that ran for `runMs` (up to its outcome, before Redis was told). */
+	async #fail(entry: Active, error: Error, runMs: number): Promise<void> {
 		const {job, plan, token} = entry;
 		const fields = {queue: plan.queue, jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1, ...(this.options.logData ? {data: dataForLog(job.data)} : {})};
 		let recorded = true;
@@ -96,9 +101,9 @@ export class JobRunner {
 		const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
 		if (final) this.counters.failed++;
 		// Counted as Redis now holds it (failed for good, or retried); a failure Redis did not take is not counted.
-		if (recorded) this.options.metrics?.record(plan.queue, job.name, final ? 'failed' : 'retried', Date.now() - entry.started, firstWaitMs(job));
+		if (recorded) this.options.metrics?.record(plan.queue, job.name, final ? 'failed' : 'retried', runMs, firstWaitMs(job));
 		const timedOut = error instanceof JobTimeoutError;
-		this.log[timedOut ? 'warn' : 'error']({...fields, durationMs: Date.now() - entry.started, ...errorFields(error), willRetry: !final}, timedOut ? 'job timed out' : 'job failed');
+		this.log[timedOut ? 'warn' : 'error']({...fields, durationMs: runMs, ...errorFields(error), willRetry: !final}, timedOut ? 'job timed out' : 'job failed');
 	}
 }
 

@@ -11,8 +11,10 @@ import {after, before, describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {randomUUID} from 'node:crypto';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import {pathToFileURL} from 'node:url';
 import {Queue, Worker as BullWorker, type JobsOptions} from 'bullmq';
 import {Redis} from 'ioredis';
 import {JobRunner, type Counters} from '../../source/runtime/job-runner.js';
@@ -28,6 +30,16 @@ const modules = {
 	ok: 'export default async () => "ok";',
 	fail: 'export default async () => { throw new Error("planned failure"); };',
 	slow: 'export default async () => { await new Promise(resolve => setTimeout(resolve, 40)); return "slow"; };',
+	// Runs 40 ms, then stalls Redis (every client) for 300 ms before its outcome is written: job.data.url is the Redis.
+	stall: `import ioredis from ${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('ioredis')).href)};
+export default async job => {
+	await new Promise(resolve => setTimeout(resolve, 40));
+	const redis = new ioredis.Redis(job.data.url);
+	await redis.call('CLIENT', 'PAUSE', '300', 'ALL');
+	redis.disconnect();
+	if (job.data.fail) throw new Error('planned failure');
+	return 'stalled';
+};`,
 };
 
 type Totals = Map<string, number>;
@@ -49,6 +61,22 @@ function sumOf(fields: Totals, kind: string, name?: string): number {
 		if (parsed && parsed.kind === kind && (name === undefined || parsed.name === name)) total += value;
 	}
 	return total;
+}
+
+/**
+ * The runtimes recorded for `name`, each a 40 ms sleep, lie between that sleep and BullMQ's finishedOn − processedOn
+ * of the same jobs: the runner starts its clock after BullMQ's processedOn and stops it before BullMQ's finishedOn.
+ * (A timer may fire up to a millisecond early, so the sleep counts as 39 ms.)
+ */
+function assertRuntimesWithin(fields: Totals, name: string, jobs: Array<{finishedOn?: number; processedOn?: number}>): void {
+	const bullmq = jobs.map(job => job.finishedOn! - job.processedOn!);
+	const buckets = [...histogramOf(fields, 'h', name).keys()];
+	assert.equal(sumOf(fields, 'h', name), jobs.length, `one runtime per ${name} job`);
+	for (const bucket of buckets) {
+		assert.ok(bucket >= bucketOf(39) && bucket <= bucketOf(Math.max(...bullmq)), `runtime bucket ${bucket} vs BullMQ's ${bullmq.join(', ')} ms`);
+	}
+	const total = sumOf(fields, 'ms', name);
+	assert.ok(total >= jobs.length * 39 && total <= bullmq.reduce((sum, ms) => sum + ms, 0), `runtime total ${total} ms vs BullMQ's ${bullmq.join(' + ')} ms`);
 }
 
 /** bucket → count of one histogram kind (`h` or `w`) of one name. */
@@ -84,15 +112,15 @@ describe('job metrics recorded by the worker', () => {
 
 	let queues = 0;
 	/** A fresh queue with `jobs` added and a runner recording into a recorder; `drain` runs every job (retries included). */
-	const setup = async (jobs: Array<{name: string; opts?: JobsOptions}>) => {
+	const setup = async (jobs: Array<{name: string; data?: Record<string, unknown>; opts?: JobsOptions}>, connection: Redis = client) => {
 		const name = `q${++queues}`;
-		const queue = new Queue(name, {connection: client, prefix});
-		const worker = new BullWorker(name, null, {connection: client, prefix, autorun: false});
+		const queue = new Queue(name, {connection, prefix});
+		const worker = new BullWorker(name, null, {connection, prefix, autorun: false});
 		opened.push(worker, queue);
-		for (const job of jobs) await queue.add(job.name, {}, job.opts ?? {});
+		for (const job of jobs) await queue.add(job.name, job.data ?? {}, job.opts ?? {});
 		const plan: Plan = {queue: name, worker, timeoutSeconds: 30, isolation: 'none', inProcess: true, tries: 1, backoff: undefined, chains: false};
 		const log = captureLogger();
-		const recorder = new MetricsRecorder(client, prefix, DEFAULT_METRICS, log);
+		const recorder = new MetricsRecorder(connection, prefix, DEFAULT_METRICS, log);
 		const counters: Counters = {processed: 0, failed: 0};
 		const runner = new JobRunner({processors: files, mayChain: () => false, metrics: recorder}, counters, log);
 		const drain = async () => {
@@ -129,10 +157,7 @@ describe('job metrics recorded by the worker', () => {
 		assert.equal(sumOf(minutes, 'r', 'fail'), 2, 'the first attempts of the failing jobs were retried');
 		assert.equal(sumOf(minutes, 'h'), attempts, 'one runtime per attempt');
 		// Runtime: BullMQ's finishedOn − processedOn of the slow jobs is the same 40 ms sleep, within a bucket.
-		const slowRuntimes = completed.filter(job => job.name === 'slow').map(job => job.finishedOn! - job.processedOn!);
-		const slowBuckets = [...histogramOf(minutes, 'h', 'slow').keys()];
-		for (const bucket of slowBuckets) assert.ok(slowRuntimes.some(ms => Math.abs(bucketOf(ms) - bucket) <= 1), `runtime bucket ${bucket} vs BullMQ's ${slowRuntimes.join(', ')} ms`);
-		assert.ok(sumOf(minutes, 'ms', 'slow') >= 3 * 40, 'the slow jobs\' runtime total is under their sleeps');
+		assertRuntimesWithin(minutes, 'slow', completed.filter(job => job.name === 'slow'));
 	});
 
 	it('measures wait from when a job became due (timestamp + delay) to its first start, as the job hashes say', async () => {
@@ -298,6 +323,41 @@ describe('job metrics recorded by the worker', () => {
 			assert.deepEqual(minutes.map(key => key.slice(-12)), [2, 1, 0].map(ago => minuteStamp(minuteOf(now - ago * 60_000))));
 			assert.equal(sumOf(await totals(admin, 'bounded', 'sms', 'm'), 'c'), 6);
 			assert.equal(log.find('metrics flush restored')[0]?.fields['dropped'], 4);
+		});
+	});
+
+	describe('when Redis stalls while a job\'s outcome is written', () => {
+		let server: RedisServer;
+		let stalled: Redis;
+		before(async () => {
+			server = await startRedisServer();
+			stalled = new Redis(server.url, {maxRetriesPerRequest: null});
+		});
+		after(async () => {
+			for (const closable of opened) await closable.close(true).catch(() => undefined);
+			stalled?.disconnect();
+			await server?.stop();
+		});
+
+		it('a job\'s runtime is its processor\'s time: a Redis that takes 300 ms to save the outcome adds nothing to it', async () => {
+			// Each job runs 40 ms, then pauses every client of the Redis for 300 ms, so moving it to completed or failed
+			// waits that long. The runtime (metrics and the log's durationMs) ends at the processor's outcome, as
+			// BullMQ's finishedOn does.
+			const {queue, recorder, drain, log, name} = await setup([
+				{name: 'stall', data: {url: server.url}},
+				{name: 'stall', data: {url: server.url, fail: true}},
+			], stalled);
+			await drain();
+			await recorder.flush();
+			const fields = await totals(stalled, prefix, name, 'm');
+			assert.equal(sumOf(fields, 'c', 'stall'), 1);
+			assert.equal(sumOf(fields, 'f', 'stall'), 1);
+			assertRuntimesWithin(fields, 'stall', [...(await queue.getCompleted(0, 10)), ...(await queue.getFailed(0, 10))]);
+			assert.ok(sumOf(fields, 'ms', 'stall') < 2 * 300, `runtime total ${sumOf(fields, 'ms', 'stall')} ms holds Redis's stall`);
+			for (const message of ['job completed', 'job failed']) {
+				const durationMs = Number(log.find(message)[0]?.fields['durationMs']);
+				assert.ok(durationMs >= 39 && durationMs < 300, `${message}: durationMs ${durationMs}`);
+			}
 		});
 	});
 
