@@ -15,5 +15,11 @@ export function useFlash(stack: readonly Route[]): {flash: Flash | undefined; sh
 	const owner = useRef(ownerOf(stack));
 	owner.current = ownerOf(stack);
 	const show = useCallback((text: string, kind: Flash['kind'] = 'info') => setFlash({text, kind, owner: owner.current}), []);
-	return {flash: flash && flash.owner === ownerOf(stack) ? flash : undefined, show};
+	// Gone once its view is left: a view that later takes the same place in the stack (`:workers`, then `:queues`
+	// again) is a new visit. Cleared during this render, so the message is never drawn after the view changed.
+	if (flash && flash.owner !== owner.current) {
+		setFlash(undefined);
+		return {flash: undefined, show};
+	}
+	return {flash, show};
 }

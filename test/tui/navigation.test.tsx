@@ -114,6 +114,12 @@ describe('console: keys that never surprise', () => {
 		await console.key('tab');
 		await console.waitFor(text => text.includes('no live workers'), 'the workers view');
 		assert.doesNotMatch(console.frame(), /resumed high/, 'the queues view\'s flash on the workers view');
+		// Back on the queues view by the command line (the same place in the stack): what it said before stays said.
+		await console.key(':');
+		await console.type('queues');
+		await console.key('enter');
+		await console.waitFor(text => text.includes('notifications') && !text.includes('no live workers'), 'the queues view again');
+		assert.doesNotMatch(console.frame(), /resumed high/, 'the old flash came back with the view');
 	});
 
 	it('/ in the jobs view filters as it is typed, by data too (a phone number), and the filter is there again after a job and back', async () => {
