@@ -155,5 +155,6 @@ export function redisLine(snapshot: Snapshot, options: {address?: boolean} = {})
 	const memory = `${formatBytes(redis.usedMemory)} / ${redis.maxMemory > 0 ? formatBytes(redis.maxMemory) : 'no limit'}`;
 	const nodes = redis.mode === 'cluster' ? ` (${redis.nodes} masters)` : '';
 	const role = redis.role === 'slave' ? ' replica' : redis.role === 'master' ? ' master' : '';
-	return `Redis ${options.address === false ? '' : `${redis.url} · `}${redis.mode}${nodes}${role} · v${redis.version} · memory ${memory} · policy ${redis.evictionPolicy} · ${redis.latencyMs} ms`;
+	// Latency and memory first: where a narrow terminal cuts the line (the console at 80 columns), it cuts the version.
+	return `Redis ${options.address === false ? '' : `${redis.url} · `}${redis.mode}${nodes}${role} · ${redis.latencyMs} ms · memory ${memory} · policy ${redis.evictionPolicy} · v${redis.version}`;
 }

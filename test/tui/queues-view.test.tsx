@@ -79,6 +79,8 @@ describe('console: shell and queues view', () => {
 		assert.match(frame, /QUEUE\s+STATE\s+WAITING\s+ACTIVE\s+FAILED\s+LATENCY\s+JOBS\/MIN\s+FAILED 1H/);
 		assert.doesNotMatch(frame, /W-CHILDREN|PRIORITIZED|DELAYED/);
 		assert.match(frame, /▸ notifications\s+active\s+5/);
+		// The Redis line keeps its latency and memory; the version is what gives way.
+		assert.match(lines[1]!, /^Redis standalone · 2 ms · memory /, lines[1]);
 	});
 
 	it('on a 50-column terminal: still whole queue names, with STATE, WAITING, ACTIVE and FAILED', async () => {
