@@ -176,19 +176,24 @@ async function journalctl() {
 	if (since !== undefined) lines = lines.filter(line => (realtime(line) ?? -Infinity) >= since);
 	if (until !== undefined) lines = lines.filter(line => (realtime(line) ?? Infinity) <= until);
 	if (count !== undefined && count !== 'all' && count !== '+0') lines = lines.slice(-Number(count));
+	if (follow) {
+		// Before the first line: a caller that stops the follow as soon as it has read a line finds the signal
+		// recorded, as a real journalctl takes it at any time (installed after the lines, a loaded machine could
+		// deliver it first and kill this process unrecorded).
+		const stop = signal => {
+			record({event: 'signal', signal});
+			process.exit(0);
+		};
+		process.on('SIGTERM', () => stop('SIGTERM'));
+		process.on('SIGINT', () => stop('SIGINT'));
+		process.stdout.on('error', () => process.exit(0));
+	}
 	for (const line of lines) process.stdout.write(`${line}\n`);
 	if (!follow) return 0;
 
 	// Follow: print what the test appends to <unit>.follow, until a signal.
 	const offsets = new Map(units.map(unit => [unit, 0]));
 	const pending = new Map(units.map(unit => [unit, '']));
-	const stop = signal => {
-		record({event: 'signal', signal});
-		process.exit(0);
-	};
-	process.on('SIGTERM', () => stop('SIGTERM'));
-	process.on('SIGINT', () => stop('SIGINT'));
-	process.stdout.on('error', () => process.exit(0));
 	for (;;) {
 		for (const unit of units) {
 			const file = path.join(dir, 'journal', `${unit}.follow`);
