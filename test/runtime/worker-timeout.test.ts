@@ -16,7 +16,9 @@ describe('worker: timeouts', {concurrency: true}, () => {
 	const url = testRedisUrl();
 	const open = useSandboxes(url);
 
-	const finished = async (box: Sandbox, queue: string, id: string, timeoutMs = 10_000) => waitFor(async () => {
+	// A budget, not a measure: it includes the worker's boot, which a loaded machine stretches to seconds (the
+	// timings these tests judge come from Redis's and the processor's own timestamps).
+	const finished = async (box: Sandbox, queue: string, id: string, timeoutMs = 30_000) => waitFor(async () => {
 		const view = await jobView(box.queue(queue), id);
 		return view?.state === 'completed' || view?.state === 'failed' ? view : undefined;
 	}, `job ${queue}/${id} to finish`, timeoutMs);
@@ -65,7 +67,9 @@ describe('worker: timeouts', {concurrency: true}, () => {
 	for (const isolation of ['thread', 'process'] as const) {
 		it(`isolation "${isolation}": a busy loop is stopped at its timeout and the worker keeps serving`, async () => {
 			const box = open(isolation);
-			const config = box.writeConfig({queues: {reports: {timeout: 1, isolation}}});
+			// 3 s: the timeout counts from the fetch, so it also covers starting a thread or a process, which a loaded
+			// machine can stretch past a second, and the busy loop must have started for this to test anything.
+			const config = box.writeConfig({queues: {reports: {timeout: 3, isolation}}});
 			const busy = await box.add('reports', {busyMs: 60_000}, {attempts: 1});
 			const next = await box.add('reports', {});
 			const worker = box.worker(config, ['--queue', 'reports', '--concurrency', '1', ...FAST]);
@@ -73,10 +77,10 @@ describe('worker: timeouts', {concurrency: true}, () => {
 			const view = await finished(box, 'reports', busy);
 			assert.equal(view.state, 'failed');
 			assert.match(view.failedReason, /timed out/);
-			assert.ok(view.finishedOn! - view.processedOn! < 3000, `stopped ${view.finishedOn! - view.processedOn!} ms after it started, timeout 1 s`);
+			assert.ok(view.finishedOn! - view.processedOn! < 5000, `stopped ${view.finishedOn! - view.processedOn!} ms after it started, timeout 3 s`);
 			assert.equal((await finished(box, 'reports', next)).state, 'completed');
 			const starts = box.records().filter(record => record.event === 'start');
-			assert.equal(starts.length, 2);
+			assert.deepEqual(starts.map(record => record.id).sort(), [busy, next].sort(), 'the busy loop and the next job both ran');
 			if (isolation === 'process') assert.ok(starts.every(record => record.pid !== worker.pid), 'the processor ran in the worker process');
 			else assert.ok(starts.every(record => record.pid === worker.pid), 'a thread shares the worker pid');
 			// The busy loop is gone: the worker still answers SIGTERM at once and exits 0.
