@@ -17,7 +17,7 @@ import {fileURLToPath} from 'node:url';
 import {Queue, type JobsOptions} from 'bullmq';
 import {Redis} from 'ioredis';
 import {binary, cleanEnv} from './cli.js';
-import {deletePrefix, waitFor} from './keyspace.js';
+import {deletePrefix, waitFor, WAIT_BUDGET_MS} from './keyspace.js';
 import {startRedisServer, type RedisServer} from './redis-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -113,7 +113,7 @@ export function startProcess(args: readonly string[], options: {env?: Record<str
 		lines,
 		rawLines,
 		stderr: () => stderr,
-		async waitForLine(match, what, timeoutMs = 10_000) {
+		async waitForLine(match, what, timeoutMs = WAIT_BUDGET_MS) {
 			return new Promise((resolve, reject) => {
 				const check = () => {
 					const found = lines.find(line => match(line));
@@ -246,7 +246,7 @@ export function sandbox(redisUrl: string, label = 'rt'): Sandbox {
 			if (!existsSync(recordFile)) return [];
 			return readFileSync(recordFile, 'utf8').split('\n').filter(Boolean).map(text => JSON.parse(text) as Execution);
 		},
-		async waitForRecords(match, count, what, timeoutMs = 10_000) {
+		async waitForRecords(match, count, what, timeoutMs = WAIT_BUDGET_MS) {
 			return waitFor(() => {
 				const found = box.records().filter(record => match(record));
 				return found.length >= count ? found : undefined;

@@ -7,7 +7,7 @@
  */
 import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
-import {waitFor} from '../helpers/keyspace.js';
+import {waitFor, WAIT_BUDGET_MS} from '../helpers/keyspace.js';
 import {testRedisUrl} from '../helpers/redis-server.js';
 import {FAST, jobView, line, useSandboxes, type Sandbox} from '../helpers/worker-process.js';
 
@@ -16,9 +16,8 @@ describe('worker: timeouts', {concurrency: true}, () => {
 	const url = testRedisUrl();
 	const open = useSandboxes(url);
 
-	// A budget, not a measure: it includes the worker's boot, which a loaded machine stretches to seconds (the
-	// timings these tests judge come from Redis's and the processor's own timestamps).
-	const finished = async (box: Sandbox, queue: string, id: string, timeoutMs = 30_000) => waitFor(async () => {
+	// The timings these tests judge come from Redis's and the processor's own timestamps, not from this wait.
+	const finished = async (box: Sandbox, queue: string, id: string, timeoutMs = WAIT_BUDGET_MS) => waitFor(async () => {
 		const view = await jobView(box.queue(queue), id);
 		return view?.state === 'completed' || view?.state === 'failed' ? view : undefined;
 	}, `job ${queue}/${id} to finish`, timeoutMs);
@@ -67,21 +66,29 @@ describe('worker: timeouts', {concurrency: true}, () => {
 	for (const isolation of ['thread', 'process'] as const) {
 		it(`isolation "${isolation}": a busy loop is stopped at its timeout and the worker keeps serving`, async () => {
 			const box = open(isolation);
-			// 3 s: the timeout counts from the fetch, so it also covers starting a thread or a process, which a loaded
-			// machine can stretch past a second, and the busy loop must have started for this to test anything.
+			// The timeout counts from the fetch, so it also covers starting a thread or a process, which a loaded machine
+			// stretches to seconds while the worker itself boots. The busy loop must start for this to test anything:
+			// it runs on the runner a first job has started (runners are reused), and the next job, on a new one, has 3 s.
 			const config = box.writeConfig({queues: {reports: {timeout: 3, isolation}}});
-			const busy = await box.add('reports', {busyMs: 60_000}, {attempts: 1});
-			const next = await box.add('reports', {});
+			const warm = await box.add('reports', {});
 			const worker = box.worker(config, ['--queue', 'reports', '--concurrency', '1', ...FAST]);
 			await worker.waitForLine(line.started, 'worker started');
+			assert.equal((await finished(box, 'reports', warm)).state, 'completed');
+			const busy = await box.add('reports', {busyMs: 60_000}, {attempts: 1});
+			const next = await box.add('reports', {});
 			const view = await finished(box, 'reports', busy);
 			assert.equal(view.state, 'failed');
 			assert.match(view.failedReason, /timed out/);
 			assert.ok(view.finishedOn! - view.processedOn! < 5000, `stopped ${view.finishedOn! - view.processedOn!} ms after it started, timeout 3 s`);
 			assert.equal((await finished(box, 'reports', next)).state, 'completed');
 			const starts = box.records().filter(record => record.event === 'start');
-			assert.deepEqual(starts.map(record => record.id).sort(), [busy, next].sort(), 'the busy loop and the next job both ran');
-			if (isolation === 'process') assert.ok(starts.every(record => record.pid !== worker.pid), 'the processor ran in the worker process');
+			assert.deepEqual(starts.map(record => record.id).sort(), [warm, busy, next].sort(), 'the busy loop and the next job both ran');
+			if (isolation === 'process') {
+				assert.ok(starts.every(record => record.pid !== worker.pid), 'the processor ran in the worker process');
+				const pidOf = (id: string) => starts.find(record => record.id === id)!.pid;
+				assert.equal(pidOf(busy), pidOf(warm), 'the busy loop did not run on the runner the first job started');
+				assert.notEqual(pidOf(next), pidOf(busy), 'the next job ran on the runner that was stopped');
+			}
 			else assert.ok(starts.every(record => record.pid === worker.pid), 'a thread shares the worker pid');
 			// The busy loop is gone: the worker still answers SIGTERM at once and exits 0.
 			worker.signal('SIGTERM');
