@@ -44,7 +44,7 @@ export type LongProcess = {
 	waitForLine(match: (line: LogLine) => boolean, what: string, timeoutMs?: number): Promise<LogLine>;
 	/** Resolves when the process exits (never rejects). */
 	exited: Promise<Exit>;
-	/** The exit, or a rejection naming what was awaited after `timeoutMs`. */
+	/** The exit, or a rejection naming what was awaited: `timeoutMs` after the process's first output (its boot is not counted). */
 	waitForExit(timeoutMs: number, what?: string): Promise<Exit>;
 	signal(signal: NodeJS.Signals): void;
 	/** A readable summary for assertion messages: the last log lines and stderr. */
@@ -69,11 +69,17 @@ export function startProcess(args: readonly string[], options: {env?: Record<str
 	let stderr = '';
 	let pending = '';
 	const waiters = new Set<() => void>();
+	// When it first wrote anything: the end of its boot, which waitForExit does not count.
+	let spoke: () => void = () => {};
+	const booted = new Promise<void>(resolve => {
+		spoke = resolve;
+	});
 	const notify = () => {
 		for (const waiter of waiters) waiter();
 	};
 	child.stdout!.setEncoding('utf8');
 	child.stdout!.on('data', (chunk: string) => {
+		spoke();
 		pending += chunk;
 		let newline = pending.indexOf('\n');
 		while (newline !== -1) {
@@ -91,6 +97,7 @@ export function startProcess(args: readonly string[], options: {env?: Record<str
 	});
 	child.stderr!.setEncoding('utf8');
 	child.stderr!.on('data', (chunk: string) => {
+		spoke();
 		stderr += chunk;
 	});
 	let exitInfo: Exit | undefined;
@@ -141,6 +148,11 @@ export function startProcess(args: readonly string[], options: {env?: Record<str
 		async waitForExit(timeoutMs, what = 'the process to exit') {
 			let timer: NodeJS.Timeout | undefined;
 			try {
+				// `timeoutMs` counts from the process's first output: node's boot is the machine's time, and a loaded
+				// CI machine stretches it to seconds (a worker spawned beside `yes` wrote nothing for 10 s). The boot
+				// has a budget of its own.
+				await Promise.race([booted, exited, new Promise<void>(resolve => (timer = setTimeout(resolve, WAIT_BUDGET_MS)))]);
+				clearTimeout(timer);
 				return await Promise.race([
 					exited,
 					new Promise<never>((_, reject) => {
