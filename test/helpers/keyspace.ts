@@ -147,8 +147,8 @@ export const WAIT_BUDGET_MS = 30_000;
  * `what` may be a function, called only on a timeout (to show what was seen).
  * The default deadline is a budget for a failure to show, not a measure: a
  * wait often includes a worker's or the CLI's boot, which a loaded 2-core CI
- * machine stretches from under a second to several (10 s was missed there by
- * tests that pass in 2). A test that judges a duration asserts it itself.
+ * machine stretches from under a second to several (beside `yes`, tests that
+ * take 2 s idle missed 10 s). A test that judges a duration asserts it itself.
  */
 export async function waitFor<T>(check: () => Promise<T> | T, what: string | (() => string), timeoutMs = WAIT_BUDGET_MS): Promise<NonNullable<T>> {
 	const deadline = Date.now() + timeoutMs;
